@@ -1,0 +1,30 @@
+/*
+ * FlexLM options files: GROUP, HOST_GROUP, INCLUDE, INCLUDEALL, EXCLUDE,
+ * EXCLUDEALL, RESERVE, MAX, TIMEOUT, TIMEOUTALL, LINGER and
+ * GROUPCASEINSENSITIVE are honoured.  Every other known keyword (BORROW_*,
+ * MAX_BORROW_HOURS, PROJECT rules, NOLOG, REPORTLOG, DEBUGLOG, ...) is parsed
+ * and reported once as a DIAG_NOTICE "not yet honoured"; an unknown keyword
+ * is an error.
+ */
+#ifndef LICD_OPTIONS_H
+#define LICD_OPTIONS_H
+
+#include <stddef.h>
+
+#include "../daemon/core/core_types.h"
+#include "diag.h"
+
+#define OPTIONS_FILE_MAX (4 * 1024 * 1024)
+#define OPTIONS_LINE_MAX (64 * 1024)
+
+/* Same contract as license_parse(): out is zeroed, filled, and must be
+ * freed with options_free(); returns 0 when there are no errors. */
+int options_parse(const char *path, const char *text, size_t len,
+    struct core_options *out, struct diag *diag);
+
+int options_load(const char *path, struct core_options *out,
+    struct diag *diag);
+
+void options_free(struct core_options *);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * The durable usage journal: every state change as a record in SQLite (WAL
+ * mode), each record chained to the previous one with HMAC-SHA256, and the
+ * table of active grants that a restart restores.
+ *
+ * Threads: the event loop appends records to the open batch
+ * (journal_append) and hands the batch over at the end of a loop iteration
+ * (journal_flush).  One writer thread owns the SQLite connection and commits
+ * each batch in one transaction, then calls the "committed" callback from
+ * the writer thread; the daemon uses it to wake the loop, which releases the
+ * replies waiting for records up to journal_committed_seq().  While the
+ * writer commits one batch the loop fills the next: one fsync serves every
+ * request of a batch.
+ *
+ * Files in the state directory: journal.db (+ -wal, -shm) and journal.key
+ * (32 random bytes, mode 0600, created at first open).
+ */
+#ifndef LICD_JOURNAL_H
+#define LICD_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/core.h"
+
+struct journal;
+
+enum journal_grant_op {
+	JOURNAL_GRANT_KEEP, /* the record changes no active grant */
+	JOURNAL_GRANT_PUT,  /* insert or replace rec->grant in the table */
+	JOURNAL_GRANT_DEL,  /* delete rec->handle from the table */
+};
+
+/*
+ * One record.  Strings are "" when not applicable.  seq and mac are set by
+ * the journal.  type is one of: start, stop, reload, checkout, checkin,
+ * deny, queue, dequeue, resume, linger, admin (and later front ends add
+ * their own, e.g. activate, renew, expire).
+ */
+struct journal_record {
+	uint64_t seq;
+	int64_t time_ms;
+	char type[16];
+	char frontend[16];
+	char feature[CORE_NAME_MAX];
+	char version[CORE_VERSION_MAX];
+	int count;
+	char unit[CORE_NAME_MAX];
+	char user[CORE_NAME_MAX];
+	char host[CORE_NAME_MAX];
+	char display[CORE_DISPLAY_MAX];
+	char address[CORE_ADDR_MAX];
+	char machine_id[64]; /* pid for flex clients, machine UUID for kms */
+	uint64_t handle;
+	int in_use_after;
+	int64_t duration_ms; /* checkin: how long the seat was held */
+	char reason[32];     /* checkin release or deny reason name */
+	char detail[256];    /* free text: reload summary, admin who, ... */
+
+	enum journal_grant_op grant_op;
+	struct core_grant_info grant; /* with JOURNAL_GRANT_PUT */
+};
+
+/* Called on the writer thread after each committed batch. */
+typedef void (*journal_committed_fn)(void *arg);
+
+/*
+ * Opens (creating when absent) the journal in state_dir, which must exist.
+ * Checks the schema and the key, and reads the last sequence number and
+ * MAC so that new records continue the chain.  Returns NULL with err set
+ * on failure.  Runs on the caller's thread; no writer thread yet.
+ */
+struct journal *journal_open(const char *state_dir, char *err,
+    size_t errlen);
+
+/* Calls fn for every row of the active-grant table (before start). */
+int journal_restore(struct journal *,
+    void (*fn)(void *arg, const struct core_grant_info *), void *arg);
+
+/* The largest grant handle ever journaled (0 when none): new handles must
+ * be above it. */
+uint64_t journal_max_handle(const struct journal *);
+
+/* Starts the writer thread.  Returns 0 or -1. */
+int journal_start(struct journal *, journal_committed_fn, void *arg);
+
+/* Loop thread: appends a copy of rec to the open batch, assigning its
+ * sequence number, which it returns.  Never blocks on I/O. */
+uint64_t journal_append(struct journal *, const struct journal_record *);
+
+/* Loop thread: hands the open batch to the writer if the writer is idle;
+ * otherwise the batch keeps growing and is handed over when the writer's
+ * current commit completes.  Cheap to call often. */
+void journal_flush(struct journal *);
+
+/* Any thread: the highest sequence number known to be committed. */
+uint64_t journal_committed_seq(const struct journal *);
+
+/* The highest sequence number appended so far. */
+uint64_t journal_last_seq(const struct journal *);
+
+/* Loop thread: blocks until every record appended so far is committed (at
+ * start-up and shutdown only).  Returns 0, or -1 when the writer failed. */
+int journal_sync(struct journal *);
+
+/* Commit failures (disk full, I/O error) so far; the writer retries the
+ * same batch and replies stay held meanwhile. */
+uint64_t journal_errors(const struct journal *);
+
+/* Commits what is pending, stops the writer thread, closes the database. */
+void journal_close(struct journal *);
+
+/*
+ * Offline or alongside a running licd (read-only, WAL lets both run):
+ * journal_verify checks the whole HMAC chain and sequence continuity and
+ * prints one line per problem to out, then a summary.  Returns 0 when the
+ * chain is intact, 1 when a record was altered, removed or inserted, -1 on
+ * error (err set).
+ */
+int journal_verify(const char *state_dir, FILE *out, char *err,
+    size_t errlen);
+
+/* Prints records with seq >= from_seq (limit 0: all), one per line, in the
+ * documented layout of journal_format_record(). */
+int journal_show(const char *state_dir, uint64_t from_seq, uint64_t limit,
+    FILE *out, char *err, size_t errlen);
+
+/* One line, no newline: "2026-12-03T12:00:00.123Z 42 checkout flex
+ * feature=F version=V count=1 unit=U user=u host=h ..." */
+void journal_format_record(const struct journal_record *, char *buf,
+    size_t len);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * licd client library: check seats out of a licd server over the flex
+ * protocol (protocols/flex/PROTOCOL.md), keep them alive, get them back
+ * after a server restart, and return them.
+ *
+ * A connection is used by one application thread at a time; the optional
+ * heartbeat thread started by licd_keepalive() shares it safely (every call
+ * takes the connection's lock).  Functions return 0 on success and -1 on
+ * failure; licd_error() then describes the failure, and licd_error_code()
+ * gives the server's numbered reason (see PROTOCOL.md) or 0 for a local or
+ * network error.
+ */
+#ifndef LICD_CLIENT_H
+#define LICD_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct licd_conn;
+
+/* Who the client is.  NULL fields are filled from the process: user from
+ * LICD_USER or the login name, host from gethostname(), display from
+ * DISPLAY or the controlling terminal, project from LM_PROJECT, pid from
+ * getpid(). */
+struct licd_identity {
+	const char *user;
+	const char *host;
+	const char *display;
+	const char *project;
+	long pid;
+};
+
+/*
+ * Connects to the first server that answers in servers, a list such as
+ * "27000@lic1,27000@lic2" (',' or ':' between entries; "@host" alone
+ * means port 27000; "host:port" is not accepted), and says HELLO.  timeout_ms
+ * bounds each connection attempt and each reply (0: 10 s).  Returns NULL
+ * with a message in err on failure.
+ */
+struct licd_conn *licd_connect(const char *servers,
+    const struct licd_identity *id, int timeout_ms, char *err,
+    size_t errlen);
+
+/* Closes the connection; the server returns any seats still held. */
+void licd_close(struct licd_conn *);
+
+#define LICD_QUEUE 0x1 /* wait in the server's queue for a seat */
+
+/*
+ * Checks out count seats of feature (version: minimum version or NULL).
+ * With LICD_QUEUE, waits in the queue until granted, or until wait_ms
+ * passes (0: forever), then cancels the queued request.  On success the
+ * grant's handle is stored in *handle and remembered for resume.
+ */
+int licd_checkout(struct licd_conn *, const char *feature,
+    const char *version, int count, int flags, int wait_ms,
+    uint64_t *handle);
+
+/* Returns a grant. */
+int licd_checkin(struct licd_conn *, uint64_t handle);
+
+/* Sends one heartbeat; on a broken connection, reconnects and resumes
+ * every remembered grant (see licd_reconnect). */
+int licd_heartbeat(struct licd_conn *);
+
+/* Starts a thread that sends heartbeats at the interval the server asked
+ * for and reconnects and resumes after a server restart.  Idempotent. */
+int licd_keepalive(struct licd_conn *);
+
+/* Reconnects to the server list, says HELLO again and resumes every
+ * remembered grant.  Tries for up to retry_ms (0: 60 s). */
+int licd_reconnect(struct licd_conn *, int retry_ms);
+
+/* The server's heartbeat interval in seconds, from its HELLO reply. */
+int licd_heartbeat_interval(const struct licd_conn *);
+
+/* A status snapshot, as returned by STATUS. */
+struct licd_status_feature {
+	char feature[64];
+	char vendor[64];
+	char version[16];
+	int issued;
+	int in_use;
+	int queued;
+	int64_t expiry;
+};
+
+struct licd_status_reservation {
+	char feature[64];
+	char who[16]; /* USER, HOST, GROUP, HOST_GROUP, ... */
+	char name[64];
+	int count;
+};
+
+struct licd_status_grant {
+	char feature[64];
+	char version[16];
+	uint64_t handle;
+	char user[64];
+	char host[64];
+	char display[64];
+	char unit[64];
+	int count;
+	int64_t start;
+	int linger;
+};
+
+struct licd_status {
+	char server_name[64];
+	char server_version[32];
+	char server_host[256];
+	char vendor[64];
+	int port;
+	int64_t started;
+	struct licd_status_feature *features;
+	size_t nfeatures;
+	struct licd_status_reservation *reservations;
+	size_t nreservations;
+	struct licd_status_grant *grants;
+	size_t ngrants;
+};
+
+/* Asks for the status (feature NULL: all).  Free with
+ * licd_status_free(). */
+int licd_status_get(struct licd_conn *, const char *feature,
+    struct licd_status *out);
+void licd_status_free(struct licd_status *);
+
+/* The last error on this connection. */
+const char *licd_error(const struct licd_conn *);
+int licd_error_code(const struct licd_conn *);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
