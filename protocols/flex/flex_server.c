@@ -1,1 +1,881 @@
-/* placeholder: being written */
+/*
+ * The flex front end, server side: one session per TCP connection,
+ * requests parsed by the codec, decided by the core, and answered once the
+ * journal holds what the answer reports (protocols/flex/PROTOCOL.md).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "../../daemon/licd.h"
+#include "../../daemon/log.h"
+#include "../protocol.h"
+#include "flex_codec.h"
+
+#define FLEX_LISTENERS_MAX 32
+#define FLEX_OUTPUT_HIGH (1024 * 1024) /* stop reading past this backlog */
+#define FLEX_OUTPUT_LOW (256 * 1024)   /* and start again below this */
+
+struct flex_session {
+	struct core_owner owner; /* first: events hand it back */
+	struct bufferevent *bev;
+	uint64_t id;
+	char addr[CORE_ADDR_MAX];
+
+	int hello;
+	char user[64];
+	char host[64];
+	char display[64];
+	char project[64];
+	long pid;
+
+	/* Replies that wait for the journal, in order, and how many. */
+	struct evbuffer *held;
+	int nheld;
+	struct licd_waiter waiter;
+
+	struct flex_queued *queued; /* requests waiting in the queue */
+	uint64_t next_reqno;
+	int ngrants;	   /* grants held, from events */
+	int paused;	   /* reading stopped: backlog or pending replies */
+	int closing;	   /* close once everything is written */
+	int dead;	   /* being freed: write nothing */
+	TAILQ_ENTRY(flex_session) entry;
+};
+
+/* A request of this session waiting in a queue: its ticket and the tag
+ * that the GRANTED notice must carry. */
+struct flex_queued {
+	uint64_t reqno; /* the core request tag: unique in the session */
+	uint64_t ticket;
+	char tag[FLEX_TAG_MAX + 1];
+	struct flex_queued *next;
+};
+
+static struct {
+	struct licd *licd;
+	struct evconnlistener *listeners[FLEX_LISTENERS_MAX];
+	size_t nlisteners;
+	TAILQ_HEAD(, flex_session) sessions;
+	size_t nsessions;
+	uint64_t next_id;
+	int stopping;
+} flex;
+
+static void flex_read_cb(struct bufferevent *, void *);
+static void flex_session_free(struct flex_session *);
+
+static struct flex_session *
+flex_from_waiter(struct licd_waiter *w)
+{
+	return (struct flex_session *)((char *)w -
+	    offsetof(struct flex_session, waiter));
+}
+
+static void
+flex_session_try_close(struct flex_session *s)
+{
+	if (s->closing && s->nheld == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		flex_session_free(s);
+}
+
+/* The journal committed what the held replies report: send them, and
+ * read again if we had stopped. */
+static void
+flex_waiter_ready(struct licd_waiter *w)
+{
+	struct flex_session *s = flex_from_waiter(w);
+
+	bufferevent_write_buffer(s->bev, s->held);
+	s->nheld = 0;
+	if (s->closing) {
+		flex_session_try_close(s);
+		return;
+	}
+	if (s->paused && evbuffer_get_length(bufferevent_get_output(s->bev)) <
+			     FLEX_OUTPUT_HIGH) {
+		s->paused = 0;
+		bufferevent_enable(s->bev, EV_READ);
+		flex_read_cb(s->bev, s);
+	}
+}
+
+/*
+ * Sends one line.  A durable line reports a state change: it leaves only
+ * once the records appended so far are committed.  Any line queues behind
+ * lines already held, so that replies keep request order.
+ */
+static void
+flex_send(struct flex_session *s, const char *line, size_t len, int durable)
+{
+	struct licd *licd = flex.licd;
+	uint64_t seq;
+
+	if (s->dead)
+		return;
+	seq = licd_last_seq(licd);
+	if (s->nheld == 0 &&
+	    (!durable || seq <= journal_committed_seq(licd->journal))) {
+		bufferevent_write(s->bev, line, len);
+		return;
+	}
+	evbuffer_add(s->held, line, len);
+	s->nheld++;
+	if (durable || !s->waiter.armed)
+		licd_wait(licd, &s->waiter, seq);
+}
+
+static void
+flex_send_out(struct flex_session *s, struct flex_out *o, int durable)
+{
+	int len;
+
+	len = flex_out_end(o);
+	if (len < 0) {
+		/* Every value is bounded well below a line; a reply that
+		 * does not fit is a bug, not a client's fault. */
+		log_warnx("flex: reply too long for a line: session=%llu",
+		    (unsigned long long)s->id);
+		return;
+	}
+	flex_send(s, o->buf, (size_t)len, durable);
+}
+
+static void
+flex_send_error(struct flex_session *s, const char *tag, int code,
+    const char *name, const char *text)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_out_begin(&o, buf, sizeof(buf), tag[0] ? tag : "*", "ERR");
+	flex_out_addf(&o, "code", "%d", code);
+	flex_out_add(&o, "reason", name);
+	flex_out_add(&o, "text", text);
+	flex_send_out(s, &o, 0);
+}
+
+static void
+flex_send_core_error(struct flex_session *s, const char *tag,
+    enum core_reason r)
+{
+	flex_send_error(s, tag, (int)r, core_reason_name(r),
+	    core_reason_text(r));
+}
+
+static void
+flex_client(const struct flex_session *s, struct core_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->user = s->user;
+	c->host = s->host;
+	c->display = s->display;
+	c->address = s->addr;
+	c->project = s->project;
+	c->pid = s->pid;
+	c->frontend = "flex";
+	c->session = s->id;
+	c->owner = (struct core_owner *)(void *)s;
+}
+
+static void
+flex_add_grant(struct flex_out *o, const char *feature, const char *version,
+    int count, const char *unit)
+{
+	flex_out_add(o, "feature", feature);
+	flex_out_add(o, "version", version);
+	flex_out_addf(o, "count", "%d", count);
+	flex_out_add(o, "unit", unit);
+}
+
+static void
+flex_queued_add(struct flex_session *s, uint64_t reqno, uint64_t ticket,
+    const char *tag)
+{
+	struct flex_queued *q;
+
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return; /* the notice will then carry no tag */
+	q->reqno = reqno;
+	q->ticket = ticket;
+	snprintf(q->tag, sizeof(q->tag), "%s", tag);
+	q->next = s->queued;
+	s->queued = q;
+}
+
+/* Forgets the queued request with this core request number (or, when
+ * reqno is 0, this ticket); copies its tag and ticket out. */
+static void
+flex_queued_take(struct flex_session *s, uint64_t reqno, uint64_t ticket,
+    struct flex_queued *out)
+{
+	struct flex_queued **pp, *q;
+
+	memset(out, 0, sizeof(*out));
+	for (pp = &s->queued; (q = *pp) != NULL; pp = &q->next) {
+		if (reqno != 0 ? q->reqno != reqno : q->ticket != ticket)
+			continue;
+		*out = *q;
+		*pp = q->next;
+		free(q);
+		return;
+	}
+}
+
+/* Events about this session that its client must hear of without asking:
+ * a queued request granted, a grant taken away. */
+static void
+flex_notify(struct core_owner *owner, const struct core_event *ev)
+{
+	struct flex_session *s = (struct flex_session *)(void *)owner;
+	const struct core_grant_info *g = ev->grant;
+	struct flex_queued q;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	switch (ev->type) {
+	case CORE_EV_CHECKOUT:
+		s->ngrants++;
+		if (!ev->from_queue)
+			return;
+		flex_out_begin(&o, buf, sizeof(buf), "*", "GRANTED");
+		flex_queued_take(s, ev->tag, 0, &q);
+		flex_out_add(&o, "tag", q.tag);
+		flex_out_addf(&o, "ticket", "%llu",
+		    (unsigned long long)q.ticket);
+		flex_out_addf(&o, "handle", "%llu",
+		    (unsigned long long)g->handle);
+		flex_add_grant(&o, g->feature, g->version, g->count, g->unit);
+		flex_send_out(s, &o, 1);
+		return;
+	case CORE_EV_DEQUEUE:
+		flex_queued_take(s, 0, g->handle, &q);
+		return;
+	case CORE_EV_LINGER:
+		if (s->ngrants > 0)
+			s->ngrants--;
+		return;
+	case CORE_EV_RESUME:
+		s->ngrants++;
+		return;
+	case CORE_EV_CHECKIN:
+		if (s->ngrants > 0)
+			s->ngrants--;
+		if (ev->release != CORE_REL_TIMEOUT &&
+		    ev->release != CORE_REL_ADMIN &&
+		    ev->release != CORE_REL_FEATURE_GONE)
+			return;
+		flex_out_begin(&o, buf, sizeof(buf), "*", "REMOVED");
+		flex_out_addf(&o, "handle", "%llu",
+		    (unsigned long long)g->handle);
+		flex_out_add(&o, "feature", g->feature);
+		flex_out_add(&o, "reason", core_release_name(ev->release));
+		flex_send_out(s, &o, 1);
+		return;
+	default:
+		return;
+	}
+}
+
+static void
+flex_hello(struct flex_session *s, const struct flex_request *req)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	if (s->hello) {
+		flex_send_error(s, req->tag, FLEX_E_ARGUMENT,
+		    flex_error_name(FLEX_E_ARGUMENT), "HELLO was already said");
+		return;
+	}
+	s->hello = 1;
+	snprintf(s->user, sizeof(s->user), "%s", req->user);
+	snprintf(s->host, sizeof(s->host), "%s", req->host);
+	snprintf(s->display, sizeof(s->display), "%s", req->display);
+	snprintf(s->project, sizeof(s->project), "%s", req->project);
+	s->pid = req->pid;
+
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "server", "licd/%s", LICD_VERSION);
+	flex_out_addf(&o, "proto", "%d", FLEX_PROTOCOL_VERSION);
+	flex_out_addf(&o, "session", "%llu", (unsigned long long)s->id);
+	flex_out_addf(&o, "heartbeat", "%d", flex.licd->conf.heartbeat);
+	flex_send_out(s, &o, 0);
+}
+
+static void
+flex_checkout(struct flex_session *s, const struct flex_request *req,
+    int64_t now)
+{
+	struct core_checkout_req creq;
+	struct core_client c;
+	struct core_result res;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_client(s, &c);
+	memset(&creq, 0, sizeof(creq));
+	creq.feature = req->feature;
+	creq.version = req->version;
+	creq.count = req->count;
+	creq.queue = req->queue;
+	creq.linger = req->linger;
+	creq.tag = ++s->next_reqno;
+
+	core_checkout(flex.licd->core, &c, &creq, now, &res);
+	switch (res.status) {
+	case CORE_GRANTED:
+		flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+		flex_out_addf(&o, "handle", "%llu",
+		    (unsigned long long)res.handle);
+		flex_add_grant(&o, req->feature, res.version, res.count,
+		    res.unit);
+		flex_send_out(s, &o, 1);
+		break;
+	case CORE_QUEUED:
+		flex_out_begin(&o, buf, sizeof(buf), req->tag, "QUEUED");
+		flex_out_addf(&o, "ticket", "%llu",
+		    (unsigned long long)res.handle);
+		flex_out_addf(&o, "position", "%d", res.position);
+		flex_send_out(s, &o, 1);
+		flex_queued_add(s, creq.tag, res.handle, req->tag);
+		break;
+	case CORE_DENIED:
+		flex_send_core_error(s, req->tag, res.reason);
+		break;
+	}
+}
+
+static void
+flex_checkin(struct flex_session *s, const struct flex_request *req,
+    int64_t now)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	enum core_reason r;
+
+	r = core_checkin(flex.licd->core, s->id, req->handle, now);
+	if (r != CORE_OK) {
+		flex_send_core_error(s, req->tag, r);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "handle", "%llu", (unsigned long long)req->handle);
+	flex_send_out(s, &o, 1);
+}
+
+static void
+flex_resume(struct flex_session *s, const struct flex_request *req,
+    int64_t now)
+{
+	struct core_grant_info g;
+	struct core_client c;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	enum core_reason r;
+
+	flex_client(s, &c);
+	r = core_resume(flex.licd->core, &c, req->handle, now, &g);
+	if (r != CORE_OK) {
+		flex_send_core_error(s, req->tag, r);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "handle", "%llu", (unsigned long long)g.handle);
+	flex_add_grant(&o, g.feature, g.version, g.count, g.unit);
+	flex_send_out(s, &o, 1);
+}
+
+static void
+flex_dequeue(struct flex_session *s, const struct flex_request *req,
+    int64_t now)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	enum core_reason r;
+
+	r = core_dequeue(flex.licd->core, s->id, req->handle, now);
+	if (r != CORE_OK) {
+		flex_send_core_error(s, req->tag, r);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "ticket", "%llu", (unsigned long long)req->handle);
+	flex_send_out(s, &o, 1);
+}
+
+/* STATUS: the data lines of one feature, built by the core's iterators. */
+struct flex_status {
+	struct flex_session *s;
+	const char *tag;
+	size_t nfeatures;
+	size_t ngrants;
+};
+
+static void
+flex_status_reservation(void *arg, const struct core_reservation_info *r)
+{
+	static const char *const who[] = {
+	    [CORE_WHO_NONE] = "NONE",
+	    [CORE_WHO_USER] = "USER",
+	    [CORE_WHO_HOST] = "HOST",
+	    [CORE_WHO_DISPLAY] = "DISPLAY",
+	    [CORE_WHO_GROUP] = "GROUP",
+	    [CORE_WHO_HOST_GROUP] = "HOST_GROUP",
+	    [CORE_WHO_INTERNET] = "INTERNET",
+	    [CORE_WHO_PROJECT] = "PROJECT",
+	};
+	struct flex_status *st = arg;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_out_begin(&o, buf, sizeof(buf), st->tag, "RESERVATION");
+	flex_out_add(&o, "feature", r->feature);
+	flex_out_add(&o, "who",
+	    (size_t)r->who < sizeof(who) / sizeof(who[0]) ? who[r->who] : "");
+	flex_out_add(&o, "name", r->name);
+	flex_out_addf(&o, "count", "%d", r->count);
+	flex_out_addf(&o, "used", "%d", r->used);
+	flex_send_out(st->s, &o, 0);
+}
+
+static void
+flex_status_grant(void *arg, const struct core_grant_info *g)
+{
+	struct flex_status *st = arg;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_out_begin(&o, buf, sizeof(buf), st->tag, "GRANT");
+	flex_out_add(&o, "feature", g->feature);
+	flex_out_add(&o, "version", g->version);
+	flex_out_addf(&o, "handle", "%llu", (unsigned long long)g->handle);
+	flex_out_add(&o, "user", g->user);
+	flex_out_add(&o, "host", g->host);
+	flex_out_add(&o, "display", g->display);
+	flex_out_addf(&o, "count", "%d", g->count);
+	flex_out_add(&o, "unit", g->unit);
+	flex_out_addf(&o, "start", "%lld", (long long)(g->start / 1000));
+	flex_out_addf(&o, "linger", "%d", g->linger);
+	flex_send_out(st->s, &o, 0);
+	st->ngrants++;
+}
+
+static void
+flex_status_feature(void *arg, const struct core_feature_info *f)
+{
+	struct flex_status *st = arg;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_out_begin(&o, buf, sizeof(buf), st->tag, "FEATURE");
+	flex_out_add(&o, "feature", f->feature);
+	flex_out_add(&o, "vendor", f->vendor);
+	flex_out_add(&o, "version", f->version);
+	flex_out_addf(&o, "issued", "%d", f->issued);
+	flex_out_addf(&o, "in_use", "%d", f->in_use);
+	flex_out_addf(&o, "queued", "%d", f->queued);
+	flex_out_addf(&o, "uncounted", "%d", f->uncounted);
+	flex_out_addf(&o, "expiry", "%lld", (long long)(f->expiry / 1000));
+	flex_send_out(st->s, &o, 0);
+	st->nfeatures++;
+
+	core_foreach_reservation(flex.licd->core, f->feature,
+	    flex_status_reservation, st);
+	core_foreach_grant(flex.licd->core, f->feature, flex_status_grant, st);
+}
+
+static void
+flex_status(struct flex_session *s, const struct flex_request *req)
+{
+	struct licd *licd = flex.licd;
+	struct flex_status st = {s, req->tag, 0, 0};
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	int port = 0;
+
+	if (licd->conf.nlisteners > 0)
+		port = licd->conf.listeners[0].port;
+
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "SERVER");
+	flex_out_add(&o, "name", "licd");
+	flex_out_add(&o, "version", LICD_VERSION);
+	flex_out_add(&o, "host", licd->hostname);
+	flex_out_addf(&o, "port", "%d", port);
+	flex_out_addf(&o, "started", "%lld",
+	    (long long)(licd->started_ms / 1000));
+	flex_out_add(&o, "vendor", "licd");
+	flex_send_out(s, &o, 0);
+
+	core_foreach_feature(licd->core, req->feature[0] ? req->feature : NULL,
+	    flex_status_feature, &st);
+
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "features", "%zu", st.nfeatures);
+	flex_out_addf(&o, "grants", "%zu", st.ngrants);
+	flex_send_out(s, &o, 0);
+}
+
+static void
+flex_handle_line(struct flex_session *s, const char *line, size_t len)
+{
+	struct flex_request req;
+	struct flex_out o;
+	char err[128], buf[128];
+	int64_t now = licd_now();
+	int rc;
+
+	rc = flex_request_parse(line, len, &req, err, sizeof(err));
+	if (rc != 0) {
+		flex_send_error(s, req.tag, rc, flex_error_name(rc), err);
+		return;
+	}
+	if (!s->hello && req.verb != FLEX_V_HELLO &&
+	    req.verb != FLEX_V_STATUS && req.verb != FLEX_V_QUIT) {
+		flex_send_error(s, req.tag, FLEX_E_NO_HELLO,
+		    flex_error_name(FLEX_E_NO_HELLO), "say HELLO first");
+		return;
+	}
+	if (s->hello)
+		core_heartbeat(flex.licd->core, s->id, now);
+
+	switch (req.verb) {
+	case FLEX_V_HELLO:
+		flex_hello(s, &req);
+		break;
+	case FLEX_V_CHECKOUT:
+		flex_checkout(s, &req, now);
+		break;
+	case FLEX_V_CHECKIN:
+		flex_checkin(s, &req, now);
+		break;
+	case FLEX_V_HEARTBEAT:
+		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");
+		flex_out_addf(&o, "grants", "%d", s->ngrants);
+		flex_send_out(s, &o, 0);
+		break;
+	case FLEX_V_RESUME:
+		flex_resume(s, &req, now);
+		break;
+	case FLEX_V_DEQUEUE:
+		flex_dequeue(s, &req, now);
+		break;
+	case FLEX_V_STATUS:
+		flex_status(s, &req);
+		break;
+	case FLEX_V_QUIT:
+		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");
+		flex_send_out(s, &o, 0);
+		s->closing = 1;
+		break;
+	}
+}
+
+static void
+flex_pause(struct flex_session *s)
+{
+	s->paused = 1;
+	bufferevent_disable(s->bev, EV_READ);
+}
+
+static void
+flex_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct flex_session *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = bufferevent_get_output(bev);
+	struct evbuffer_ptr eol;
+	char line[FLEX_LINE_MAX + 1];
+	size_t len;
+
+	while (!s->closing && !s->dead) {
+		/* Back-pressure: a client that does not read its replies,
+		 * or that has too many waiting for the journal, is not read
+		 * from until it catches up. */
+		if (evbuffer_get_length(out) >= FLEX_OUTPUT_HIGH ||
+		    s->nheld >= flex.licd->conf.max_pending) {
+			flex_pause(s);
+			return;
+		}
+
+		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+		if (eol.pos < 0) {
+			if (evbuffer_get_length(in) >= FLEX_LINE_MAX)
+				goto too_long;
+			return;
+		}
+		if ((size_t)eol.pos >= FLEX_LINE_MAX)
+			goto too_long;
+
+		len = (size_t)eol.pos;
+		evbuffer_remove(in, line, len + 1);
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		line[len] = '\0';
+		flex_handle_line(s, line, len);
+	}
+	if (s->closing)
+		flex_session_try_close(s);
+	return;
+
+too_long:
+	log_info("flex: line too long, closing: session=%llu address=%s "
+		 "user=%s",
+	    (unsigned long long)s->id, s->addr, s->user);
+	flex_send_error(s, "*", FLEX_E_TOO_LONG,
+	    flex_error_name(FLEX_E_TOO_LONG), "line over 4096 bytes");
+	s->closing = 1;
+	bufferevent_disable(bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	flex_session_try_close(s);
+}
+
+static void
+flex_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct flex_session *s = arg;
+
+	if (s->closing) {
+		flex_session_try_close(s);
+		return;
+	}
+	if (s->paused && s->nheld < flex.licd->conf.max_pending &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) <=
+		FLEX_OUTPUT_LOW) {
+		s->paused = 0;
+		bufferevent_enable(bev, EV_READ);
+		flex_read_cb(bev, s);
+	}
+}
+
+static void
+flex_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct flex_session *s = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		log_info("flex: %s timeout, closing: session=%llu address=%s "
+			 "user=%s host=%s grants=%d",
+		    (what & BEV_EVENT_READING) ? "idle" : "write",
+		    (unsigned long long)s->id, s->addr, s->user, s->host,
+		    s->ngrants);
+	flex_session_free(s);
+}
+
+static void
+flex_session_free(struct flex_session *s)
+{
+	struct licd *licd = flex.licd;
+	struct flex_queued q;
+
+	if (s->dead)
+		return;
+	s->dead = 1;
+
+	/* A dropped client returns its seats (after their linger), except
+	 * when the whole server stops: then they wait for the resume. */
+	if (!flex.stopping && s->hello)
+		core_session_closed(licd->core, s->id, licd_now());
+
+	while (s->queued != NULL)
+		flex_queued_take(s, s->queued->reqno, 0, &q);
+	licd_wait_cancel(licd, &s->waiter);
+	licd_conn_release(licd, s->addr);
+	TAILQ_REMOVE(&flex.sessions, s, entry);
+	flex.nsessions--;
+	bufferevent_free(s->bev);
+	evbuffer_free(s->held);
+	free(s);
+}
+
+static void
+flex_addr_string(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)len);
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
+			    (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, buf,
+			    (socklen_t)len);
+		break;
+	default:
+		snprintf(buf, len, "local");
+		break;
+	}
+}
+
+static void
+flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	static const char busy[] = "* ERR code=25 reason=busy "
+				   "text=too%20many%20connections\n";
+	struct licd *licd = flex.licd;
+	struct flex_session *s;
+	struct timeval rtv, wtv;
+	char addr[CORE_ADDR_MAX];
+	ssize_t n;
+
+	flex_addr_string(sa, addr, sizeof(addr));
+	if (licd_conn_admit(licd, addr) == -1) {
+		log_info("flex: connection refused, over the cap: address=%s "
+			 "connections=%d",
+		    addr, licd->nconns);
+		n = send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT);
+		(void)n;
+		close(fd);
+		return;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	s->held = evbuffer_new();
+	s->bev = bufferevent_socket_new(licd->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (s->held == NULL || s->bev == NULL) {
+		if (s->held)
+			evbuffer_free(s->held);
+		free(s);
+		goto fail;
+	}
+	s->owner.notify = flex_notify;
+	s->id = ++flex.next_id;
+	s->waiter.ready = flex_waiter_ready;
+	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+	TAILQ_INSERT_TAIL(&flex.sessions, s, entry);
+	flex.nsessions++;
+
+	rtv.tv_sec = licd->conf.idle_timeout;
+	rtv.tv_usec = 0;
+	wtv.tv_sec = licd->conf.write_timeout;
+	wtv.tv_usec = 0;
+	bufferevent_setcb(s->bev, flex_read_cb, flex_write_cb, flex_event_cb,
+	    s);
+	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+	bufferevent_setwatermark(s->bev, EV_WRITE, FLEX_OUTPUT_LOW, 0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	return;
+
+fail:
+	log_warnx("flex: out of memory accepting address=%s", addr);
+	licd_conn_release(licd, addr);
+	close(fd);
+}
+
+static void
+flex_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	/* EMFILE and the like: say so and keep listening; the listener
+	 * retries on the next readiness. */
+	log_warn("flex: accept");
+}
+
+static int
+flex_start(struct licd *licd, const int *fds, size_t nfds)
+{
+	struct evconnlistener *l;
+	size_t i;
+
+	if (flex.licd == NULL) {
+		flex.licd = licd;
+		TAILQ_INIT(&flex.sessions);
+	}
+	for (i = 0; i < nfds; i++) {
+		if (flex.nlisteners == FLEX_LISTENERS_MAX) {
+			log_warnx("flex: more than %d listening sockets",
+			    FLEX_LISTENERS_MAX);
+			return -1;
+		}
+		l = evconnlistener_new(licd->base, flex_accept_cb, NULL,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fds[i]);
+		if (l == NULL) {
+			log_warnx("flex: cannot listen on fd %d", fds[i]);
+			return -1;
+		}
+		evconnlistener_set_error_cb(l, flex_accept_error_cb);
+		flex.listeners[flex.nlisteners++] = l;
+	}
+	return 0;
+}
+
+static void
+flex_stop(struct licd *licd)
+{
+	struct flex_session *s, *next;
+	struct flex_out o;
+	char buf[128];
+	size_t i;
+
+	if (flex.licd == NULL)
+		return;
+	flex.stopping = 1;
+	for (i = 0; i < flex.nlisteners; i++)
+		evconnlistener_free(flex.listeners[i]);
+	flex.nlisteners = 0;
+
+	/* Tell every client, after the replies it is owed; the session
+	 * closes once they are written. */
+	for (s = TAILQ_FIRST(&flex.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		flex_out_begin(&o, buf, sizeof(buf), "*", "SHUTDOWN");
+		flex_out_addf(&o, "grace", "%d", licd->conf.resume_grace);
+		flex_send_out(s, &o, 0);
+		bufferevent_disable(s->bev, EV_READ);
+		s->closing = 1;
+		flex_session_try_close(s);
+	}
+}
+
+static void
+flex_cleanup(struct licd *licd)
+{
+	struct flex_session *s;
+
+	if (flex.licd == NULL)
+		return;
+	flex.stopping = 1;
+	while ((s = TAILQ_FIRST(&flex.sessions)) != NULL)
+		flex_session_free(s);
+	flex_stop(licd);
+}
+
+static void
+flex_status_line(struct licd *licd, char *buf, size_t len)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%sflex: %zu sessions",
+	    used ? ", " : "", flex.nsessions);
+}
+
+const struct licd_protocol flex_protocol = {
+    .name = "flex",
+    .default_port = FLEX_DEFAULT_PORT,
+    .start = flex_start,
+    .stop = flex_stop,
+    .cleanup = flex_cleanup,
+    .status = flex_status_line,
+};

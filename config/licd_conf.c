@@ -1,0 +1,362 @@
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "licd_conf.h"
+
+/*
+ * The integer settings, one table: name in the file, where it lives, its
+ * bounds and default.  Strings and lists are read by hand below.
+ */
+struct conf_int {
+	const char *name;
+	size_t offset;
+	int min;
+	int max;
+	int def;
+};
+
+#define CONF_INT(name, field, min, max, def)                                 \
+	{name, offsetof(struct licd_conf, field), min, max, def}
+
+static const struct conf_int conf_ints[] = {
+    CONF_INT("limits.max-connections", max_connections, 1, 1000000, 10000),
+    CONF_INT("limits.max-connections-per-address", max_per_address, 1,
+	1000000, 1000),
+    CONF_INT("limits.idle-timeout", idle_timeout, 5, 86400, 600),
+    CONF_INT("limits.write-timeout", write_timeout, 1, 3600, 30),
+    CONF_INT("limits.min-timeout", min_timeout, 1, 86400, 900),
+    CONF_INT("limits.resume-grace", resume_grace, 1, 86400, 120),
+    CONF_INT("limits.max-queue", max_queue, 0, 1000000, 1000),
+    CONF_INT("limits.max-pending", max_pending, 1, 100000, 64),
+    CONF_INT("limits.heartbeat", heartbeat, 1, 3600, 60),
+    CONF_INT("limits.shutdown-grace", shutdown_grace, 0, 60, 2),
+};
+
+#define CONF_NINTS (sizeof(conf_ints) / sizeof(conf_ints[0]))
+
+void
+conf_defaults(struct licd_conf *conf)
+{
+	size_t i;
+
+	memset(conf, 0, sizeof(*conf));
+	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s",
+	    "/var/lib/licd");
+	snprintf(conf->log_level, sizeof(conf->log_level), "%s", "info");
+	snprintf(conf->default_unit, sizeof(conf->default_unit), "%s",
+	    "unassigned");
+	for (i = 0; i < CONF_NINTS; i++)
+		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
+}
+
+/* Makes a path from the file relative to the file's folder. */
+static void
+conf_path(char *out, size_t len, const char *base, const char *value)
+{
+	char copy[CONF_PATH_MAX];
+
+	if (value[0] == '/' || base[0] == '\0') {
+		snprintf(out, len, "%s", value);
+		return;
+	}
+	snprintf(copy, sizeof(copy), "%s", base);
+	snprintf(out, len, "%s/%s", dirname(copy), value);
+}
+
+static int
+conf_string(config_t *cfg, const char *name, char *out, size_t len,
+    const char *file, struct diag *diag)
+{
+	config_setting_t *s;
+	const char *v;
+
+	s = config_lookup(cfg, name);
+	if (s == NULL)
+		return 0;
+	v = config_setting_get_string(s);
+	if (v == NULL) {
+		diag_add(diag, DIAG_ERROR, file, config_setting_source_line(s),
+		    "%s: expected a string", name);
+		return -1;
+	}
+	if (strlen(v) >= len) {
+		diag_add(diag, DIAG_ERROR, file, config_setting_source_line(s),
+		    "%s: longer than %zu bytes", name, len - 1);
+		return -1;
+	}
+	snprintf(out, len, "%s", v);
+	return 1;
+}
+
+static void
+conf_read_ints(config_t *cfg, struct licd_conf *conf, const char *file,
+    struct diag *diag)
+{
+	config_setting_t *s;
+	long long v;
+	size_t i;
+
+	for (i = 0; i < CONF_NINTS; i++) {
+		s = config_lookup(cfg, conf_ints[i].name);
+		if (s == NULL)
+			continue;
+		if (config_setting_type(s) != CONFIG_TYPE_INT &&
+		    config_setting_type(s) != CONFIG_TYPE_INT64) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(s),
+			    "%s: expected an integer", conf_ints[i].name);
+			continue;
+		}
+		v = config_setting_get_int64(s);
+		if (v < conf_ints[i].min || v > conf_ints[i].max) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(s),
+			    "%s: expected an integer from %d to %d, not %lld",
+			    conf_ints[i].name, conf_ints[i].min,
+			    conf_ints[i].max, v);
+			continue;
+		}
+		*(int *)((char *)conf + conf_ints[i].offset) = (int)v;
+	}
+}
+
+static void
+conf_read_licenses(config_t *cfg, struct licd_conf *conf, const char *file,
+    struct diag *diag)
+{
+	config_setting_t *list, *item;
+	const char *v;
+	int i, n;
+
+	list = config_lookup(cfg, "license-files");
+	if (list == NULL)
+		return;
+	if (!config_setting_is_aggregate(list)) {
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(list),
+		    "license-files: expected a list of file names");
+		return;
+	}
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		item = config_setting_get_elem(list, (unsigned)i);
+		v = config_setting_get_string(item);
+		if (v == NULL) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(item),
+			    "license-files: expected a file name");
+			continue;
+		}
+		if (conf->nlicense_files == CONF_LICENSES_MAX) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(item),
+			    "license-files: more than %d files",
+			    CONF_LICENSES_MAX);
+			return;
+		}
+		conf_path(conf->license_files[conf->nlicense_files++],
+		    CONF_PATH_MAX, file, v);
+	}
+}
+
+static void
+conf_read_listeners(config_t *cfg, struct licd_conf *conf, const char *file,
+    struct diag *diag)
+{
+	config_setting_t *list, *item;
+	struct conf_listener *l;
+	const char *proto, *addr;
+	int i, n, port, line;
+
+	list = config_lookup(cfg, "listen");
+	if (list == NULL)
+		return;
+	if (!config_setting_is_list(list)) {
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(list),
+		    "listen: expected a list of groups, "
+		    "( { protocol = \"flex\"; port = 27000; } )");
+		return;
+	}
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		item = config_setting_get_elem(list, (unsigned)i);
+		line = config_setting_source_line(item);
+		if (!config_setting_is_group(item)) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "listen: expected a group");
+			continue;
+		}
+		if (conf->nlisteners == CONF_LISTENERS_MAX) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "listen: more than %d listeners",
+			    CONF_LISTENERS_MAX);
+			return;
+		}
+		proto = "flex";
+		addr = "*";
+		port = 27000;
+		config_setting_lookup_string(item, "protocol", &proto);
+		config_setting_lookup_string(item, "address", &addr);
+		config_setting_lookup_int(item, "port", &port);
+		if (strcmp(proto, "flex") != 0) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "listen: unknown protocol \"%s\" "
+			    "(expected \"flex\")",
+			    proto);
+			continue;
+		}
+		if (port < 0 || port > 65535) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "listen: port %d out of range 0-65535", port);
+			continue;
+		}
+		l = &conf->listeners[conf->nlisteners++];
+		snprintf(l->protocol, sizeof(l->protocol), "%s", proto);
+		snprintf(l->address, sizeof(l->address), "%s", addr);
+		l->port = port;
+	}
+}
+
+/* Every setting the file may hold, to catch misspelt names. */
+static const char *const conf_known[] = {
+    "state-dir",
+    "license-files",
+    "options-file",
+    "listen",
+    "log",
+    "log.level",
+    "server-name",
+    "units",
+    "units.default",
+    "limits",
+};
+
+static void
+conf_check_names(config_setting_t *group, const char *prefix,
+    const char *file, struct diag *diag)
+{
+	config_setting_t *s;
+	char full[256];
+	size_t i, k;
+	int n, found;
+
+	n = config_setting_length(group);
+	for (i = 0; i < (size_t)n; i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		if (config_setting_name(s) == NULL)
+			continue;
+		snprintf(full, sizeof(full), "%s%s", prefix,
+		    config_setting_name(s));
+		found = 0;
+		for (k = 0; k < sizeof(conf_known) / sizeof(conf_known[0]);
+		     k++)
+			if (strcmp(full, conf_known[k]) == 0)
+				found = 1;
+		for (k = 0; k < CONF_NINTS; k++)
+			if (strcmp(full, conf_ints[k].name) == 0)
+				found = 1;
+		if (!found) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(s),
+			    "unknown setting \"%s\"", full);
+			continue;
+		}
+		if (config_setting_is_group(s) && prefix[0] == '\0') {
+			snprintf(full, sizeof(full), "%s.",
+			    config_setting_name(s));
+			conf_check_names(s, full, file, diag);
+		}
+	}
+}
+
+int
+conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
+{
+	config_t cfg;
+	char value[CONF_PATH_MAX];
+	size_t errors = diag->errors;
+
+	snprintf(conf->path, sizeof(conf->path), "%s", path);
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			diag_add(diag, DIAG_ERROR, path, 0,
+			    "cannot read the file");
+		else
+			diag_add(diag, DIAG_ERROR, path,
+			    config_error_line(&cfg), "%s",
+			    config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -1;
+	}
+
+	conf_check_names(config_root_setting(&cfg), "", path, diag);
+	if (conf_string(&cfg, "state-dir", value, sizeof(value), path,
+		diag) > 0)
+		conf_path(conf->state_dir, sizeof(conf->state_dir), path,
+		    value);
+	if (conf_string(&cfg, "options-file", value, sizeof(value), path,
+		diag) > 0)
+		conf_path(conf->options_file, sizeof(conf->options_file),
+		    path, value);
+	conf_string(&cfg, "log.level", conf->log_level,
+	    sizeof(conf->log_level), path, diag);
+	conf_string(&cfg, "server-name", conf->server_name,
+	    sizeof(conf->server_name), path, diag);
+	conf_string(&cfg, "units.default", conf->default_unit,
+	    sizeof(conf->default_unit), path, diag);
+	conf_read_ints(&cfg, conf, path, diag);
+	conf_read_licenses(&cfg, conf, path, diag);
+	conf_read_listeners(&cfg, conf, path, diag);
+
+	config_destroy(&cfg);
+	return diag->errors > errors ? -1 : 0;
+}
+
+int
+conf_add_license(struct licd_conf *conf, const char *path, int *replaced)
+{
+	if (!*replaced) {
+		conf->nlicense_files = 0;
+		*replaced = 1;
+	}
+	if (conf->nlicense_files == CONF_LICENSES_MAX)
+		return -1;
+	snprintf(conf->license_files[conf->nlicense_files++], CONF_PATH_MAX,
+	    "%s", path);
+	return 0;
+}
+
+int
+conf_finish(struct licd_conf *conf, struct diag *diag)
+{
+	const char *where = conf->path[0] ? conf->path : "licd";
+	size_t errors = diag->errors;
+
+	if (conf->nlisteners == 0) {
+		snprintf(conf->listeners[0].protocol,
+		    sizeof(conf->listeners[0].protocol), "flex");
+		snprintf(conf->listeners[0].address,
+		    sizeof(conf->listeners[0].address), "*");
+		conf->listeners[0].port = 27000;
+		conf->nlisteners = 1;
+	}
+	if (conf->nlicense_files == 0)
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "no licence file: set license-files or give --license");
+	if (conf->state_dir[0] == '\0')
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "no state directory: set state-dir or give --state-dir");
+	if (conf->idle_timeout < 2 * conf->heartbeat)
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "limits.idle-timeout (%d) must be at least twice "
+		    "limits.heartbeat (%d)",
+		    conf->idle_timeout, conf->heartbeat);
+	return diag->errors > errors ? -1 : 0;
+}

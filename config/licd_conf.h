@@ -1,0 +1,67 @@
+/*
+ * licd.conf: the daemon's own settings (libconfig syntax), and the command
+ * line flags that override them.  See config/examples/licd.conf for every
+ * setting with its default.
+ */
+#ifndef LICD_CONF_H
+#define LICD_CONF_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define CONF_LISTENERS_MAX 16
+#define CONF_LICENSES_MAX 64
+#define CONF_PATH_MAX 1024
+
+struct conf_listener {
+	char protocol[16]; /* "flex" */
+	char address[256]; /* "*" for every address */
+	int port;
+};
+
+struct licd_conf {
+	char path[CONF_PATH_MAX]; /* the file read, "" when none */
+	char state_dir[CONF_PATH_MAX];
+	char license_files[CONF_LICENSES_MAX][CONF_PATH_MAX];
+	size_t nlicense_files;
+	char options_file[CONF_PATH_MAX];
+	struct conf_listener listeners[CONF_LISTENERS_MAX];
+	size_t nlisteners;
+	char log_level[16];
+	char server_name[256]; /* host name shown in status; "" = hostname */
+	char default_unit[64];
+
+	/* limits */
+	int max_connections;
+	int max_per_address;
+	int idle_timeout;  /* seconds without a byte from a client */
+	int write_timeout; /* seconds a client may leave replies unread */
+	int min_timeout;   /* TIMEOUT/TIMEOUTALL floor, seconds */
+	int resume_grace;  /* seconds to resume grants after a restart */
+	int max_queue;
+	int max_pending;      /* requests waiting per connection */
+	int heartbeat;        /* advertised heartbeat interval, seconds */
+	int shutdown_grace;   /* seconds to flush replies when stopping */
+};
+
+/* Fills every setting with its default (no listeners, no files). */
+void conf_defaults(struct licd_conf *);
+
+/*
+ * Reads path into conf (which should hold defaults).  Relative paths in
+ * the file are taken relative to the file's folder.  Every problem goes to
+ * diag with its line; returns 0 when there is none, -1 otherwise.
+ */
+int conf_load(const char *path, struct licd_conf *conf, struct diag *diag);
+
+/* Checks settings that depend on each other after flags are applied, and
+ * adds the default flex listener when none is configured.  Returns 0 or
+ * -1 with diagnostics. */
+int conf_finish(struct licd_conf *, struct diag *);
+
+/* Adds a licence file (from --license); the first call replaces the list
+ * read from the file.  Returns 0 or -1 when the list is full. */
+int conf_add_license(struct licd_conf *, const char *path, int *replaced);
+
+#endif

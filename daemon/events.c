@@ -1,0 +1,371 @@
+/*
+ * From the core to the journal and back to the clients: every core event
+ * becomes a journal record appended to the open batch; the batch is handed
+ * to the writer thread at the end of the loop iteration; when the writer
+ * has committed it, the replies waiting on it are released.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "../protocols/protocol.h"
+#include "licd.h"
+#include "log.h"
+
+#define LICD_TICK_MS 250
+
+struct conn_count {
+	char addr[CORE_ADDR_MAX];
+	int count;
+	struct conn_count *next;
+};
+
+int64_t
+licd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+events_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct licd *licd = arg;
+
+	journal_flush(licd->journal);
+}
+
+static void
+events_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct licd *licd = arg;
+	struct licd_waiter *w;
+	uint64_t committed;
+
+	committed = journal_committed_seq(licd->journal);
+
+	/* The list is in seq order: waiters are armed with the last
+	 * appended seq, which only grows, and always at the tail. */
+	while ((w = TAILQ_FIRST(&licd->waiters)) != NULL &&
+	    w->seq <= committed) {
+		TAILQ_REMOVE(&licd->waiters, w, entry);
+		w->armed = 0;
+		w->ready(w);
+	}
+
+	/* The writer takes the next batch by itself; nudge it in case the
+	 * loop appended nothing since. */
+	journal_flush(licd->journal);
+}
+
+/* Runs on the journal's writer thread. */
+static void
+events_committed(void *arg)
+{
+	struct licd *licd = arg;
+
+	event_active(licd->commit_ev, EV_READ, 0);
+}
+
+static void
+events_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct licd *licd = arg;
+
+	core_tick(licd->core, licd_now());
+}
+
+int
+licd_events_init(struct licd *licd)
+{
+	struct timeval tv = {0, LICD_TICK_MS * 1000};
+
+	TAILQ_INIT(&licd->waiters);
+	licd->flush_ev = event_new(licd->base, -1, 0, events_flush_cb, licd);
+	licd->commit_ev =
+	    event_new(licd->base, -1, 0, events_commit_cb, licd);
+	licd->tick_ev =
+	    event_new(licd->base, -1, EV_PERSIST, events_tick_cb, licd);
+	if (licd->flush_ev == NULL || licd->commit_ev == NULL ||
+	    licd->tick_ev == NULL)
+		return -1;
+
+	/* Handing the batch over runs after every I/O callback of the
+	 * iteration, so that one commit covers all of them. */
+	event_priority_set(licd->flush_ev, 2);
+	event_add(licd->tick_ev, &tv);
+
+	licd->conn_nbuckets = 1024;
+	licd->conn_buckets =
+	    calloc(licd->conn_nbuckets, sizeof(*licd->conn_buckets));
+	if (licd->conn_buckets == NULL)
+		return -1;
+
+	return journal_start(licd->journal, events_committed, licd);
+}
+
+void
+licd_events_free(struct licd *licd)
+{
+	struct conn_count *c, *next;
+	size_t i;
+
+	if (licd->flush_ev)
+		event_free(licd->flush_ev);
+	if (licd->commit_ev)
+		event_free(licd->commit_ev);
+	if (licd->tick_ev)
+		event_free(licd->tick_ev);
+	for (i = 0; i < licd->conn_nbuckets; i++) {
+		for (c = licd->conn_buckets[i]; c != NULL; c = next) {
+			next = c->next;
+			free(c);
+		}
+	}
+	free(licd->conn_buckets);
+}
+
+static void
+events_schedule_flush(struct licd *licd)
+{
+	if (!event_pending(licd->flush_ev, EV_READ, NULL))
+		event_active(licd->flush_ev, EV_READ, 0);
+}
+
+uint64_t
+licd_last_seq(const struct licd *licd)
+{
+	return journal_last_seq(licd->journal);
+}
+
+uint64_t
+licd_journal_note(struct licd *licd, const char *type, const char *detail)
+{
+	struct journal_record rec;
+	uint64_t seq;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.time_ms = licd_now();
+	snprintf(rec.type, sizeof(rec.type), "%s", type);
+	snprintf(rec.detail, sizeof(rec.detail), "%s", detail);
+	seq = journal_append(licd->journal, &rec);
+	events_schedule_flush(licd);
+	return seq;
+}
+
+static const char *
+events_type_name(enum core_event_type type)
+{
+	switch (type) {
+	case CORE_EV_CHECKOUT:
+		return "checkout";
+	case CORE_EV_CHECKIN:
+		return "checkin";
+	case CORE_EV_DENY:
+		return "deny";
+	case CORE_EV_QUEUE:
+		return "queue";
+	case CORE_EV_DEQUEUE:
+		return "dequeue";
+	case CORE_EV_RESUME:
+		return "resume";
+	case CORE_EV_LINGER:
+		return "linger";
+	}
+	return "unknown";
+}
+
+/* The FlexLM debug-log line for an event, at debug level, so that log
+ * parsers written for lmgrd's debug log read licd's as well. */
+static void
+events_debug_line(const struct core_event *ev)
+{
+	const struct core_grant_info *g = ev->grant;
+
+	if (log_get_level() < LOG_LVL_DEBUG || g == NULL)
+		return;
+	switch (ev->type) {
+	case CORE_EV_CHECKOUT:
+		log_debug("(%s) OUT: \"%s\" %s@%s", g->vendor, g->feature,
+		    g->user, g->host);
+		break;
+	case CORE_EV_CHECKIN:
+		log_debug("(%s) IN: \"%s\" %s@%s%s", g->vendor, g->feature,
+		    g->user, g->host,
+		    ev->release == CORE_REL_CLIENT ? "" : "  (INACTIVE)");
+		break;
+	case CORE_EV_DENY:
+		log_debug("(%s) DENIED: \"%s\" %s@%s  (%s)", g->vendor,
+		    g->feature, g->user, g->host,
+		    core_reason_text(ev->reason));
+		break;
+	case CORE_EV_QUEUE:
+		log_debug("(%s) QUEUED: \"%s\" %s@%s", g->vendor, g->feature,
+		    g->user, g->host);
+		break;
+	case CORE_EV_DEQUEUE:
+		log_debug("(%s) DEQUEUED: \"%s\" %s@%s", g->vendor,
+		    g->feature, g->user, g->host);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+licd_core_sink(void *arg, const struct core_event *ev)
+{
+	struct licd *licd = arg;
+	const struct core_grant_info *g = ev->grant;
+	struct journal_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.time_ms = ev->time;
+	snprintf(rec.type, sizeof(rec.type), "%s",
+	    events_type_name(ev->type));
+	if (g != NULL) {
+		snprintf(rec.frontend, sizeof(rec.frontend), "%s",
+		    g->frontend);
+		snprintf(rec.feature, sizeof(rec.feature), "%s", g->feature);
+		snprintf(rec.version, sizeof(rec.version), "%s", g->version);
+		rec.count = g->count;
+		snprintf(rec.unit, sizeof(rec.unit), "%s", g->unit);
+		snprintf(rec.user, sizeof(rec.user), "%s", g->user);
+		snprintf(rec.host, sizeof(rec.host), "%s", g->host);
+		snprintf(rec.display, sizeof(rec.display), "%s", g->display);
+		snprintf(rec.address, sizeof(rec.address), "%s", g->address);
+		if (g->pid > 0)
+			snprintf(rec.machine_id, sizeof(rec.machine_id),
+			    "%ld", g->pid);
+		rec.handle = g->handle;
+	}
+	rec.in_use_after = ev->in_use_after;
+
+	switch (ev->type) {
+	case CORE_EV_CHECKOUT:
+	case CORE_EV_RESUME:
+		rec.grant_op = JOURNAL_GRANT_PUT;
+		rec.grant = *g;
+		if (ev->from_queue)
+			snprintf(rec.detail, sizeof(rec.detail),
+			    "from queue");
+		break;
+	case CORE_EV_CHECKIN:
+		rec.grant_op = JOURNAL_GRANT_DEL;
+		rec.duration_ms = ev->time - g->start;
+		snprintf(rec.reason, sizeof(rec.reason), "%s",
+		    core_release_name(ev->release));
+		if (ev->release != CORE_REL_CLIENT &&
+		    ev->release != CORE_REL_DISCONNECT)
+			log_info("seat returned: feature=%s user=%s host=%s "
+				 "unit=%s handle=%llu reason=%s",
+			    g->feature, g->user, g->host, g->unit,
+			    (unsigned long long)g->handle,
+			    core_release_name(ev->release));
+		break;
+	case CORE_EV_DENY:
+	case CORE_EV_DEQUEUE:
+		snprintf(rec.reason, sizeof(rec.reason), "%s",
+		    core_reason_name(ev->reason));
+		break;
+	case CORE_EV_LINGER:
+		rec.grant_op = JOURNAL_GRANT_PUT;
+		rec.grant = *g;
+		break;
+	case CORE_EV_QUEUE:
+		break;
+	}
+
+	journal_append(licd->journal, &rec);
+	events_schedule_flush(licd);
+	events_debug_line(ev);
+
+	/* Once stopping, sessions are gone; their grants stay for resume. */
+	if (!licd->stopping && ev->owner != NULL &&
+	    ev->owner->notify != NULL)
+		ev->owner->notify(ev->owner, ev);
+}
+
+void
+licd_wait(struct licd *licd, struct licd_waiter *w, uint64_t seq)
+{
+	if (w->armed)
+		TAILQ_REMOVE(&licd->waiters, w, entry);
+	w->seq = seq;
+	w->armed = 1;
+	TAILQ_INSERT_TAIL(&licd->waiters, w, entry);
+	if (seq <= journal_committed_seq(licd->journal))
+		event_active(licd->commit_ev, EV_READ, 0);
+}
+
+void
+licd_wait_cancel(struct licd *licd, struct licd_waiter *w)
+{
+	if (!w->armed)
+		return;
+	TAILQ_REMOVE(&licd->waiters, w, entry);
+	w->armed = 0;
+}
+
+static size_t
+conn_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h % n;
+}
+
+int
+licd_conn_admit(struct licd *licd, const char *addr)
+{
+	struct conn_count **head, *c;
+
+	if (licd->nconns >= licd->conf.max_connections)
+		return -1;
+
+	head = &licd->conn_buckets[conn_hash(addr, licd->conn_nbuckets)];
+	for (c = *head; c != NULL; c = c->next)
+		if (strcmp(c->addr, addr) == 0)
+			break;
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			return -1;
+		snprintf(c->addr, sizeof(c->addr), "%s", addr);
+		c->next = *head;
+		*head = c;
+	}
+	if (c->count >= licd->conf.max_per_address)
+		return -1;
+
+	c->count++;
+	licd->nconns++;
+	return 0;
+}
+
+void
+licd_conn_release(struct licd *licd, const char *addr)
+{
+	struct conn_count **pp, *c;
+
+	pp = &licd->conn_buckets[conn_hash(addr, licd->conn_nbuckets)];
+	for (; (c = *pp) != NULL; pp = &c->next) {
+		if (strcmp(c->addr, addr) != 0)
+			continue;
+		licd->nconns--;
+		if (--c->count == 0) {
+			*pp = c->next;
+			free(c);
+		}
+		return;
+	}
+}

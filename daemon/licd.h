@@ -1,0 +1,87 @@
+/*
+ * The daemon's shared state and the services the event loop offers to the
+ * protocol front ends: the core, the journal, replies held until their
+ * records are committed, connection caps, and the clock.
+ */
+#ifndef LICD_LICD_H
+#define LICD_LICD_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "../config/licd_conf.h"
+#include "core/core.h"
+#include "journal/journal.h"
+
+struct event_base;
+struct event;
+
+/*
+ * A party waiting for the journal: ready() is called on the loop once
+ * every record up to seq is committed.  A front end holds a client's
+ * replies behind one of these.
+ */
+struct licd_waiter {
+	uint64_t seq;
+	void (*ready)(struct licd_waiter *);
+	int armed;
+	TAILQ_ENTRY(licd_waiter) entry;
+};
+
+TAILQ_HEAD(licd_waiters, licd_waiter);
+
+struct conn_count;
+
+struct licd {
+	struct event_base *base;
+	struct licd_conf conf;
+	struct core *core;
+	struct journal *journal;
+	int64_t started_ms;
+	char hostname[256];
+	int stopping;
+
+	struct event *flush_ev;	 /* end of iteration: hand batch over */
+	struct event *commit_ev; /* the writer committed a batch */
+	struct event *tick_ev;	 /* core_tick */
+	struct licd_waiters waiters;
+
+	/* connections, in total and per address */
+	int nconns;
+	struct conn_count **conn_buckets;
+	size_t conn_nbuckets;
+};
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t licd_now(void);
+
+/* Sets up journaling of core events, the waiters and the tick timer.
+ * Returns 0 or -1. */
+int licd_events_init(struct licd *);
+void licd_events_free(struct licd *);
+
+/* The core's event sink: turns each event into a journal record, then
+ * tells the session's front end. */
+void licd_core_sink(void *arg, const struct core_event *);
+
+/* Appends a record made by the daemon itself (start, stop, reload). */
+uint64_t licd_journal_note(struct licd *, const char *type,
+    const char *detail);
+
+/* The sequence number a reply must wait for: the last record appended. */
+uint64_t licd_last_seq(const struct licd *);
+
+/*
+ * Calls w->ready once records up to seq are committed: at once (before
+ * returning) when they already are.  Re-arming an armed waiter moves its
+ * seq forward.
+ */
+void licd_wait(struct licd *, struct licd_waiter *, uint64_t seq);
+void licd_wait_cancel(struct licd *, struct licd_waiter *);
+
+/* Connection caps.  Admit returns 0, or -1 when the total or the
+ * address's share is full (nothing is counted then). */
+int licd_conn_admit(struct licd *, const char *addr);
+void licd_conn_release(struct licd *, const char *addr);
+
+#endif

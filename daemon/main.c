@@ -1,0 +1,707 @@
+/*
+ * licd: start-up, configuration, signals, systemd, shutdown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <systemd/sd-daemon.h>
+
+#include "../config/license.h"
+#include "../config/licd_conf.h"
+#include "../config/options.h"
+#include "../protocols/protocol.h"
+#include "licd.h"
+#include "log.h"
+
+#define LISTEN_FDS_MAX 32
+
+/* Command line settings, kept so that a reload applies them again. */
+struct flags {
+	const char *conf_path;
+	const char *licenses[CONF_LICENSES_MAX];
+	size_t nlicenses;
+	const char *options;
+	const char *state_dir;
+	const char *log_level;
+	int port;
+	int foreground;
+	int check;
+};
+
+/* The licence and options files, parsed. */
+struct files {
+	struct core_license_file *lics;
+	size_t nlics;
+	struct core_options opts;
+	int have_opts;
+};
+
+static struct licd licd;
+static struct flags flags = {.port = -1};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: licd [-t] [-c licd.conf] [--license FILE]... "
+	    "[--options FILE]\n"
+	    "            [--port N] [--state-dir DIR] [--foreground] "
+	    "[--log-level LEVEL]\n"
+	    "  -c, --config FILE    read settings from FILE (libconfig)\n"
+	    "  -t, --check          check the configuration and the files "
+	    "it names, then exit\n"
+	    "  -l, --license FILE   a FlexLM licence file (repeatable; "
+	    "replaces the file's list)\n"
+	    "  -o, --options FILE   a FlexLM options file\n"
+	    "  -p, --port N         port of the flex listener\n"
+	    "  -s, --state-dir DIR  where the journal lives\n"
+	    "  -f, --foreground     stay in the foreground, log to stderr\n"
+	    "      --log-level L    error, warning, notice, info or debug\n"
+	    "  -V, --version        print the version\n");
+}
+
+static void
+flags_parse(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, 't'},
+	    {"license", required_argument, NULL, 'l'},
+	    {"options", required_argument, NULL, 'o'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log-level", required_argument, NULL, 'L'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	char *end;
+	long v;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:tl:o:p:s:fVh", longopts,
+		    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			flags.conf_path = optarg;
+			break;
+		case 't':
+			flags.check = 1;
+			break;
+		case 'l':
+			if (flags.nlicenses == CONF_LICENSES_MAX) {
+				fprintf(stderr, "licd: too many --license\n");
+				exit(64);
+			}
+			flags.licenses[flags.nlicenses++] = optarg;
+			break;
+		case 'o':
+			flags.options = optarg;
+			break;
+		case 'p':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
+				fprintf(stderr,
+				    "licd: --port: expected 0-65535, not "
+				    "\"%s\"\n",
+				    optarg);
+				exit(64);
+			}
+			flags.port = (int)v;
+			break;
+		case 's':
+			flags.state_dir = optarg;
+			break;
+		case 'f':
+			flags.foreground = 1;
+			break;
+		case 'L':
+			flags.log_level = optarg;
+			break;
+		case 'V':
+			printf("licd %s\n", LICD_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(64);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(64);
+	}
+}
+
+/* Builds the configuration from licd.conf and the flags.  Returns 0 or -1
+ * with the problems in diag. */
+static int
+conf_build(struct licd_conf *conf, struct diag *diag)
+{
+	enum log_level level;
+	int replaced = 0;
+	size_t i;
+
+	conf_defaults(conf);
+	if (flags.conf_path != NULL && conf_load(flags.conf_path, conf,
+					   diag) == -1)
+		return -1;
+
+	for (i = 0; i < flags.nlicenses; i++)
+		conf_add_license(conf, flags.licenses[i], &replaced);
+	if (flags.options != NULL)
+		snprintf(conf->options_file, sizeof(conf->options_file), "%s",
+		    flags.options);
+	if (flags.state_dir != NULL)
+		snprintf(conf->state_dir, sizeof(conf->state_dir), "%s",
+		    flags.state_dir);
+	if (flags.log_level != NULL)
+		snprintf(conf->log_level, sizeof(conf->log_level), "%s",
+		    flags.log_level);
+	if (log_level_parse(conf->log_level, &level) == -1)
+		diag_add(diag, DIAG_ERROR, conf->path[0] ? conf->path : "licd",
+		    0,
+		    "log level \"%s\": expected error, warning, notice, "
+		    "info or debug",
+		    conf->log_level);
+
+	if (conf_finish(conf, diag) == -1)
+		return -1;
+
+	/* --port moves the flex listeners (the first, default one when
+	 * none is configured). */
+	if (flags.port >= 0)
+		for (i = 0; i < conf->nlisteners; i++)
+			if (strcmp(conf->listeners[i].protocol, "flex") == 0)
+				conf->listeners[i].port = flags.port;
+	return diag->errors ? -1 : 0;
+}
+
+static void
+files_free(struct files *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nlics; i++)
+		license_free(&f->lics[i]);
+	free(f->lics);
+	if (f->have_opts)
+		options_free(&f->opts);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Reads every licence file and the options file.  Returns 0 or -1; diag
+ * holds every problem of every file either way. */
+static int
+files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->lics = calloc(conf->nlicense_files, sizeof(*f->lics));
+	if (f->lics == NULL)
+		return -1;
+	for (i = 0; i < conf->nlicense_files; i++) {
+		if (license_load(conf->license_files[i], &f->lics[i], diag) ==
+		    -1)
+			rc = -1;
+		f->nlics++;
+	}
+	if (conf->options_file[0] != '\0') {
+		f->have_opts = 1;
+		if (options_load(conf->options_file, &f->opts, diag) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+static void
+settings_from_conf(const struct licd_conf *conf, struct core_settings *s)
+{
+	core_settings_default(s);
+	s->min_timeout = conf->min_timeout;
+	s->resume_grace = conf->resume_grace;
+	s->max_queue = conf->max_queue;
+	snprintf(s->default_unit, sizeof(s->default_unit), "%s",
+	    conf->default_unit);
+}
+
+/* Prints diagnostics: every message for "licd -t", errors and warnings
+ * for the log otherwise (notices once, at info). */
+static void
+diag_report(const struct diag *diag, int to_stdout)
+{
+	char line[1400];
+	size_t i;
+
+	for (i = 0; i < diag->n; i++) {
+		diag_format(&diag->msgs[i], line, sizeof(line));
+		if (to_stdout)
+			printf("%s\n", line);
+		else if (diag->msgs[i].level == DIAG_ERROR)
+			log_warnx("%s", line);
+		else if (diag->msgs[i].level == DIAG_WARNING)
+			log_warnx("%s", line);
+		else
+			log_info("%s", line);
+	}
+	if (diag->n < diag->errors)
+		log_warnx("%zu more errors not shown", diag->errors - diag->n);
+}
+
+/* Loads files and builds a core configuration, without serving.  For
+ * "licd -t" and reloads. */
+static int
+check_all(const struct licd_conf *conf, struct files *f, struct diag *diag)
+{
+	struct core_settings s;
+	struct core *scratch;
+	char err[512];
+	int rc;
+
+	if (files_load(conf, f, diag) == -1)
+		return -1;
+
+	/* The core checks what the parsers cannot see alone: rules that
+	 * name unknown groups, and the like. */
+	settings_from_conf(conf, &s);
+	scratch = core_new(&s, NULL, NULL);
+	if (scratch == NULL)
+		return -1;
+	rc = core_configure(scratch, &s, f->lics, f->nlics,
+	    f->have_opts ? &f->opts : NULL, licd_now(), err, sizeof(err));
+	core_free(scratch);
+	if (rc == -1) {
+		diag_add(diag, DIAG_ERROR, conf->options_file[0] ?
+			conf->options_file : conf->license_files[0],
+		    0, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+state_dir_prepare(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		log_warn("state directory %s", dir);
+		return -1;
+	}
+
+	/* One licd per state directory. */
+	snprintf(path, sizeof(path), "%s/licd.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_warnx("state directory %s is in use by another licd",
+		    dir);
+		close(fd);
+		return -1;
+	}
+	return 0; /* the lock is held until exit */
+}
+
+static void
+restore_grant(void *arg, const struct core_grant_info *g)
+{
+	int64_t now = *(int64_t *)arg;
+
+	if (core_restore(licd.core, g, now) == -1)
+		log_warnx("journal: grant %llu restored twice",
+		    (unsigned long long)g->handle);
+}
+
+/* Binds the listening sockets of one listener.  Returns how many fds were
+ * added to fds, or -1. */
+static int
+listen_bind(const struct conf_listener *l, int *fds, size_t room)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[16];
+	int fd, n = 0, one = 1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", l->port);
+	rc = getaddrinfo(strcmp(l->address, "*") == 0 ? NULL : l->address,
+	    port, &hints, &res);
+	if (rc != 0) {
+		log_warnx("listen %s port %s: %s", l->address, port,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && (size_t)n < room; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			    sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+		    listen(fd, 1024) == -1) {
+			log_warn("listen %s port %s", l->address, port);
+			close(fd);
+			freeaddrinfo(res);
+			while (n > 0)
+				close(fds[--n]);
+			return -1;
+		}
+		fds[n++] = fd;
+	}
+	freeaddrinfo(res);
+	if (n == 0) {
+		log_warnx("listen %s port %s: no usable address", l->address,
+		    port);
+		return -1;
+	}
+	log_info("listening: protocol=%s address=%s port=%s", l->protocol,
+	    l->address, port);
+	return n;
+}
+
+static int
+listen_start(void)
+{
+	const struct licd_protocol *proto;
+	int fds[LISTEN_FDS_MAX];
+	size_t i, nfds = 0;
+	int n, k;
+
+	/* Sockets passed by systemd socket activation serve the flex
+	 * front end. XXX: every passed socket goes to flex until a second
+	 * front end exists; then FileDescriptorName= will choose. */
+	n = sd_listen_fds(1);
+	if (n > 0) {
+		for (k = 0; k < n && k < LISTEN_FDS_MAX; k++) {
+			if (sd_is_socket(SD_LISTEN_FDS_START + k, AF_UNSPEC,
+				SOCK_STREAM, 1) <= 0) {
+				log_warnx("socket activation: fd %d is not a "
+					  "listening stream socket",
+				    SD_LISTEN_FDS_START + k);
+				continue;
+			}
+			fcntl(SD_LISTEN_FDS_START + k, F_SETFL,
+			    fcntl(SD_LISTEN_FDS_START + k, F_GETFL) |
+				O_NONBLOCK);
+			fds[nfds++] = SD_LISTEN_FDS_START + k;
+		}
+		log_info("socket activation: %zu listening sockets", nfds);
+		return protocol_find("flex")->start(&licd, fds, nfds);
+	}
+
+	for (i = 0; i < licd.conf.nlisteners; i++) {
+		proto = protocol_find(licd.conf.listeners[i].protocol);
+		nfds = 0;
+		n = listen_bind(&licd.conf.listeners[i], fds, LISTEN_FDS_MAX);
+		if (n == -1)
+			return -1;
+		nfds = (size_t)n;
+		if (proto->start(&licd, fds, nfds) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+notify_status(void)
+{
+	const struct licd_protocol *const *p;
+	char buf[128];
+
+	buf[0] = '\0';
+	for (p = licd_protocols; *p != NULL; p++)
+		if ((*p)->status != NULL)
+			(*p)->status(&licd, buf, sizeof(buf));
+	sd_notifyf(0, "STATUS=%zu features, %zu grants%s%s",
+	    core_feature_count(licd.core), core_grant_count(licd.core),
+	    buf[0] ? ", " : "", buf);
+}
+
+/*
+ * SIGHUP: read everything again, check all of it, and only then swap.  An
+ * invalid file leaves the running configuration as it was.
+ */
+static void
+reload(void)
+{
+	struct licd_conf conf;
+	struct core_settings s;
+	struct files f;
+	struct diag diag;
+	char err[512], detail[256];
+	enum log_level level;
+	size_t i;
+
+	sd_notify(0, "RELOADING=1");
+	log_info("reload: reading the configuration again");
+	diag_init(&diag);
+
+	if (conf_build(&conf, &diag) == -1 ||
+	    files_load(&conf, &f, &diag) == -1) {
+		diag_report(&diag, 0);
+		log_warnx("reload refused: the configuration has %zu errors; "
+			  "the running configuration is unchanged",
+		    diag.errors);
+		if (diag.errors == 0 || conf.nlicense_files == 0)
+			goto done;
+		files_free(&f);
+		goto done;
+	}
+	diag_report(&diag, 0);
+
+	if (conf.nlisteners != licd.conf.nlisteners)
+		log_warnx("reload: listener changes need a restart");
+	for (i = 0; i < conf.nlisteners && i < licd.conf.nlisteners; i++)
+		if (conf.listeners[i].port != licd.conf.listeners[i].port ||
+		    strcmp(conf.listeners[i].address,
+			licd.conf.listeners[i].address) != 0)
+			log_warnx("reload: listener changes need a restart");
+	if (strcmp(conf.state_dir, licd.conf.state_dir) != 0)
+		log_warnx("reload: a new state directory needs a restart");
+
+	settings_from_conf(&conf, &s);
+	if (core_configure(licd.core, &s, f.lics, f.nlics,
+		f.have_opts ? &f.opts : NULL, licd_now(), err,
+		sizeof(err)) == -1) {
+		log_warnx("reload refused: %s; the running configuration is "
+			  "unchanged",
+		    err);
+		files_free(&f);
+		goto done;
+	}
+	files_free(&f);
+
+	/* Settings that need no restart take effect now. */
+	memcpy(licd.conf.license_files, conf.license_files,
+	    sizeof(conf.license_files));
+	licd.conf.nlicense_files = conf.nlicense_files;
+	memcpy(licd.conf.options_file, conf.options_file,
+	    sizeof(conf.options_file));
+	licd.conf.max_connections = conf.max_connections;
+	licd.conf.max_per_address = conf.max_per_address;
+	licd.conf.idle_timeout = conf.idle_timeout;
+	licd.conf.write_timeout = conf.write_timeout;
+	licd.conf.max_pending = conf.max_pending;
+	licd.conf.heartbeat = conf.heartbeat;
+	if (log_level_parse(conf.log_level, &level) == 0)
+		log_set_level(level);
+
+	snprintf(detail, sizeof(detail), "%zu licence files, %zu features",
+	    conf.nlicense_files, core_feature_count(licd.core));
+	licd_journal_note(&licd, "reload", detail);
+	log_info("reload: done, %s, %zu grants kept", detail,
+	    core_grant_count(licd.core));
+done:
+	diag_free(&diag);
+	sd_notify(0, "READY=1");
+	notify_status();
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct timeval tv;
+
+	switch (sig) {
+	case SIGHUP:
+		reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (licd.stopping)
+			break;
+		licd.stopping = 1;
+		log_info("stopping: signal=%s grants=%zu",
+		    sig == SIGTERM ? "TERM" : "INT",
+		    core_grant_count(licd.core));
+		sd_notify(0, "STOPPING=1");
+		/* Sessions are told and closed; their grants stay in the
+		 * journal for the restart. */
+		for (const struct licd_protocol *const *p = licd_protocols;
+		     *p != NULL; p++)
+			(*p)->stop(&licd);
+		tv.tv_sec = 0;
+		tv.tv_usec = 100000;
+		event_base_loopexit(licd.base, &tv);
+		break;
+	}
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_status();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sig_term, *sig_int, *sig_hup, *watchdog, *status;
+	struct core_settings settings;
+	struct diag diag;
+	struct files files;
+	struct timeval tv;
+	enum log_level level = LOG_LVL_INFO;
+	uint64_t usec;
+	int64_t now;
+	char err[512], detail[256];
+	int rc;
+
+	flags_parse(argc, argv);
+	diag_init(&diag);
+
+	rc = conf_build(&licd.conf, &diag);
+	if (rc == 0)
+		rc = check_all(&licd.conf, &files, &diag);
+	if (flags.check) {
+		diag_report(&diag, 1);
+		if (rc == 0)
+			printf("licd: configuration OK: %zu licence files%s\n",
+			    licd.conf.nlicense_files,
+			    licd.conf.options_file[0] ? ", options file" :
+							"");
+		return rc == 0 ? 0 : 1;
+	}
+
+	log_level_parse(licd.conf.log_level, &level);
+	log_init(log_dest_detect(flags.foreground), level, "licd");
+	diag_report(&diag, 0);
+	if (rc == -1)
+		fatalx("the configuration has %zu errors", diag.errors);
+	diag_free(&diag);
+
+	signal(SIGPIPE, SIG_IGN);
+	if (state_dir_prepare(licd.conf.state_dir) == -1)
+		return 1;
+	if (!flags.foreground && getenv("NOTIFY_SOCKET") == NULL &&
+	    getenv("JOURNAL_STREAM") == NULL && daemon(1, 0) == -1)
+		fatal("daemon");
+
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent: no thread support");
+	licd.base = event_base_new();
+	if (licd.base == NULL || event_base_priority_init(licd.base, 3) == -1)
+		fatalx("libevent: cannot create the event loop");
+	if (gethostname(licd.hostname, sizeof(licd.hostname) - 1) == -1)
+		snprintf(licd.hostname, sizeof(licd.hostname), "localhost");
+	if (licd.conf.server_name[0] != '\0')
+		snprintf(licd.hostname, sizeof(licd.hostname), "%s",
+		    licd.conf.server_name);
+	licd.started_ms = licd_now();
+
+	settings_from_conf(&licd.conf, &settings);
+	licd.core = core_new(&settings, licd_core_sink, &licd);
+	if (licd.core == NULL)
+		fatalx("out of memory");
+	now = licd_now();
+	if (core_configure(licd.core, &settings, files.lics, files.nlics,
+		files.have_opts ? &files.opts : NULL, now, err,
+		sizeof(err)) == -1)
+		fatalx("%s", err);
+	files_free(&files);
+
+	licd.journal = journal_open(licd.conf.state_dir, err, sizeof(err));
+	if (licd.journal == NULL)
+		fatalx("journal: %s", err);
+	if (journal_restore(licd.journal, restore_grant, &now) == -1)
+		fatalx("journal: cannot read the active grants");
+	core_set_next_handle(licd.core, journal_max_handle(licd.journal) + 1);
+	if (licd_events_init(&licd) == -1)
+		fatalx("cannot start the journal writer");
+
+	snprintf(detail, sizeof(detail),
+	    "licd %s, %zu features, %zu grants restored", LICD_VERSION,
+	    core_feature_count(licd.core), core_grant_count(licd.core));
+	licd_journal_note(&licd, "start", detail);
+	if (journal_sync(licd.journal) == -1)
+		fatalx("journal: cannot commit");
+
+	if (listen_start() == -1)
+		fatalx("cannot listen");
+
+	sig_term = evsignal_new(licd.base, SIGTERM, signal_cb, NULL);
+	sig_int = evsignal_new(licd.base, SIGINT, signal_cb, NULL);
+	sig_hup = evsignal_new(licd.base, SIGHUP, signal_cb, NULL);
+	event_add(sig_term, NULL);
+	event_add(sig_int, NULL);
+	event_add(sig_hup, NULL);
+
+	watchdog = NULL;
+	if (sd_watchdog_enabled(0, &usec) > 0) {
+		watchdog =
+		    event_new(licd.base, -1, EV_PERSIST, watchdog_cb, NULL);
+		tv.tv_sec = (time_t)(usec / 2 / 1000000);
+		tv.tv_usec = (suseconds_t)(usec / 2 % 1000000);
+		event_add(watchdog, &tv);
+	}
+	status = event_new(licd.base, -1, EV_PERSIST, status_cb, NULL);
+	tv.tv_sec = 10;
+	tv.tv_usec = 0;
+	event_add(status, &tv);
+
+	log_info("started: version=%s state-dir=%s features=%zu "
+		 "grants-restored=%zu",
+	    LICD_VERSION, licd.conf.state_dir, core_feature_count(licd.core),
+	    core_grant_count(licd.core));
+	sd_notify(0, "READY=1");
+	notify_status();
+
+	event_base_dispatch(licd.base);
+
+	licd_journal_note(&licd, "stop", "");
+	if (journal_sync(licd.journal) == -1)
+		log_warnx("journal: the stop record was not committed");
+	journal_close(licd.journal);
+	log_info("stopped: grants kept for resume=%zu",
+	    core_grant_count(licd.core));
+
+	event_free(sig_term);
+	event_free(sig_int);
+	event_free(sig_hup);
+	if (watchdog != NULL)
+		event_free(watchdog);
+	event_free(status);
+	for (const struct licd_protocol *const *p = licd_protocols;
+	     *p != NULL; p++)
+		(*p)->cleanup(&licd);
+	licd_events_free(&licd);
+	core_free(licd.core);
+	event_base_free(licd.base);
+	return 0;
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs what licd needs to build and test, from Debian 12's packages.
+# Needs root.  Quiet unless something fails.
+set -eu
+
+pkgs="build-essential cmake pkg-config clang llvm git ca-certificates \
+	libevent-dev libssl-dev libconfig-dev libsystemd-dev libsqlite3-dev \
+	libcmocka-dev sqlite3 clang-format"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

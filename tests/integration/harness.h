@@ -1,0 +1,99 @@
+/*
+ * Integration test harness: starts a real licd on a free loopback port
+ * with its own state directory, talks to it over TCP in the flex protocol,
+ * and runs licctl.  LICD_BIN and LICCTL_BIN name the binaries (set by
+ * ctest).  With LICD_TEST_PORT set, the tests use a licd already running
+ * on that port instead of starting one (only the tests that do not
+ * restart it).
+ */
+#ifndef LICD_HARNESS_H
+#define LICD_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct h_licd {
+	char dir[256];	   /* temporary folder: state, files, log */
+	char lic[300];	   /* licence file */
+	char opt[300];	   /* options file ("" for none) */
+	char conf[300];	   /* licd.conf written by h_licd_init */
+	int port;
+	pid_t pid;
+};
+
+/* Creates the folder and writes the licence and options text (options may
+ * be NULL).  extra_conf is appended to licd.conf (e.g. limits). */
+void h_licd_init(struct h_licd *, const char *license, const char *options,
+    const char *extra_conf);
+
+/* Starts licd and waits until it accepts connections (fails the test
+ * after 10 s). */
+void h_licd_start(struct h_licd *);
+/* SIGTERM and wait; returns the exit status. */
+int h_licd_stop(struct h_licd *);
+/* SIGKILL and wait. */
+void h_licd_kill9(struct h_licd *);
+/* Rewrites a file in the folder (licence or options) with text. */
+void h_write(const char *path, const char *text);
+/* Removes the folder. */
+void h_licd_cleanup(struct h_licd *);
+/* Prints the daemon's log (for failures). */
+void h_licd_dump_log(const struct h_licd *);
+
+/* A raw flex connection. */
+struct h_conn {
+	int fd;
+	char buf[65536];
+	size_t len;
+	int tagno;
+};
+
+void h_connect(struct h_conn *, int port);
+void h_close(struct h_conn *);
+/* Sends "HELLO user=U host=H" and expects OK. */
+void h_hello(struct h_conn *, const char *user, const char *host);
+/* Sends one request line (a tag is prepended) and returns the final reply
+ * line for that tag in out (without newline); notices met on the way are
+ * kept for h_notice().  Fails the test after 10 s. */
+void h_request(struct h_conn *, const char *req, char *out, size_t len);
+/* Waits up to ms for a line starting with prefix (e.g. "* GRANTED");
+ * returns 1 and copies it, or 0 on timeout. */
+int h_wait_line(struct h_conn *, const char *prefix, char *out, size_t len,
+    int ms);
+/* Extracts key's value from a reply line ("" when absent). */
+const char *h_get(const char *line, const char *key, char *out, size_t len);
+uint64_t h_get_u64(const char *line, const char *key);
+
+/* CHECKOUT feature count=n; returns the handle, or 0 and the reason name
+ * in reason (when not NULL). */
+uint64_t h_checkout(struct h_conn *, const char *feature, int count,
+    char *reason, size_t len);
+
+/* Runs licctl with args (NULL-terminated), capturing stdout+stderr into
+ * out; returns the exit status. */
+int h_licctl(char *out, size_t len, const char *arg, ...);
+/* Starts licctl in the background (stdout/stderr to /dev/null). */
+pid_t h_licctl_spawn(const char *arg, ...);
+
+/* Seats of feature in use according to STATUS. */
+int h_in_use(int port, const char *feature);
+/* Any number of the feature's STATUS line (issued, in_use, queued); -1
+ * when the feature is not listed. */
+int h_feature_int(int port, const char *feature, const char *key);
+
+/* Polls cond until it is true or ms pass; returns the last value. */
+#define H_WAIT(cond, ms)                                                      \
+	({                                                                    \
+		int h_ok_ = 0;                                                \
+		for (int h_i_ = 0; h_i_ < (ms) / 20; h_i_++) {                \
+			if ((h_ok_ = (cond)) != 0)                            \
+				break;                                        \
+			h_sleep_ms(20);                                       \
+		}                                                             \
+		h_ok_;                                                        \
+	})
+
+void h_sleep_ms(int ms);
+
+#endif
