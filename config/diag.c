@@ -35,6 +35,8 @@ diag_add(struct diag *d, enum diag_level level, const char *file, int line,
 		if (d->cap >= DIAG_KEEP_MAX)
 			return;
 		cap = d->cap ? d->cap * 2 : 16;
+		if (cap > DIAG_KEEP_MAX)
+			cap = DIAG_KEEP_MAX;
 		grown = realloc(d->msgs, cap * sizeof(*grown));
 		if (grown == NULL)
 			return;
@@ -61,6 +63,6 @@ diag_format(const struct diag_msg *m, char *buf, size_t len)
 		snprintf(buf, len, "%s:%d: %s: %s", m->file, m->line,
 		    words[m->level], m->text);
 	else
-		snprintf(buf, len, "%s: %s: %s", m->file, words[m->level],
-		    m->text);
+		snprintf(
+		    buf, len, "%s: %s: %s", m->file, words[m->level], m->text);
 }

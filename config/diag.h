@@ -10,9 +10,9 @@
 #include <stddef.h>
 
 enum diag_level {
-	DIAG_ERROR,   /* the file is invalid; it must not be used */
+	DIAG_ERROR, /* the file is invalid; it must not be used */
 	DIAG_WARNING, /* accepted, but the administrator should know */
-	DIAG_NOTICE,  /* e.g. a keyword parsed but not yet honoured */
+	DIAG_NOTICE, /* e.g. a keyword parsed but not yet honoured */
 };
 
 struct diag_msg {

@@ -20,13 +20,15 @@ struct conf_int {
 	int def;
 };
 
-#define CONF_INT(name, field, min, max, def)                                 \
-	{name, offsetof(struct licd_conf, field), min, max, def}
+#define CONF_INT(name, field, min, max, def) \
+	{ \
+		name, offsetof(struct licd_conf, field), min, max, def \
+	}
 
 static const struct conf_int conf_ints[] = {
     CONF_INT("limits.max-connections", max_connections, 1, 1000000, 10000),
-    CONF_INT("limits.max-connections-per-address", max_per_address, 1,
-	1000000, 1000),
+    CONF_INT("limits.max-connections-per-address", max_per_address, 1, 1000000,
+	1000),
     CONF_INT("limits.idle-timeout", idle_timeout, 5, 86400, 600),
     CONF_INT("limits.write-timeout", write_timeout, 1, 3600, 30),
     CONF_INT("limits.min-timeout", min_timeout, 1, 86400, 900),
@@ -45,11 +47,11 @@ conf_defaults(struct licd_conf *conf)
 	size_t i;
 
 	memset(conf, 0, sizeof(*conf));
-	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s",
-	    "/var/lib/licd");
+	snprintf(
+	    conf->state_dir, sizeof(conf->state_dir), "%s", "/var/lib/licd");
 	snprintf(conf->log_level, sizeof(conf->log_level), "%s", "info");
-	snprintf(conf->default_unit, sizeof(conf->default_unit), "%s",
-	    "unassigned");
+	snprintf(
+	    conf->default_unit, sizeof(conf->default_unit), "%s", "unassigned");
 	for (i = 0; i < CONF_NINTS; i++)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
@@ -94,8 +96,8 @@ conf_string(config_t *cfg, const char *name, char *out, size_t len,
 }
 
 static void
-conf_read_ints(config_t *cfg, struct licd_conf *conf, const char *file,
-    struct diag *diag)
+conf_read_ints(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
 {
 	config_setting_t *s;
 	long long v;
@@ -126,8 +128,8 @@ conf_read_ints(config_t *cfg, struct licd_conf *conf, const char *file,
 }
 
 static void
-conf_read_licenses(config_t *cfg, struct licd_conf *conf, const char *file,
-    struct diag *diag)
+conf_read_licenses(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
 {
 	config_setting_t *list, *item;
 	const char *v;
@@ -165,8 +167,8 @@ conf_read_licenses(config_t *cfg, struct licd_conf *conf, const char *file,
 }
 
 static void
-conf_read_listeners(config_t *cfg, struct licd_conf *conf, const char *file,
-    struct diag *diag)
+conf_read_listeners(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
 {
 	config_setting_t *list, *item;
 	struct conf_listener *l;
@@ -238,8 +240,8 @@ static const char *const conf_known[] = {
 };
 
 static void
-conf_check_names(config_setting_t *group, const char *prefix,
-    const char *file, struct diag *diag)
+conf_check_names(config_setting_t *group, const char *prefix, const char *file,
+    struct diag *diag)
 {
 	config_setting_t *s;
 	char full[256];
@@ -251,11 +253,10 @@ conf_check_names(config_setting_t *group, const char *prefix,
 		s = config_setting_get_elem(group, (unsigned)i);
 		if (config_setting_name(s) == NULL)
 			continue;
-		snprintf(full, sizeof(full), "%s%s", prefix,
-		    config_setting_name(s));
+		snprintf(
+		    full, sizeof(full), "%s%s", prefix, config_setting_name(s));
 		found = 0;
-		for (k = 0; k < sizeof(conf_known) / sizeof(conf_known[0]);
-		     k++)
+		for (k = 0; k < sizeof(conf_known) / sizeof(conf_known[0]); k++)
 			if (strcmp(full, conf_known[k]) == 0)
 				found = 1;
 		for (k = 0; k < CONF_NINTS; k++)
@@ -267,9 +268,18 @@ conf_check_names(config_setting_t *group, const char *prefix,
 			    "unknown setting \"%s\"", full);
 			continue;
 		}
+		if (prefix[0] == '\0' &&
+		    (strcmp(full, "log") == 0 || strcmp(full, "units") == 0 ||
+			strcmp(full, "limits") == 0) &&
+		    !config_setting_is_group(s)) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(s),
+			    "%s: expected a group, %s = { ... };", full, full);
+			continue;
+		}
 		if (config_setting_is_group(s) && prefix[0] == '\0') {
-			snprintf(full, sizeof(full), "%s.",
-			    config_setting_name(s));
+			snprintf(
+			    full, sizeof(full), "%s.", config_setting_name(s));
 			conf_check_names(s, full, file, diag);
 		}
 	}
@@ -286,8 +296,8 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	config_init(&cfg);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			diag_add(diag, DIAG_ERROR, path, 0,
-			    "cannot read the file");
+			diag_add(
+			    diag, DIAG_ERROR, path, 0, "cannot read the file");
 		else
 			diag_add(diag, DIAG_ERROR, path,
 			    config_error_line(&cfg), "%s",
@@ -297,16 +307,16 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	}
 
 	conf_check_names(config_root_setting(&cfg), "", path, diag);
-	if (conf_string(&cfg, "state-dir", value, sizeof(value), path,
-		diag) > 0)
-		conf_path(conf->state_dir, sizeof(conf->state_dir), path,
+	if (conf_string(&cfg, "state-dir", value, sizeof(value), path, diag) >
+	    0)
+		conf_path(
+		    conf->state_dir, sizeof(conf->state_dir), path, value);
+	if (conf_string(
+		&cfg, "options-file", value, sizeof(value), path, diag) > 0)
+		conf_path(conf->options_file, sizeof(conf->options_file), path,
 		    value);
-	if (conf_string(&cfg, "options-file", value, sizeof(value), path,
-		diag) > 0)
-		conf_path(conf->options_file, sizeof(conf->options_file),
-		    path, value);
-	conf_string(&cfg, "log.level", conf->log_level,
-	    sizeof(conf->log_level), path, diag);
+	conf_string(&cfg, "log.level", conf->log_level, sizeof(conf->log_level),
+	    path, diag);
 	conf_string(&cfg, "server-name", conf->server_name,
 	    sizeof(conf->server_name), path, diag);
 	conf_string(&cfg, "units.default", conf->default_unit,

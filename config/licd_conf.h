@@ -35,14 +35,14 @@ struct licd_conf {
 	/* limits */
 	int max_connections;
 	int max_per_address;
-	int idle_timeout;  /* seconds without a byte from a client */
+	int idle_timeout; /* seconds without a byte from a client */
 	int write_timeout; /* seconds a client may leave replies unread */
-	int min_timeout;   /* TIMEOUT/TIMEOUTALL floor, seconds */
-	int resume_grace;  /* seconds to resume grants after a restart */
+	int min_timeout; /* TIMEOUT/TIMEOUTALL floor, seconds */
+	int resume_grace; /* seconds to resume grants after a restart */
 	int max_queue;
-	int max_pending;      /* requests waiting per connection */
-	int heartbeat;        /* advertised heartbeat interval, seconds */
-	int shutdown_grace;   /* seconds to flush replies when stopping */
+	int max_pending; /* requests waiting per connection */
+	int heartbeat; /* advertised heartbeat interval, seconds */
+	int shutdown_grace; /* seconds to flush replies when stopping */
 };
 
 /* Fills every setting with its default (no listeners, no files). */

@@ -28,8 +28,8 @@ int license_parse(const char *path, const char *text, size_t len,
 
 /* Reads path and parses it as above; a file that cannot be read is an
  * error in diag. */
-int license_load(const char *path, struct core_license_file *out,
-    struct diag *diag);
+int license_load(
+    const char *path, struct core_license_file *out, struct diag *diag);
 
 void license_free(struct core_license_file *);
 
@@ -42,5 +42,83 @@ const char *license_attr(const struct core_line *, const char *key);
  * for the dates that mean "never expires".  Returns 0 or -1.
  */
 int license_parse_date(const char *s, int64_t *out);
+
+/*
+ * Added for the parsers: bounds on how many FEATURE-like lines and VENDOR
+ * lines one file may hold, so that a file within LICENSE_FILE_MAX cannot
+ * make the parser allocate gigabytes (each struct core_line is ~5 KB).
+ */
+#define LICENSE_LINES_MAX 20000
+#define LICENSE_VENDORS_MAX 256
+
+/*
+ * The text layer shared by the licence and options parsers (both are
+ * FlexLM files with the same line rules).  A reader hands out logical
+ * lines: physical lines joined across a trailing backslash (with one space
+ * where the backslash, the newline and the next line's indentation were),
+ * CR before LF dropped, leading and trailing blanks removed, blank lines
+ * and '#' comments (with all their continuations) skipped, and a leading
+ * UTF-8 byte order mark ignored.
+ */
+struct license_reader {
+	const char *text;
+	size_t len;
+	size_t pos;
+	int lineno; /* last physical line consumed */
+	size_t max; /* longest logical line accepted */
+	char *buf; /* max + 1 bytes, the current logical line */
+};
+
+enum license_read {
+	LICENSE_READ_EOF,
+	LICENSE_READ_LINE,
+	LICENSE_READ_TOO_LONG, /* longer than max: skipped */
+	LICENSE_READ_NUL, /* holds a NUL byte: skipped */
+	LICENSE_READ_NOMEM,
+};
+
+void license_reader_init(
+    struct license_reader *, const char *text, size_t len, size_t max);
+
+/* Returns the next logical line in *line (NUL-terminated, writable until
+ * the next call) and its first physical line number in *lineno.  For
+ * TOO_LONG and NUL the line is consumed and *lineno says where it was. */
+enum license_read
+license_reader_next(struct license_reader *, char **line, int *lineno);
+
+void license_reader_free(struct license_reader *);
+
+/*
+ * One word of a logical line.  Words are split at blanks; a double quote
+ * starts or ends a quoted part, where blanks are kept, and the quotes
+ * themselves are removed (so KEY="a b" and KEY=pre"a b" both work).  With
+ * angle set, "<...>" is one word as well, brackets kept: options files use
+ * placeholders such as <NNU username>.
+ */
+struct license_token {
+	char *s; /* NUL-terminated, inside the line buffer */
+	size_t len;
+	int eq; /* offset of the first '=' outside quotes, or -1 */
+	int quoted; /* some part of the word was quoted */
+};
+
+struct license_cursor {
+	char *p;
+	char *end;
+	int angle;
+};
+
+/* Starts a cursor on a logical line from license_reader_next(). */
+void license_cursor_init(struct license_cursor *, char *line, int angle);
+
+/* Cuts the next word out of the line, in place.  Returns 1 with *tok
+ * filled, 0 at the end of the line, -1 on an unterminated quote. */
+int license_token_next(struct license_cursor *, struct license_token *tok);
+
+/* Reads a whole file of at most max bytes into *text (malloc'd, to be
+ * freed by the caller).  A missing, unreadable or too large file is an
+ * error in diag (line 0) and returns -1. */
+int license_read_file(
+    const char *path, size_t max, char **text, size_t *len, struct diag *diag);
 
 #endif

@@ -17,13 +17,18 @@
 #define OPTIONS_FILE_MAX (4 * 1024 * 1024)
 #define OPTIONS_LINE_MAX (64 * 1024)
 
+/* Added: bounds on what one options file may define; past them each
+ * further rule, group or member is an error. */
+#define OPTIONS_RULES_MAX 100000
+#define OPTIONS_GROUPS_MAX 100000
+#define OPTIONS_MEMBERS_MAX 10000 /* per group, after merging */
+
 /* Same contract as license_parse(): out is zeroed, filled, and must be
  * freed with options_free(); returns 0 when there are no errors. */
 int options_parse(const char *path, const char *text, size_t len,
     struct core_options *out, struct diag *diag);
 
-int options_load(const char *path, struct core_options *out,
-    struct diag *diag);
+int options_load(const char *path, struct core_options *out, struct diag *diag);
 
 void options_free(struct core_options *);
 

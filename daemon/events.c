@@ -51,8 +51,8 @@ events_commit_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* The list is in seq order: waiters are armed with the last
 	 * appended seq, which only grows, and always at the tail. */
-	while ((w = TAILQ_FIRST(&licd->waiters)) != NULL &&
-	    w->seq <= committed) {
+	while (
+	    (w = TAILQ_FIRST(&licd->waiters)) != NULL && w->seq <= committed) {
 		TAILQ_REMOVE(&licd->waiters, w, entry);
 		w->armed = 0;
 		w->ready(w);
@@ -87,8 +87,7 @@ licd_events_init(struct licd *licd)
 
 	TAILQ_INIT(&licd->waiters);
 	licd->flush_ev = event_new(licd->base, -1, 0, events_flush_cb, licd);
-	licd->commit_ev =
-	    event_new(licd->base, -1, 0, events_commit_cb, licd);
+	licd->commit_ev = event_new(licd->base, -1, 0, events_commit_cb, licd);
 	licd->tick_ev =
 	    event_new(licd->base, -1, EV_PERSIST, events_tick_cb, licd);
 	if (licd->flush_ev == NULL || licd->commit_ev == NULL ||
@@ -201,16 +200,15 @@ events_debug_line(const struct core_event *ev)
 		break;
 	case CORE_EV_DENY:
 		log_debug("(%s) DENIED: \"%s\" %s@%s  (%s)", g->vendor,
-		    g->feature, g->user, g->host,
-		    core_reason_text(ev->reason));
+		    g->feature, g->user, g->host, core_reason_text(ev->reason));
 		break;
 	case CORE_EV_QUEUE:
 		log_debug("(%s) QUEUED: \"%s\" %s@%s", g->vendor, g->feature,
 		    g->user, g->host);
 		break;
 	case CORE_EV_DEQUEUE:
-		log_debug("(%s) DEQUEUED: \"%s\" %s@%s", g->vendor,
-		    g->feature, g->user, g->host);
+		log_debug("(%s) DEQUEUED: \"%s\" %s@%s", g->vendor, g->feature,
+		    g->user, g->host);
 		break;
 	default:
 		break;
@@ -226,11 +224,9 @@ licd_core_sink(void *arg, const struct core_event *ev)
 
 	memset(&rec, 0, sizeof(rec));
 	rec.time_ms = ev->time;
-	snprintf(rec.type, sizeof(rec.type), "%s",
-	    events_type_name(ev->type));
+	snprintf(rec.type, sizeof(rec.type), "%s", events_type_name(ev->type));
 	if (g != NULL) {
-		snprintf(rec.frontend, sizeof(rec.frontend), "%s",
-		    g->frontend);
+		snprintf(rec.frontend, sizeof(rec.frontend), "%s", g->frontend);
 		snprintf(rec.feature, sizeof(rec.feature), "%s", g->feature);
 		snprintf(rec.version, sizeof(rec.version), "%s", g->version);
 		rec.count = g->count;
@@ -240,8 +236,8 @@ licd_core_sink(void *arg, const struct core_event *ev)
 		snprintf(rec.display, sizeof(rec.display), "%s", g->display);
 		snprintf(rec.address, sizeof(rec.address), "%s", g->address);
 		if (g->pid > 0)
-			snprintf(rec.machine_id, sizeof(rec.machine_id),
-			    "%ld", g->pid);
+			snprintf(rec.machine_id, sizeof(rec.machine_id), "%ld",
+			    g->pid);
 		rec.handle = g->handle;
 	}
 	rec.in_use_after = ev->in_use_after;
@@ -252,8 +248,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 		rec.grant_op = JOURNAL_GRANT_PUT;
 		rec.grant = *g;
 		if (ev->from_queue)
-			snprintf(rec.detail, sizeof(rec.detail),
-			    "from queue");
+			snprintf(rec.detail, sizeof(rec.detail), "from queue");
 		break;
 	case CORE_EV_CHECKIN:
 		rec.grant_op = JOURNAL_GRANT_DEL;
@@ -286,8 +281,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 	events_debug_line(ev);
 
 	/* Once stopping, sessions are gone; their grants stay for resume. */
-	if (!licd->stopping && ev->owner != NULL &&
-	    ev->owner->notify != NULL)
+	if (!licd->stopping && ev->owner != NULL && ev->owner->notify != NULL)
 		ev->owner->notify(ev->owner, ev);
 }
 

@@ -41,9 +41,9 @@ struct licd {
 	char hostname[256];
 	int stopping;
 
-	struct event *flush_ev;	 /* end of iteration: hand batch over */
+	struct event *flush_ev; /* end of iteration: hand batch over */
 	struct event *commit_ev; /* the writer committed a batch */
-	struct event *tick_ev;	 /* core_tick */
+	struct event *tick_ev; /* core_tick */
 	struct licd_waiters waiters;
 
 	/* connections, in total and per address */
@@ -65,8 +65,7 @@ void licd_events_free(struct licd *);
 void licd_core_sink(void *arg, const struct core_event *);
 
 /* Appends a record made by the daemon itself (start, stop, reload). */
-uint64_t licd_journal_note(struct licd *, const char *type,
-    const char *detail);
+uint64_t licd_journal_note(struct licd *, const char *type, const char *detail);
 
 /* The sequence number a reply must wait for: the last record appended. */
 uint64_t licd_last_seq(const struct licd *);

@@ -157,14 +157,14 @@ log_dest_detect(int foreground)
 	return foreground ? LOG_DEST_STDERR : LOG_DEST_SYSLOG;
 }
 
-#define LOG_FN(name, level, with_errno)                                       \
-	void name(const char *fmt, ...)                                       \
-	{                                                                     \
-		va_list ap;                                                   \
-                                                                              \
-		va_start(ap, fmt);                                            \
-		log_vwrite(level, fmt, ap, with_errno);                       \
-		va_end(ap);                                                   \
+#define LOG_FN(name, level, with_errno) \
+	void name(const char *fmt, ...) \
+	{ \
+		va_list ap; \
+\
+		va_start(ap, fmt); \
+		log_vwrite(level, fmt, ap, with_errno); \
+		va_end(ap); \
 	}
 
 LOG_FN(log_warn, LOG_LVL_WARNING, 1)

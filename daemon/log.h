@@ -10,7 +10,7 @@
 #include <stdarg.h>
 
 enum log_dest {
-	LOG_DEST_STDERR,  /* plain text with a level word */
+	LOG_DEST_STDERR, /* plain text with a level word */
 	LOG_DEST_JOURNAL, /* "<N>" prefixes for journald */
 	LOG_DEST_SYSLOG,
 };
@@ -45,15 +45,14 @@ void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Logs and exits: for start-up failures and impossible states only.  fatal
  * adds the errno text, fatalx does not. */
 void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
-void fatalx(const char *, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* An assertion that stays on in release builds. */
-#define LICD_ASSERT(cond)                                                     \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			fatalx("assertion failed: %s (%s:%d)", #cond,        \
-			    __FILE__, __LINE__);                              \
+#define LICD_ASSERT(cond) \
+	do { \
+		if (!(cond)) \
+			fatalx("assertion failed: %s (%s:%d)", #cond, \
+			    __FILE__, __LINE__); \
 	} while (0)
 
 #endif

@@ -94,8 +94,8 @@ flags_parse(int argc, char **argv)
 	long v;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:tl:o:p:s:fVh", longopts,
-		    NULL)) != -1) {
+	while ((ch = getopt_long(
+		    argc, argv, "c:tl:o:p:s:fVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			flags.conf_path = optarg;
@@ -161,8 +161,8 @@ conf_build(struct licd_conf *conf, struct diag *diag)
 	size_t i;
 
 	conf_defaults(conf);
-	if (flags.conf_path != NULL && conf_load(flags.conf_path, conf,
-					   diag) == -1)
+	if (flags.conf_path != NULL &&
+	    conf_load(flags.conf_path, conf, diag) == -1)
 		return -1;
 
 	for (i = 0; i < flags.nlicenses; i++)
@@ -241,8 +241,8 @@ settings_from_conf(const struct licd_conf *conf, struct core_settings *s)
 	s->min_timeout = conf->min_timeout;
 	s->resume_grace = conf->resume_grace;
 	s->max_queue = conf->max_queue;
-	snprintf(s->default_unit, sizeof(s->default_unit), "%s",
-	    conf->default_unit);
+	snprintf(
+	    s->default_unit, sizeof(s->default_unit), "%s", conf->default_unit);
 }
 
 /* Prints diagnostics: every message for "licd -t", errors and warnings
@@ -291,8 +291,9 @@ check_all(const struct licd_conf *conf, struct files *f, struct diag *diag)
 	    f->have_opts ? &f->opts : NULL, licd_now(), err, sizeof(err));
 	core_free(scratch);
 	if (rc == -1) {
-		diag_add(diag, DIAG_ERROR, conf->options_file[0] ?
-			conf->options_file : conf->license_files[0],
+		diag_add(diag, DIAG_ERROR,
+		    conf->options_file[0] ? conf->options_file
+					  : conf->license_files[0],
 		    0, "%s", err);
 		return -1;
 	}
@@ -318,8 +319,7 @@ state_dir_prepare(const char *dir)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		log_warnx("state directory %s is in use by another licd",
-		    dir);
+		log_warnx("state directory %s is in use by another licd", dir);
 		close(fd);
 		return -1;
 	}
@@ -350,8 +350,8 @@ listen_bind(const struct conf_listener *l, int *fds, size_t room)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", l->port);
-	rc = getaddrinfo(strcmp(l->address, "*") == 0 ? NULL : l->address,
-	    port, &hints, &res);
+	rc = getaddrinfo(strcmp(l->address, "*") == 0 ? NULL : l->address, port,
+	    &hints, &res);
 	if (rc != 0) {
 		log_warnx("listen %s port %s: %s", l->address, port,
 		    gai_strerror(rc));
@@ -365,8 +365,8 @@ listen_bind(const struct conf_listener *l, int *fds, size_t room)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (ai->ai_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-			    sizeof(one));
+			setsockopt(
+			    fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 		    listen(fd, 1024) == -1) {
 			log_warn("listen %s port %s", l->address, port);
@@ -380,8 +380,8 @@ listen_bind(const struct conf_listener *l, int *fds, size_t room)
 	}
 	freeaddrinfo(res);
 	if (n == 0) {
-		log_warnx("listen %s port %s: no usable address", l->address,
-		    port);
+		log_warnx(
+		    "listen %s port %s: no usable address", l->address, port);
 		return -1;
 	}
 	log_info("listening: protocol=%s address=%s port=%s", l->protocol,
@@ -594,8 +594,7 @@ main(int argc, char **argv)
 		if (rc == 0)
 			printf("licd: configuration OK: %zu licence files%s\n",
 			    licd.conf.nlicense_files,
-			    licd.conf.options_file[0] ? ", options file" :
-							"");
+			    licd.conf.options_file[0] ? ", options file" : "");
 		return rc == 0 ? 0 : 1;
 	}
 
@@ -688,8 +687,8 @@ main(int argc, char **argv)
 	if (journal_sync(licd.journal) == -1)
 		log_warnx("journal: the stop record was not committed");
 	journal_close(licd.journal);
-	log_info("stopped: grants kept for resume=%zu",
-	    core_grant_count(licd.core));
+	log_info(
+	    "stopped: grants kept for resume=%zu", core_grant_count(licd.core));
 
 	event_free(sig_term);
 	event_free(sig_int);
@@ -697,8 +696,8 @@ main(int argc, char **argv)
 	if (watchdog != NULL)
 		event_free(watchdog);
 	event_free(status);
-	for (const struct licd_protocol *const *p = licd_protocols;
-	     *p != NULL; p++)
+	for (const struct licd_protocol *const *p = licd_protocols; *p != NULL;
+	     p++)
 		(*p)->cleanup(&licd);
 	licd_events_free(&licd);
 	core_free(licd.core);

@@ -87,6 +87,7 @@ struct licd_status_feature {
 	int in_use;
 	int queued;
 	int64_t expiry;
+	int uncounted; /* "uncounted=1": reported, never served */
 };
 
 struct licd_status_reservation {
@@ -133,6 +134,10 @@ void licd_status_free(struct licd_status *);
 /* The last error on this connection. */
 const char *licd_error(const struct licd_conn *);
 int licd_error_code(const struct licd_conn *);
+
+/* The reason name of the last error as PROTOCOL.md lists it ("no-seats"),
+ * or "" for a local or network error. */
+const char *licd_error_reason(const struct licd_conn *);
 
 #ifdef __cplusplus
 }

@@ -39,17 +39,17 @@ void core_settings_default(struct core_settings *);
  * sends them as numbers (see protocols/flex/PROTOCOL.md). */
 enum core_reason {
 	CORE_OK = 0,
-	CORE_E_BAD_REQUEST = 1,	    /* count < 1, empty feature, ... */
+	CORE_E_BAD_REQUEST = 1, /* count < 1, empty feature, ... */
 	CORE_E_UNKNOWN_FEATURE = 2, /* no such feature in any licence */
-	CORE_E_VERSION = 3,	    /* no line of a high enough version */
-	CORE_E_EXPIRED = 4,	    /* every line has expired */
-	CORE_E_NOT_STARTED = 5,	    /* no line has reached its start */
-	CORE_E_UNCOUNTED = 6,	    /* uncounted/node-locked: not served */
-	CORE_E_EXCLUDED = 7,	    /* EXCLUDE / EXCLUDEALL */
-	CORE_E_NOT_INCLUDED = 8,    /* an INCLUDE list that lacks the client */
-	CORE_E_MAX = 9,		    /* MAX for the user, host or group */
-	CORE_E_NO_SEATS = 10,	    /* all seats in use (or reserved) */
-	CORE_E_TOO_MANY = 11,	    /* more than the feature's total */
+	CORE_E_VERSION = 3, /* no line of a high enough version */
+	CORE_E_EXPIRED = 4, /* every line has expired */
+	CORE_E_NOT_STARTED = 5, /* no line has reached its start */
+	CORE_E_UNCOUNTED = 6, /* uncounted/node-locked: not served */
+	CORE_E_EXCLUDED = 7, /* EXCLUDE / EXCLUDEALL */
+	CORE_E_NOT_INCLUDED = 8, /* an INCLUDE list that lacks the client */
+	CORE_E_MAX = 9, /* MAX for the user, host or group */
+	CORE_E_NO_SEATS = 10, /* all seats in use (or reserved) */
+	CORE_E_TOO_MANY = 11, /* more than the feature's total */
 	CORE_E_QUEUE_FULL = 12,
 	CORE_E_NO_UNIT = 13, /* no unit matches and there is no default */
 	CORE_E_NO_GRANT = 14, /* checkin/resume: no such handle */
@@ -61,12 +61,12 @@ const char *core_reason_text(enum core_reason); /* a sentence */
 
 /* Why a seat went back. */
 enum core_release {
-	CORE_REL_CLIENT = 0,	 /* checked in by its holder */
+	CORE_REL_CLIENT = 0, /* checked in by its holder */
 	CORE_REL_DISCONNECT = 1, /* the holder's connection closed */
-	CORE_REL_TIMEOUT = 2,	 /* no heartbeat within TIMEOUT */
-	CORE_REL_ADMIN = 3,	 /* removed by an administrator */
+	CORE_REL_TIMEOUT = 2, /* no heartbeat within TIMEOUT */
+	CORE_REL_ADMIN = 3, /* removed by an administrator */
 	CORE_REL_NOT_RESUMED = 4, /* restored, not resumed in the grace */
-	CORE_REL_SHUTDOWN = 5,	 /* not used at start-up restore */
+	CORE_REL_SHUTDOWN = 5, /* not used at start-up restore */
 	CORE_REL_FEATURE_GONE = 6, /* the feature left the licence files */
 };
 
@@ -89,17 +89,17 @@ struct core_client {
 	const char *project;
 	long pid;
 	const char *frontend; /* "flex" */
-	uint64_t session;     /* nonzero id of the connection */
+	uint64_t session; /* nonzero id of the connection */
 	struct core_owner *owner;
 };
 
 struct core_checkout_req {
 	const char *feature;
 	const char *version; /* minimum version; NULL or "" for any */
-	int count;	     /* >= 1 */
-	int queue;	     /* wait when no seat is free */
-	int linger;	     /* seconds the client asks for, 0 for none */
-	uint64_t tag;	     /* front end's request tag, echoed in events */
+	int count; /* >= 1 */
+	int queue; /* wait when no seat is free */
+	int linger; /* seconds the client asks for, 0 for none */
+	uint64_t tag; /* front end's request tag, echoed in events */
 };
 
 enum core_status {
@@ -134,20 +134,20 @@ struct core_grant_info {
 	char frontend[16];
 	long pid;
 	uint64_t session; /* 0 while restored and not yet resumed */
-	int64_t start;	  /* ms */
+	int64_t start; /* ms */
 	int64_t last_heartbeat;
 	int64_t linger_until; /* 0 unless the seat lingers after checkin */
-	int linger;	      /* seconds */
+	int linger; /* seconds */
 };
 
 enum core_event_type {
-	CORE_EV_CHECKOUT,   /* a seat granted (directly or from the queue) */
-	CORE_EV_CHECKIN,    /* a seat returned; release says why */
-	CORE_EV_DENY,	    /* a checkout refused; reason says why */
-	CORE_EV_QUEUE,	    /* a checkout put in the queue */
-	CORE_EV_DEQUEUE,    /* a queue entry left without a grant */
-	CORE_EV_RESUME,	    /* a restored grant taken back by its client */
-	CORE_EV_LINGER,	    /* a checked-in seat now lingers */
+	CORE_EV_CHECKOUT, /* a seat granted (directly or from the queue) */
+	CORE_EV_CHECKIN, /* a seat returned; release says why */
+	CORE_EV_DENY, /* a checkout refused; reason says why */
+	CORE_EV_QUEUE, /* a checkout put in the queue */
+	CORE_EV_DEQUEUE, /* a queue entry left without a grant */
+	CORE_EV_RESUME, /* a restored grant taken back by its client */
+	CORE_EV_LINGER, /* a checked-in seat now lingers */
 };
 
 struct core_event {
@@ -158,10 +158,10 @@ struct core_event {
 	 * ticket (0 for DENY), count the seats asked for, and the holder
 	 * fields describe the client. */
 	const struct core_grant_info *grant;
-	enum core_reason reason;   /* DENY, DEQUEUE */
+	enum core_reason reason; /* DENY, DEQUEUE */
 	enum core_release release; /* CHECKIN */
-	int from_queue;		   /* CHECKOUT granted from the queue */
-	uint64_t tag;		   /* the request's tag, or 0 */
+	int from_queue; /* CHECKOUT granted from the queue */
+	uint64_t tag; /* the request's tag, or 0 */
 	int in_use_after; /* seats of the feature in use after the event */
 	struct core_owner *owner; /* the session concerned, may be NULL */
 };
@@ -195,13 +195,13 @@ void core_checkout(struct core *, const struct core_client *,
  * match); returns CORE_OK, CORE_E_NO_GRANT or CORE_E_NOT_OWNER.  The seat
  * lingers if LINGER or the request asked for it (emits LINGER, then
  * CHECKIN when the linger ends), otherwise emits CHECKIN at once. */
-enum core_reason core_checkin(struct core *, uint64_t session,
-    uint64_t handle, int64_t now);
+enum core_reason
+core_checkin(struct core *, uint64_t session, uint64_t handle, int64_t now);
 
 /* Cancels a queued request of this session (ticket from core_result);
  * emits DEQUEUE.  Returns CORE_OK or CORE_E_NO_GRANT. */
-enum core_reason core_dequeue(struct core *, uint64_t session,
-    uint64_t ticket, int64_t now);
+enum core_reason
+core_dequeue(struct core *, uint64_t session, uint64_t ticket, int64_t now);
 
 /* Records that the session is alive: refreshes its grants' heartbeat. */
 void core_heartbeat(struct core *, uint64_t session, int64_t now);
@@ -249,11 +249,11 @@ struct core_feature_info {
 	char feature[CORE_NAME_MAX];
 	char vendor[CORE_NAME_MAX];
 	char version[CORE_VERSION_MAX]; /* highest version served */
-	int issued;			/* seats in date, counted lines */
-	int in_use;			/* seats held (lingering included) */
-	int queued;			/* requests waiting */
-	int uncounted;			/* only uncounted lines */
-	int64_t expiry;			/* earliest expiry among lines, 0 */
+	int issued; /* seats in date, counted lines */
+	int in_use; /* seats held (lingering included) */
+	int queued; /* requests waiting */
+	int uncounted; /* only uncounted lines */
+	int64_t expiry; /* earliest expiry among lines, 0 */
 };
 
 struct core_reservation_info {
@@ -266,15 +266,15 @@ struct core_reservation_info {
 
 typedef void (*core_feature_fn)(void *arg, const struct core_feature_info *);
 typedef void (*core_grant_fn)(void *arg, const struct core_grant_info *);
-typedef void (*core_reservation_fn)(void *arg,
-    const struct core_reservation_info *);
+typedef void (*core_reservation_fn)(
+    void *arg, const struct core_reservation_info *);
 
 /* Calls fn for each feature in licence-file order; feature NULL for all. */
-void core_foreach_feature(const struct core *, const char *feature,
-    core_feature_fn fn, void *arg);
+void core_foreach_feature(
+    const struct core *, const char *feature, core_feature_fn fn, void *arg);
 /* Calls fn for each grant of the feature (NULL: all), oldest first. */
-void core_foreach_grant(const struct core *, const char *feature,
-    core_grant_fn fn, void *arg);
+void core_foreach_grant(
+    const struct core *, const char *feature, core_grant_fn fn, void *arg);
 void core_foreach_reservation(const struct core *, const char *feature,
     core_reservation_fn fn, void *arg);
 

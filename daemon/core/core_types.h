@@ -14,11 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CORE_NAME_MAX 64    /* feature, vendor, user, host, group */
+#define CORE_NAME_MAX 64 /* feature, vendor, user, host, group */
 #define CORE_VERSION_MAX 16 /* "51", "61.9", "2024.0" */
 #define CORE_DISPLAY_MAX 64
 #define CORE_ADDR_MAX 64 /* textual IPv4/IPv6 address */
-#define CORE_KEY_MAX 64	 /* attribute keyword */
+#define CORE_KEY_MAX 64 /* attribute keyword */
 #define CORE_PATH_MAX 1024
 #define CORE_LINE_ATTRS_MAX 48
 #define CORE_SERVERS_MAX 3
@@ -53,7 +53,7 @@ struct core_line {
 	 * permanent ("permanent", "0", "jan-0", year 0). */
 	int64_t start;
 	int64_t expiry;
-	int count;     /* seats; 0 with uncounted */
+	int count; /* seats; 0 with uncounted */
 	int uncounted; /* "uncounted" or "0" count: reported, never served */
 	char key[CORE_KEY_MAX * 2]; /* the licence key (sixth field), or "" */
 	struct core_attr attrs[CORE_LINE_ATTRS_MAX];
@@ -70,9 +70,9 @@ struct core_server {
 
 struct core_vendor {
 	char name[CORE_NAME_MAX];
-	char path[CORE_PATH_MAX];	  /* "" when not given */
+	char path[CORE_PATH_MAX]; /* "" when not given */
 	char options[CORE_PATH_MAX]; /* options= / fourth field, or "" */
-	int port;			  /* port= or 0 */
+	int port; /* port= or 0 */
 };
 
 struct core_license_file {
@@ -121,7 +121,7 @@ struct core_opt_rule {
 	char qualifier[CORE_NAME_MAX * 2];
 	enum core_who who;
 	char name[CORE_NAME_MAX];
-	int count;   /* RESERVE and MAX */
+	int count; /* RESERVE and MAX */
 	int seconds; /* TIMEOUT, TIMEOUTALL, LINGER */
 	int lineno;
 };

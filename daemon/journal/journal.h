@@ -28,8 +28,8 @@ struct journal;
 
 enum journal_grant_op {
 	JOURNAL_GRANT_KEEP, /* the record changes no active grant */
-	JOURNAL_GRANT_PUT,  /* insert or replace rec->grant in the table */
-	JOURNAL_GRANT_DEL,  /* delete rec->handle from the table */
+	JOURNAL_GRANT_PUT, /* insert or replace rec->grant in the table */
+	JOURNAL_GRANT_DEL, /* delete rec->handle from the table */
 };
 
 /*
@@ -55,8 +55,8 @@ struct journal_record {
 	uint64_t handle;
 	int in_use_after;
 	int64_t duration_ms; /* checkin: how long the seat was held */
-	char reason[32];     /* checkin release or deny reason name */
-	char detail[256];    /* free text: reload summary, admin who, ... */
+	char reason[32]; /* checkin release or deny reason name */
+	char detail[256]; /* free text: reload summary, admin who, ... */
 
 	enum journal_grant_op grant_op;
 	struct core_grant_info grant; /* with JOURNAL_GRANT_PUT */
@@ -71,8 +71,7 @@ typedef void (*journal_committed_fn)(void *arg);
  * MAC so that new records continue the chain.  Returns NULL with err set
  * on failure.  Runs on the caller's thread; no writer thread yet.
  */
-struct journal *journal_open(const char *state_dir, char *err,
-    size_t errlen);
+struct journal *journal_open(const char *state_dir, char *err, size_t errlen);
 
 /* Calls fn for every row of the active-grant table (before start). */
 int journal_restore(struct journal *,
@@ -118,8 +117,7 @@ void journal_close(struct journal *);
  * chain is intact, 1 when a record was altered, removed or inserted, -1 on
  * error (err set).
  */
-int journal_verify(const char *state_dir, FILE *out, char *err,
-    size_t errlen);
+int journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen);
 
 /* Prints records with seq >= from_seq (limit 0: all), one per line, in the
  * documented layout of journal_format_record(). */
@@ -128,7 +126,7 @@ int journal_show(const char *state_dir, uint64_t from_seq, uint64_t limit,
 
 /* One line, no newline: "2026-12-03T12:00:00.123Z 42 checkout flex
  * feature=F version=V count=1 unit=U user=u host=h ..." */
-void journal_format_record(const struct journal_record *, char *buf,
-    size_t len);
+void
+journal_format_record(const struct journal_record *, char *buf, size_t len);
 
 #endif

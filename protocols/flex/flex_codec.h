@@ -57,8 +57,7 @@ int flex_msg_get_int(const struct flex_msg *, const char *key, long long min,
     long long max, long long *out);
 
 /* Same for an unsigned 64-bit value (handles), written in decimal. */
-int flex_msg_get_u64(const struct flex_msg *, const char *key,
-    uint64_t *out);
+int flex_msg_get_u64(const struct flex_msg *, const char *key, uint64_t *out);
 
 /*
  * Building messages into a caller's buffer.  flex_out_begin() starts
@@ -75,8 +74,8 @@ struct flex_out {
 	int truncated;
 };
 
-void flex_out_begin(struct flex_out *, char *buf, size_t cap,
-    const char *tag, const char *verb);
+void flex_out_begin(struct flex_out *, char *buf, size_t cap, const char *tag,
+    const char *verb);
 void flex_out_add(struct flex_out *, const char *key, const char *value);
 void flex_out_addf(struct flex_out *, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -121,14 +120,14 @@ struct flex_request {
 /* Protocol error codes sent in ERR replies besides the core's reasons
  * (which are 1..19, enum core_reason). */
 enum flex_error {
-	FLEX_E_SYNTAX = 20,	  /* the line does not parse */
-	FLEX_E_TOO_LONG = 21,	  /* line over FLEX_LINE_MAX */
-	FLEX_E_NO_HELLO = 22,	  /* a request before HELLO */
+	FLEX_E_SYNTAX = 20, /* the line does not parse */
+	FLEX_E_TOO_LONG = 21, /* line over FLEX_LINE_MAX */
+	FLEX_E_NO_HELLO = 22, /* a request before HELLO */
 	FLEX_E_UNKNOWN_VERB = 23, /* verb not known */
-	FLEX_E_ARGUMENT = 24,	  /* missing or invalid argument */
-	FLEX_E_BUSY = 25,	  /* too many pending requests */
-	FLEX_E_SHUTDOWN = 26,	  /* server going down */
-	FLEX_E_INTERNAL = 27,	  /* the journal cannot commit */
+	FLEX_E_ARGUMENT = 24, /* missing or invalid argument */
+	FLEX_E_BUSY = 25, /* too many pending requests */
+	FLEX_E_SHUTDOWN = 26, /* server going down */
+	FLEX_E_INTERNAL = 27, /* the journal cannot commit */
 };
 
 const char *flex_error_name(int code);
@@ -139,7 +138,7 @@ const char *flex_error_name(int code);
  * the tag could be read it is in req->tag even on error, so that the error
  * reply can carry it.
  */
-int flex_request_parse(const char *line, size_t len,
-    struct flex_request *req, char *err, size_t errlen);
+int flex_request_parse(const char *line, size_t len, struct flex_request *req,
+    char *err, size_t errlen);
 
 #endif

@@ -25,7 +25,7 @@
 
 #define FLEX_LISTENERS_MAX 32
 #define FLEX_OUTPUT_HIGH (1024 * 1024) /* stop reading past this backlog */
-#define FLEX_OUTPUT_LOW (256 * 1024)   /* and start again below this */
+#define FLEX_OUTPUT_LOW (256 * 1024) /* and start again below this */
 
 struct flex_session {
 	struct core_owner owner; /* first: events hand it back */
@@ -47,10 +47,10 @@ struct flex_session {
 
 	struct flex_queued *queued; /* requests waiting in the queue */
 	uint64_t next_reqno;
-	int ngrants;	   /* grants held, from events */
-	int paused;	   /* reading stopped: backlog or pending replies */
-	int closing;	   /* close once everything is written */
-	int dead;	   /* being freed: write nothing */
+	int ngrants; /* grants held, from events */
+	int paused; /* reading stopped: backlog or pending replies */
+	int closing; /* close once everything is written */
+	int dead; /* being freed: write nothing */
 	TAILQ_ENTRY(flex_session) entry;
 };
 
@@ -104,8 +104,9 @@ flex_waiter_ready(struct licd_waiter *w)
 		flex_session_try_close(s);
 		return;
 	}
-	if (s->paused && evbuffer_get_length(bufferevent_get_output(s->bev)) <
-			     FLEX_OUTPUT_HIGH) {
+	if (s->paused &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) <
+		FLEX_OUTPUT_HIGH) {
 		s->paused = 0;
 		bufferevent_enable(s->bev, EV_READ);
 		flex_read_cb(s->bev, s);
@@ -168,11 +169,11 @@ flex_send_error(struct flex_session *s, const char *tag, int code,
 }
 
 static void
-flex_send_core_error(struct flex_session *s, const char *tag,
-    enum core_reason r)
+flex_send_core_error(
+    struct flex_session *s, const char *tag, enum core_reason r)
 {
-	flex_send_error(s, tag, (int)r, core_reason_name(r),
-	    core_reason_text(r));
+	flex_send_error(
+	    s, tag, (int)r, core_reason_name(r), core_reason_text(r));
 }
 
 static void
@@ -201,8 +202,8 @@ flex_add_grant(struct flex_out *o, const char *feature, const char *version,
 }
 
 static void
-flex_queued_add(struct flex_session *s, uint64_t reqno, uint64_t ticket,
-    const char *tag)
+flex_queued_add(
+    struct flex_session *s, uint64_t reqno, uint64_t ticket, const char *tag)
 {
 	struct flex_queued *q;
 
@@ -254,10 +255,10 @@ flex_notify(struct core_owner *owner, const struct core_event *ev)
 		flex_out_begin(&o, buf, sizeof(buf), "*", "GRANTED");
 		flex_queued_take(s, ev->tag, 0, &q);
 		flex_out_add(&o, "tag", q.tag);
-		flex_out_addf(&o, "ticket", "%llu",
-		    (unsigned long long)q.ticket);
-		flex_out_addf(&o, "handle", "%llu",
-		    (unsigned long long)g->handle);
+		flex_out_addf(
+		    &o, "ticket", "%llu", (unsigned long long)q.ticket);
+		flex_out_addf(
+		    &o, "handle", "%llu", (unsigned long long)g->handle);
 		flex_add_grant(&o, g->feature, g->version, g->count, g->unit);
 		flex_send_out(s, &o, 1);
 		return;
@@ -279,8 +280,8 @@ flex_notify(struct core_owner *owner, const struct core_event *ev)
 		    ev->release != CORE_REL_FEATURE_GONE)
 			return;
 		flex_out_begin(&o, buf, sizeof(buf), "*", "REMOVED");
-		flex_out_addf(&o, "handle", "%llu",
-		    (unsigned long long)g->handle);
+		flex_out_addf(
+		    &o, "handle", "%llu", (unsigned long long)g->handle);
 		flex_out_add(&o, "feature", g->feature);
 		flex_out_add(&o, "reason", core_release_name(ev->release));
 		flex_send_out(s, &o, 1);
@@ -317,8 +318,8 @@ flex_hello(struct flex_session *s, const struct flex_request *req)
 }
 
 static void
-flex_checkout(struct flex_session *s, const struct flex_request *req,
-    int64_t now)
+flex_checkout(
+    struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	struct core_checkout_req creq;
 	struct core_client c;
@@ -339,16 +340,16 @@ flex_checkout(struct flex_session *s, const struct flex_request *req,
 	switch (res.status) {
 	case CORE_GRANTED:
 		flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
-		flex_out_addf(&o, "handle", "%llu",
-		    (unsigned long long)res.handle);
-		flex_add_grant(&o, req->feature, res.version, res.count,
-		    res.unit);
+		flex_out_addf(
+		    &o, "handle", "%llu", (unsigned long long)res.handle);
+		flex_add_grant(
+		    &o, req->feature, res.version, res.count, res.unit);
 		flex_send_out(s, &o, 1);
 		break;
 	case CORE_QUEUED:
 		flex_out_begin(&o, buf, sizeof(buf), req->tag, "QUEUED");
-		flex_out_addf(&o, "ticket", "%llu",
-		    (unsigned long long)res.handle);
+		flex_out_addf(
+		    &o, "ticket", "%llu", (unsigned long long)res.handle);
 		flex_out_addf(&o, "position", "%d", res.position);
 		flex_send_out(s, &o, 1);
 		flex_queued_add(s, creq.tag, res.handle, req->tag);
@@ -360,8 +361,8 @@ flex_checkout(struct flex_session *s, const struct flex_request *req,
 }
 
 static void
-flex_checkin(struct flex_session *s, const struct flex_request *req,
-    int64_t now)
+flex_checkin(
+    struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
@@ -378,8 +379,7 @@ flex_checkin(struct flex_session *s, const struct flex_request *req,
 }
 
 static void
-flex_resume(struct flex_session *s, const struct flex_request *req,
-    int64_t now)
+flex_resume(struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	struct core_grant_info g;
 	struct core_client c;
@@ -400,8 +400,8 @@ flex_resume(struct flex_session *s, const struct flex_request *req,
 }
 
 static void
-flex_dequeue(struct flex_session *s, const struct flex_request *req,
-    int64_t now)
+flex_dequeue(
+    struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
@@ -493,8 +493,8 @@ flex_status_feature(void *arg, const struct core_feature_info *f)
 	flex_send_out(st->s, &o, 0);
 	st->nfeatures++;
 
-	core_foreach_reservation(flex.licd->core, f->feature,
-	    flex_status_reservation, st);
+	core_foreach_reservation(
+	    flex.licd->core, f->feature, flex_status_reservation, st);
 	core_foreach_grant(flex.licd->core, f->feature, flex_status_grant, st);
 }
 
@@ -515,8 +515,8 @@ flex_status(struct flex_session *s, const struct flex_request *req)
 	flex_out_add(&o, "version", LICD_VERSION);
 	flex_out_add(&o, "host", licd->hostname);
 	flex_out_addf(&o, "port", "%d", port);
-	flex_out_addf(&o, "started", "%lld",
-	    (long long)(licd->started_ms / 1000));
+	flex_out_addf(
+	    &o, "started", "%lld", (long long)(licd->started_ms / 1000));
 	flex_out_add(&o, "vendor", "licd");
 	flex_send_out(s, &o, 0);
 
@@ -717,8 +717,8 @@ flex_addr_string(const struct sockaddr *sa, char *buf, size_t len)
 			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
 			    (socklen_t)len);
 		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, buf,
-			    (socklen_t)len);
+			inet_ntop(
+			    AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
 		break;
 	default:
 		snprintf(buf, len, "local");
@@ -753,8 +753,7 @@ flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	if (s == NULL)
 		goto fail;
 	s->held = evbuffer_new();
-	s->bev = bufferevent_socket_new(licd->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
+	s->bev = bufferevent_socket_new(licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->held == NULL || s->bev == NULL) {
 		if (s->held)
 			evbuffer_free(s->held);
@@ -772,8 +771,8 @@ flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	rtv.tv_usec = 0;
 	wtv.tv_sec = licd->conf.write_timeout;
 	wtv.tv_usec = 0;
-	bufferevent_setcb(s->bev, flex_read_cb, flex_write_cb, flex_event_cb,
-	    s);
+	bufferevent_setcb(
+	    s->bev, flex_read_cb, flex_write_cb, flex_event_cb, s);
 	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
 	bufferevent_setwatermark(s->bev, EV_WRITE, FLEX_OUTPUT_LOW, 0);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);

@@ -277,8 +277,8 @@ static void
 h_keep(const char *line)
 {
 	if (h_npending < 64)
-		snprintf(h_pending[h_npending++], sizeof(h_pending[0]), "%s",
-		    line);
+		snprintf(
+		    h_pending[h_npending++], sizeof(h_pending[0]), "%s", line);
 }
 
 void
@@ -291,8 +291,8 @@ h_request(struct h_conn *c, const char *req, char *out, size_t len)
 
 	snprintf(tag, sizeof(tag), "t%d", ++c->tagno);
 	snprintf(line, sizeof(line), "%s %s\n", tag, req);
-	assert_int_equal(write(c->fd, line, strlen(line)),
-	    (ssize_t)strlen(line));
+	assert_int_equal(
+	    write(c->fd, line, strlen(line)), (ssize_t)strlen(line));
 
 	tl = strlen(tag);
 	deadline = h_now_ms() + 10000;
@@ -318,8 +318,7 @@ h_request(struct h_conn *c, const char *req, char *out, size_t len)
 }
 
 int
-h_wait_line(struct h_conn *c, const char *prefix, char *out, size_t len,
-    int ms)
+h_wait_line(struct h_conn *c, const char *prefix, char *out, size_t len, int ms)
 {
 	int64_t deadline = h_now_ms() + ms;
 	size_t i;
@@ -380,21 +379,22 @@ h_hello(struct h_conn *c, const char *user, const char *host)
 {
 	char req[256], reply[1024];
 
-	snprintf(req, sizeof(req), "HELLO user=%s host=%s display=/dev/pts/1 "
-				   "pid=%d proto=1",
+	snprintf(req, sizeof(req),
+	    "HELLO user=%s host=%s display=/dev/pts/1 "
+	    "pid=%d proto=1",
 	    user, host, (int)getpid());
 	h_request(c, req, reply, sizeof(reply));
 	assert_non_null(strstr(reply, " OK "));
 }
 
 uint64_t
-h_checkout(struct h_conn *c, const char *feature, int count, char *reason,
-    size_t len)
+h_checkout(
+    struct h_conn *c, const char *feature, int count, char *reason, size_t len)
 {
 	char req[256], reply[1024], tmp[64];
 
-	snprintf(req, sizeof(req), "CHECKOUT feature=%s count=%d", feature,
-	    count);
+	snprintf(
+	    req, sizeof(req), "CHECKOUT feature=%s count=%d", feature, count);
 	h_request(c, req, reply, sizeof(reply));
 	if (strstr(reply, " OK ") != NULL)
 		return h_get_u64(reply, "handle");

@@ -2,9 +2,7 @@
  * Integration test harness: starts a real licd on a free loopback port
  * with its own state directory, talks to it over TCP in the flex protocol,
  * and runs licctl.  LICD_BIN and LICCTL_BIN name the binaries (set by
- * ctest).  With LICD_TEST_PORT set, the tests use a licd already running
- * on that port instead of starting one (only the tests that do not
- * restart it).
+ * ctest).  LICD_TEST_KEEP=1 keeps each test's folder (state, log).
  */
 #ifndef LICD_HARNESS_H
 #define LICD_HARNESS_H
@@ -14,10 +12,10 @@
 #include <sys/types.h>
 
 struct h_licd {
-	char dir[256];	   /* temporary folder: state, files, log */
-	char lic[300];	   /* licence file */
-	char opt[300];	   /* options file ("" for none) */
-	char conf[300];	   /* licd.conf written by h_licd_init */
+	char dir[256]; /* temporary folder: state, files, log */
+	char lic[300]; /* licence file */
+	char opt[300]; /* options file ("" for none) */
+	char conf[300]; /* licd.conf written by h_licd_init */
 	int port;
 	pid_t pid;
 };
@@ -59,16 +57,16 @@ void h_hello(struct h_conn *, const char *user, const char *host);
 void h_request(struct h_conn *, const char *req, char *out, size_t len);
 /* Waits up to ms for a line starting with prefix (e.g. "* GRANTED");
  * returns 1 and copies it, or 0 on timeout. */
-int h_wait_line(struct h_conn *, const char *prefix, char *out, size_t len,
-    int ms);
+int
+h_wait_line(struct h_conn *, const char *prefix, char *out, size_t len, int ms);
 /* Extracts key's value from a reply line ("" when absent). */
 const char *h_get(const char *line, const char *key, char *out, size_t len);
 uint64_t h_get_u64(const char *line, const char *key);
 
 /* CHECKOUT feature count=n; returns the handle, or 0 and the reason name
  * in reason (when not NULL). */
-uint64_t h_checkout(struct h_conn *, const char *feature, int count,
-    char *reason, size_t len);
+uint64_t h_checkout(
+    struct h_conn *, const char *feature, int count, char *reason, size_t len);
 
 /* Runs licctl with args (NULL-terminated), capturing stdout+stderr into
  * out; returns the exit status. */
@@ -83,15 +81,15 @@ int h_in_use(int port, const char *feature);
 int h_feature_int(int port, const char *feature, const char *key);
 
 /* Polls cond until it is true or ms pass; returns the last value. */
-#define H_WAIT(cond, ms)                                                      \
-	({                                                                    \
-		int h_ok_ = 0;                                                \
-		for (int h_i_ = 0; h_i_ < (ms) / 20; h_i_++) {                \
-			if ((h_ok_ = (cond)) != 0)                            \
-				break;                                        \
-			h_sleep_ms(20);                                       \
-		}                                                             \
-		h_ok_;                                                        \
+#define H_WAIT(cond, ms) \
+	({ \
+		int h_ok_ = 0; \
+		for (int h_i_ = 0; h_i_ < (ms) / 20; h_i_++) { \
+			if ((h_ok_ = (cond)) != 0) \
+				break; \
+			h_sleep_ms(20); \
+		} \
+		h_ok_; \
 	})
 
 void h_sleep_ms(int ms);

@@ -24,16 +24,14 @@ static const char license[] = "SERVER this_host ANY 27000\n"
 
 /* Runs licd with args and captures its output; returns the exit status. */
 static int
-run_licd(char *out, size_t len, const char *a1, const char *a2,
-    const char *a3, const char *a4)
+run_licd(char *out, size_t len, const char *args)
 {
 	char cmd[2048];
 	FILE *p;
 	size_t n;
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "'%s' %s %s %s %s 2>&1", getenv("LICD_BIN"),
-	    a1, a2 ? a2 : "", a3 ? a3 : "", a4 ? a4 : "");
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", getenv("LICD_BIN"), args);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	n = fread(out, 1, len - 1, p);
@@ -46,29 +44,31 @@ static void
 test_check_mode(void **state)
 {
 	struct h_licd d;
-	char out[8192], bad[320];
+	char out[8192], bad[320], args[1024];
 
 	h_licd_init(&d, license, "GROUP physics alice\n", NULL);
-	assert_int_equal(run_licd(out, sizeof(out), "-t", "-c", d.conf, NULL),
-	    0);
+	snprintf(args, sizeof(args), "-t -c '%s'", d.conf);
+	assert_int_equal(run_licd(out, sizeof(out), args), 0);
 	assert_non_null(strstr(out, "configuration OK"));
 
 	/* Each error with its file and line, and a non-zero exit. */
 	snprintf(bad, sizeof(bad), "%s/bad.lic", d.dir);
-	h_write(bad, "VENDOR demo\n"
-		     "FEATURE solver demo 2.0 permanent 3 0\n"
-		     "FEATURE viewer demo 1.0 32-foo-2020 1 0\n"
-		     "BOGUS line\n");
-	assert_int_equal(run_licd(out, sizeof(out), "-t", "--license", bad,
-			     "--state-dir", d.dir),
-	    1);
+	h_write(bad,
+	    "VENDOR demo\n"
+	    "FEATURE solver demo 2.0 permanent 3 0\n"
+	    "FEATURE viewer demo 1.0 32-foo-2020 1 0\n"
+	    "BOGUS line\n");
+	snprintf(args, sizeof(args), "-t --license '%s' --state-dir '%s'", bad,
+	    d.dir);
+	assert_int_equal(run_licd(out, sizeof(out), args), 1);
 	assert_non_null(strstr(out, "bad.lic:3:"));
 	assert_non_null(strstr(out, "bad.lic:4:"));
 
 	/* A misspelt setting in licd.conf. */
-	h_write(d.conf, "license-files = [ \"test.lic\" ];\nstate-dri = \"x\";\n");
-	assert_int_equal(run_licd(out, sizeof(out), "-t", "-c", d.conf, NULL),
-	    1);
+	h_write(
+	    d.conf, "license-files = [ \"test.lic\" ];\nstate-dri = \"x\";\n");
+	snprintf(args, sizeof(args), "-t -c '%s'", d.conf);
+	assert_int_equal(run_licd(out, sizeof(out), args), 1);
 	assert_non_null(strstr(out, "licd.conf:2:"));
 	h_licd_cleanup(&d);
 }
@@ -88,13 +88,15 @@ test_stat_lmstat_layout(void **state)
 	assert_true(h_checkout(&a, "solver", 2, NULL, 0) != 0);
 
 	snprintf(server, sizeof(server), "%d@127.0.0.1", d.port);
-	rc = h_licctl(out, sizeof(out), "stat", "-c", server, "-a",
-	    (char *)NULL);
+	rc = h_licctl(
+	    out, sizeof(out), "stat", "-c", server, "-a", (char *)NULL);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "Users of solver:  (Total of 3 licenses "
-				    "issued;  Total of 2 licenses in use)"));
-	assert_non_null(strstr(out, "Users of viewer:  (Total of 1 license "
-				    "issued;  Total of 0 licenses in use)"));
+	assert_non_null(strstr(out,
+	    "Users of solver:  (Total of 3 licenses "
+	    "issued;  Total of 2 licenses in use)"));
+	assert_non_null(strstr(out,
+	    "Users of viewer:  (Total of 1 license "
+	    "issued;  Total of 0 licenses in use)"));
 	assert_non_null(strstr(out, "\"solver\" v2.0, vendor: demo"));
 	assert_non_null(strstr(out, "    alice ws1 /dev/pts/1 (v2.0) "));
 	assert_non_null(strstr(out, ", 2 licenses\n"));

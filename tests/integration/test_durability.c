@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -61,9 +62,10 @@ test_reload_keeps_grants(void **state)
 	assert_true(h != 0);
 
 	/* More seats and a new feature. */
-	h_write(d.lic, "VENDOR demo\n"
-		       "FEATURE solver demo 2.0 permanent 5 0\n"
-		       "FEATURE viewer demo 1.0 permanent 1 0\n");
+	h_write(d.lic,
+	    "VENDOR demo\n"
+	    "FEATURE solver demo 2.0 permanent 5 0\n"
+	    "FEATURE viewer demo 1.0 permanent 1 0\n");
 	kill(d.pid, SIGHUP);
 	assert_true(H_WAIT(h_issued(d.port, "solver") == 5, 5000));
 	assert_int_equal(h_in_use(d.port, "solver"), 2);
@@ -78,8 +80,8 @@ test_reload_keeps_grants(void **state)
 	assert_int_equal(h_in_use(d.port, "solver"), 2);
 
 	/* The grant from before both reloads still checks in. */
-	snprintf(req, sizeof(req), "CHECKIN handle=%llu",
-	    (unsigned long long)h);
+	snprintf(
+	    req, sizeof(req), "CHECKIN handle=%llu", (unsigned long long)h);
 	h_request(&a, req, reply, sizeof(reply));
 	assert_non_null(strstr(reply, " OK "));
 	assert_int_equal(h_in_use(d.port, "solver"), 0);
@@ -116,13 +118,13 @@ test_kill9_restore_resume(void **state)
 	assert_int_equal(h_in_use(d.port, "solver"), 3);
 	h_connect(&c, d.port);
 	h_hello(&c, "carol", "ws3");
-	assert_int_equal(h_checkout(&c, "solver", 1, reason, sizeof(reason)),
-	    0);
+	assert_int_equal(
+	    h_checkout(&c, "solver", 1, reason, sizeof(reason)), 0);
 	assert_string_equal(reason, "no-seats");
 
 	/* Someone else cannot take alice's grant. */
-	snprintf(req, sizeof(req), "RESUME handle=%llu",
-	    (unsigned long long)ha);
+	snprintf(
+	    req, sizeof(req), "RESUME handle=%llu", (unsigned long long)ha);
 	h_request(&c, req, reply, sizeof(reply));
 	assert_non_null(strstr(reply, " ERR "));
 
@@ -173,8 +175,7 @@ test_stop_start_keeps_grants(void **state)
 	assert_int_equal(h_in_use(d.port, "solver"), 1);
 	h_connect(&a, d.port);
 	h_hello(&a, "alice", "ws1");
-	snprintf(req, sizeof(req), "RESUME handle=%llu",
-	    (unsigned long long)h);
+	snprintf(req, sizeof(req), "RESUME handle=%llu", (unsigned long long)h);
 	h_request(&a, req, reply, sizeof(reply));
 	assert_non_null(strstr(reply, " OK "));
 	/* A new grant never reuses an old handle. */
@@ -203,12 +204,12 @@ test_journal_verify_detects_edit(void **state)
 
 	/* Verify works while licd runs, and after it stops. */
 	snprintf(dir, sizeof(dir), "%s/state", d.dir);
-	rc = h_licctl(out, sizeof(out), "journal", "verify", "--state-dir",
-	    dir, (char *)NULL);
+	rc = h_licctl(out, sizeof(out), "journal", "verify", "--state-dir", dir,
+	    (char *)NULL);
 	assert_int_equal(rc, 0);
 	assert_int_equal(h_licd_stop(&d), 0);
-	rc = h_licctl(out, sizeof(out), "journal", "verify", "--state-dir",
-	    dir, (char *)NULL);
+	rc = h_licctl(out, sizeof(out), "journal", "verify", "--state-dir", dir,
+	    (char *)NULL);
 	assert_int_equal(rc, 0);
 
 	/* Someone edits who held a seat. */
@@ -224,10 +225,45 @@ test_journal_verify_detects_edit(void **state)
 	assert_int_equal(sqlite3_changes(sql), 1);
 	sqlite3_close(sql);
 
-	rc = h_licctl(out, sizeof(out), "journal", "verify", "--state-dir",
-	    dir, (char *)NULL);
+	rc = h_licctl(out, sizeof(out), "journal", "verify", "--state-dir", dir,
+	    (char *)NULL);
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(out, "altered"));
+	h_licd_cleanup(&d);
+}
+
+/* The client library notices the restart, reconnects and resumes its
+ * grant before the grace runs out: the seat is never lost. */
+static void
+test_client_resumes_after_kill9(void **state)
+{
+	struct h_licd d;
+	char server[64];
+	pid_t pid;
+	int status;
+
+	h_licd_init(&d, license, NULL,
+	    "limits = { resume-grace = 4; heartbeat = 1; idle-timeout = 10; "
+	    "};");
+	h_licd_start(&d);
+	snprintf(server, sizeof(server), "%d@127.0.0.1", d.port);
+	pid = h_licctl_spawn("run", "-c", server, "-f", "solver", "--", "sleep",
+	    "9", (char *)NULL);
+	assert_true(H_WAIT(h_in_use(d.port, "solver") == 1, 10000));
+
+	h_licd_kill9(&d);
+	h_sleep_ms(500);
+	h_licd_start(&d);
+
+	/* Past the grace, the seat is still held: it was resumed. */
+	h_sleep_ms(5000);
+	assert_int_equal(h_in_use(d.port, "solver"), 1);
+	assert_int_equal(kill(pid, 0), 0);
+
+	/* The command ends: the seat comes back. */
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(H_WAIT(h_in_use(d.port, "solver") == 0, 5000));
 	h_licd_cleanup(&d);
 }
 
@@ -239,6 +275,7 @@ main(void)
 	    cmocka_unit_test(test_kill9_restore_resume),
 	    cmocka_unit_test(test_stop_start_keeps_grants),
 	    cmocka_unit_test(test_journal_verify_detects_edit),
+	    cmocka_unit_test(test_client_resumes_after_kill9),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

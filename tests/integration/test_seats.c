@@ -77,13 +77,12 @@ test_checkin_and_ownership(void **state)
 	h_hello(&b, "bob", "ws2");
 
 	h = h_checkout(&a, "solver", 1, NULL, 0);
-	snprintf(req, sizeof(req), "CHECKIN handle=%llu",
-	    (unsigned long long)h);
+	snprintf(
+	    req, sizeof(req), "CHECKIN handle=%llu", (unsigned long long)h);
 
 	/* Only the holder may return it. */
 	h_request(&b, req, reply, sizeof(reply));
-	assert_string_equal(h_get(reply, "reason", v, sizeof(v)),
-	    "not-owner");
+	assert_string_equal(h_get(reply, "reason", v, sizeof(v)), "not-owner");
 	assert_int_equal(h_in_use(d.port, "solver"), 1);
 
 	h_request(&a, req, reply, sizeof(reply));
@@ -92,8 +91,7 @@ test_checkin_and_ownership(void **state)
 
 	/* Twice is an error. */
 	h_request(&a, req, reply, sizeof(reply));
-	assert_string_equal(h_get(reply, "reason", v, sizeof(v)),
-	    "no-grant");
+	assert_string_equal(h_get(reply, "reason", v, sizeof(v)), "no-grant");
 
 	h_close(&a);
 	h_close(&b);
@@ -132,16 +130,16 @@ test_queue_order(void **state)
 	assert_int_equal(h_get_u64(reply, "position"), 2);
 
 	/* A seat comes back: carol gets it, erin does not. */
-	snprintf(req, sizeof(req), "CHECKIN handle=%llu",
-	    (unsigned long long)ha);
+	snprintf(
+	    req, sizeof(req), "CHECKIN handle=%llu", (unsigned long long)ha);
 	h_request(&a, req, reply, sizeof(reply));
 	assert_true(h_wait_line(&c, "* GRANTED", line, sizeof(line), 5000));
 	assert_true(h_get_u64(line, "handle") != 0);
 	assert_false(h_wait_line(&e, "* GRANTED", line, sizeof(line), 300));
 
 	/* The next one goes to erin. */
-	snprintf(req, sizeof(req), "CHECKIN handle=%llu",
-	    (unsigned long long)hb);
+	snprintf(
+	    req, sizeof(req), "CHECKIN handle=%llu", (unsigned long long)hb);
 	h_request(&b, req, reply, sizeof(reply));
 	assert_true(h_wait_line(&e, "* GRANTED", line, sizeof(line), 5000));
 	assert_int_equal(h_in_use(d.port, "viewer"), 2);
@@ -179,14 +177,14 @@ test_policy_reserve_max_exclude(void **state)
 	h_hello(&a, "alice", "ws1");
 
 	/* EXCLUDE comes first. */
-	assert_int_equal(h_checkout(&g, "solver", 1, reason, sizeof(reason)),
-	    0);
+	assert_int_equal(
+	    h_checkout(&g, "solver", 1, reason, sizeof(reason)), 0);
 	assert_string_equal(reason, "excluded");
 
 	/* MAX 1 for the chem group, its members together. */
 	assert_true(h_checkout(&c, "solver", 1, NULL, 0) != 0);
-	assert_int_equal(h_checkout(&c, "solver", 1, reason, sizeof(reason)),
-	    0);
+	assert_int_equal(
+	    h_checkout(&c, "solver", 1, reason, sizeof(reason)), 0);
 	assert_string_equal(reason, "max");
 	assert_int_equal(
 	    h_checkout(&dv, "solver", 1, reason, sizeof(reason)), 0);
@@ -195,8 +193,8 @@ test_policy_reserve_max_exclude(void **state)
 	/* One seat is left for everyone else, one is reserved: eve gets
 	 * one, then nothing. */
 	assert_true(h_checkout(&e, "solver", 1, NULL, 0) != 0);
-	assert_int_equal(h_checkout(&e, "solver", 1, reason, sizeof(reason)),
-	    0);
+	assert_int_equal(
+	    h_checkout(&e, "solver", 1, reason, sizeof(reason)), 0);
 	assert_string_equal(reason, "no-seats");
 
 	/* The reserved seat is there for physics, charged to its unit. */
@@ -228,8 +226,8 @@ test_include_list(void **state)
 	h_hello(&a, "alice", "ws1");
 	h_hello(&b, "bob", "ws2");
 	assert_true(h_checkout(&a, "viewer", 1, NULL, 0) != 0);
-	assert_int_equal(h_checkout(&b, "viewer", 1, reason, sizeof(reason)),
-	    0);
+	assert_int_equal(
+	    h_checkout(&b, "viewer", 1, reason, sizeof(reason)), 0);
 	assert_string_equal(reason, "not-included");
 	/* The list is for viewer only. */
 	assert_true(h_checkout(&b, "solver", 1, NULL, 0) != 0);
@@ -298,8 +296,7 @@ test_bad_requests(void **state)
 	    {"CHECKOUT", "argument"},
 	    {"CHECKOUT feature=solver count=0", "argument"},
 	    {"CHECKOUT feature=solver count=x", "argument"},
-	    {"CHECKIN", "argument"},
-	    {"FROB x=1", "unknown-verb"},
+	    {"CHECKIN", "argument"}, {"FROB x=1", "unknown-verb"},
 	    {"CHECKOUT feature", "syntax"},
 	    {"HELLO user=alice host=ws1", "argument"}, /* twice */
 	};
@@ -315,8 +312,8 @@ test_bad_requests(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		h_request(&a, cases[i].req, reply, sizeof(reply));
 		assert_non_null(strstr(reply, " ERR "));
-		assert_string_equal(h_get(reply, "reason", v, sizeof(v)),
-		    cases[i].reason);
+		assert_string_equal(
+		    h_get(reply, "reason", v, sizeof(v)), cases[i].reason);
 	}
 	assert_int_equal(h_in_use(d.port, "solver"), 0);
 

@@ -1,0 +1,1709 @@
+/*
+ * The run-time half of the core: grants, sessions, the queue, timers and
+ * the policy decision of a checkout.  Every state change is reported to the
+ * sink before the call that caused it returns, in the order it happened.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_int.h"
+
+#define LIST_APPEND(head, tail, e, prev, next) \
+	do { \
+		(e)->prev = (tail); \
+		(e)->next = NULL; \
+		if ((tail) != NULL) \
+			(tail)->next = (e); \
+		else \
+			(head) = (e); \
+		(tail) = (e); \
+	} while (0)
+
+#define LIST_REMOVE(head, tail, e, prev, next) \
+	do { \
+		if ((e)->prev != NULL) \
+			(e)->prev->next = (e)->next; \
+		else \
+			(head) = (e)->next; \
+		if ((e)->next != NULL) \
+			(e)->next->prev = (e)->prev; \
+		else \
+			(tail) = (e)->prev; \
+		(e)->prev = (e)->next = NULL; \
+	} while (0)
+
+enum grant_state {
+	GRANT_ACTIVE, /* held by a live session */
+	GRANT_RESTORED, /* read back at start-up, waiting for its client */
+	GRANT_LINGER, /* returned, but the seat stays taken a while */
+};
+
+/* Seats of a grant charged to one RESERVE of its feature. */
+struct core_charge {
+	size_t res;
+	int n;
+};
+
+struct core_session;
+
+struct core_grant {
+	struct core_grant_info info;
+	enum grant_state state;
+	enum core_release release; /* why a lingering seat was returned */
+	struct core_owner *owner;
+	struct core_session *sess;
+	struct core_feature *feat; /* NULL: the feature left the licences */
+	struct core_pool *pool;
+	struct core_charge *charges;
+	size_t ncharges;
+	int timeout; /* seconds without heartbeat, 0: never */
+	int64_t resume_deadline;
+	uint64_t tgen; /* the generation of its live timer */
+
+	struct core_grant *prev, *next; /* all grants, oldest first */
+	struct core_grant *fprev, *fnext; /* its feature's, or orphans */
+	struct core_grant *sprev, *snext; /* its session's */
+};
+
+struct core_qentry {
+	uint64_t ticket;
+	uint64_t tag;
+	struct core_grant_info who; /* the client and what it asked for */
+	char reqver[CORE_VERSION_MAX];
+	int linger;
+	struct core_owner *owner;
+	struct core_session *sess;
+	struct core_feature *feat;
+
+	struct core_qentry *prev, *next; /* its feature's queue */
+	struct core_qentry *sprev, *snext; /* its session's */
+};
+
+struct core_session {
+	uint64_t id;
+	struct core_grant *ghead, *gtail;
+	struct core_qentry *qhead, *qtail;
+};
+
+struct core {
+	struct core_settings settings;
+	core_sink_fn sink;
+	void *arg;
+	struct core_conf *conf;
+	uint64_t next_handle;
+	int64_t now; /* the latest time a caller gave, for status views */
+
+	struct core_u64map grants;
+	struct core_u64map sessions;
+	struct core_u64map tickets;
+	struct core_grant *ghead, *gtail;
+	struct core_grant *ohead, *otail; /* grants of vanished features */
+	size_t ngrants;
+	struct core_heap timers;
+	size_t nline_timers; /* of the current configuration */
+};
+
+/* What the policy says about one request. */
+struct eval {
+	enum core_reason reason;
+	struct core_pool *pool;
+	const char *unit;
+	int reserved_room; /* the client matches a RESERVE with free seats */
+};
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src != NULL ? src : "");
+}
+
+static void
+set_now(struct core *c, int64_t now)
+{
+	if (now > c->now)
+		c->now = now;
+}
+
+static void
+ident_of(const struct core_grant_info *gi, struct core_ident *id)
+{
+	id->user = gi->user;
+	id->host = gi->host;
+	id->display = gi->display;
+	id->address = gi->address;
+	id->project = gi->project;
+}
+
+static int
+feature_issued(const struct core_feature *f, int64_t now)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < f->npools; i++)
+		n += core_pool_capacity(&f->pools[i], now);
+	return n;
+}
+
+/* Seats in use for a feature name, orphans included. */
+static int
+in_use_of(const struct core *c, const struct core_feature *f, const char *name)
+{
+	const struct core_grant *g;
+	int n = 0;
+
+	if (f != NULL)
+		return f->in_use;
+	for (g = c->ohead; g != NULL; g = g->fnext)
+		if (strcmp(g->info.feature, name) == 0)
+			n += g->info.count;
+	return n;
+}
+
+static void
+emit(struct core *c, enum core_event_type type, int64_t now,
+    const struct core_grant_info *gi, enum core_reason reason,
+    enum core_release release, int from_queue, uint64_t tag, int in_use_after,
+    struct core_owner *owner)
+{
+	struct core_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.time = now;
+	ev.grant = gi;
+	ev.reason = reason;
+	ev.release = release;
+	ev.from_queue = from_queue;
+	ev.tag = tag;
+	ev.in_use_after = in_use_after;
+	ev.owner = owner;
+	if (c->sink != NULL)
+		c->sink(c->arg, &ev);
+}
+
+static struct core_session *
+session_get(struct core *c, uint64_t id, int create)
+{
+	struct core_session *s;
+
+	s = core_u64map_get(&c->sessions, id);
+	if (s != NULL || !create)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->id = id;
+	if (core_u64map_put(&c->sessions, id, s) == -1) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Sessions live only while they hold something, so that a front end that
+ * never checks out costs nothing here. */
+static void
+session_maybe_free(struct core *c, struct core_session *s)
+{
+	if (s == NULL || s->ghead != NULL || s->qhead != NULL)
+		return;
+	core_u64map_del(&c->sessions, s->id);
+	free(s);
+}
+
+static void
+session_attach(struct core_session *s, struct core_grant *g)
+{
+	g->sess = s;
+	LIST_APPEND(s->ghead, s->gtail, g, sprev, snext);
+}
+
+static void
+session_detach(struct core_grant *g)
+{
+	struct core_session *s = g->sess;
+
+	if (s == NULL)
+		return;
+	LIST_REMOVE(s->ghead, s->gtail, g, sprev, snext);
+	g->sess = NULL;
+}
+
+static int64_t
+grant_deadline(const struct core_grant *g)
+{
+	switch (g->state) {
+	case GRANT_ACTIVE:
+		if (g->timeout <= 0)
+			return 0;
+		return g->info.last_heartbeat + (int64_t)g->timeout * 1000;
+	case GRANT_LINGER:
+		return g->info.linger_until;
+	default:
+		return g->resume_deadline;
+	}
+}
+
+static void
+timers_line(struct core *c, int64_t now)
+{
+	const struct core_feature *f;
+	const struct core_cline *l;
+	struct core_timer t;
+	size_t i, j, k;
+
+	c->nline_timers = 0;
+	for (i = 0; i < c->conf->nfeatures; i++) {
+		f = c->conf->features[i];
+		for (j = 0; j < f->npools; j++)
+			for (k = 0; k < f->pools[j].nlines; k++) {
+				l = &f->pools[j].lines[k];
+				t.kind = CORE_TIMER_LINE;
+				t.id = i;
+				t.gen = c->conf->gen;
+				if (l->start > now) {
+					t.when = l->start;
+					if (core_heap_push(&c->timers, &t) == 0)
+						c->nline_timers++;
+				}
+				if (l->expiry > now) {
+					t.when = l->expiry;
+					if (core_heap_push(&c->timers, &t) == 0)
+						c->nline_timers++;
+				}
+			}
+	}
+}
+
+static void
+timers_rebuild(struct core *c, int64_t now)
+{
+	struct core_grant *g;
+	struct core_timer t;
+
+	c->timers.n = 0;
+	for (g = c->ghead; g != NULL; g = g->next) {
+		g->tgen++;
+		t.when = grant_deadline(g);
+		if (t.when == 0)
+			continue;
+		t.kind = CORE_TIMER_GRANT;
+		t.id = g->info.handle;
+		t.gen = g->tgen;
+		(void)core_heap_push(&c->timers, &t);
+	}
+	timers_line(c, now);
+}
+
+/* Schedules the grant's next deadline; earlier timers of the grant become
+ * stale and are dropped when they come up. */
+static void
+grant_arm(struct core *c, struct core_grant *g, int64_t now)
+{
+	struct core_timer t;
+
+	g->tgen++;
+	t.when = grant_deadline(g);
+	if (t.when == 0)
+		return;
+	t.kind = CORE_TIMER_GRANT;
+	t.id = g->info.handle;
+	t.gen = g->tgen;
+
+	/* Stale timers pile up when grants come and go faster than their
+	 * deadlines pass: start afresh once they dominate. */
+	if (c->timers.n > 2 * (c->ngrants + c->nline_timers) + 256) {
+		timers_rebuild(c, now);
+		return;
+	}
+	if (core_heap_push(&c->timers, &t) == -1)
+		timers_rebuild(c, now);
+}
+
+/* Charges a grant to the reservations its holder matches, in options
+ * order, up to what each has left; the rest is general seats. */
+static void
+grant_charge(struct core *c, struct core_grant *g, int64_t now)
+{
+	struct core_feature *f = g->feat;
+	struct core_charge *v;
+	struct core_rule *r;
+	struct core_ident id;
+	int need = g->info.count, remaining, eff, take;
+	size_t j;
+
+	if (f == NULL || f->res.n == 0)
+		return;
+	ident_of(&g->info, &id);
+	remaining = feature_issued(f, now);
+	for (j = 0; j < f->res.n && need > 0; j++) {
+		r = &f->res.v[j];
+		eff = r->count < remaining ? r->count : remaining;
+		remaining -= eff;
+		if (eff - r->charged <= 0 || !core_rule_applies(r, g->pool) ||
+		    !core_rule_matches(c->conf, r, &id))
+			continue;
+		take = eff - r->charged < need ? eff - r->charged : need;
+		v = realloc(g->charges, (g->ncharges + 1) * sizeof(*v));
+		if (v == NULL)
+			return;
+		g->charges = v;
+		g->charges[g->ncharges].res = j;
+		g->charges[g->ncharges].n = take;
+		g->ncharges++;
+		r->charged += take;
+		need -= take;
+	}
+}
+
+static void
+grant_uncharge(struct core_grant *g)
+{
+	size_t i;
+
+	if (g->feat != NULL)
+		for (i = 0; i < g->ncharges; i++)
+			g->feat->res.v[g->charges[i].res].charged -=
+			    g->charges[i].n;
+	free(g->charges);
+	g->charges = NULL;
+	g->ncharges = 0;
+}
+
+/* The pool a kept grant belongs to: the same version, else any pool of
+ * the feature that counts, else its first. */
+static struct core_pool *
+pool_for(struct core_feature *f, const char *version)
+{
+	size_t i;
+
+	if (f == NULL || f->npools == 0)
+		return NULL;
+	for (i = 0; i < f->npools; i++)
+		if (core_version_cmp(f->pools[i].version, version) == 0)
+			return &f->pools[i];
+	for (i = 0; i < f->npools; i++)
+		if (f->pools[i].ncounted > 0)
+			return &f->pools[i];
+	return &f->pools[0];
+}
+
+/* Links a grant into its feature (or the orphans) and counts its seats. */
+static void
+grant_link_feature(struct core *c, struct core_grant *g)
+{
+	struct core_feature *f = g->feat;
+
+	if (f == NULL) {
+		LIST_APPEND(c->ohead, c->otail, g, fprev, fnext);
+		return;
+	}
+	LIST_APPEND(f->ghead, f->gtail, g, fprev, fnext);
+	f->in_use += g->info.count;
+	if (g->pool != NULL)
+		g->pool->used += g->info.count;
+	if (g->state == GRANT_LINGER)
+		f->nlinger++;
+}
+
+static void
+grant_unlink_feature(struct core *c, struct core_grant *g)
+{
+	struct core_feature *f = g->feat;
+
+	if (f == NULL) {
+		LIST_REMOVE(c->ohead, c->otail, g, fprev, fnext);
+		return;
+	}
+	LIST_REMOVE(f->ghead, f->gtail, g, fprev, fnext);
+	f->in_use -= g->info.count;
+	if (g->pool != NULL)
+		g->pool->used -= g->info.count;
+	if (g->state == GRANT_LINGER)
+		f->nlinger--;
+}
+
+/* Adds a fully described grant to every index.  Returns 0 or -1. */
+static int
+grant_insert(struct core *c, struct core_grant *g, int64_t now)
+{
+	if (core_u64map_put(&c->grants, g->info.handle, g) == -1)
+		return -1;
+	LIST_APPEND(c->ghead, c->gtail, g, prev, next);
+	c->ngrants++;
+	grant_link_feature(c, g);
+	grant_charge(c, g, now);
+	grant_arm(c, g, now);
+	return 0;
+}
+
+/* Removes a grant and reports it returned; the caller re-examines the
+ * feature's queue. */
+static void
+grant_release(
+    struct core *c, struct core_grant *g, enum core_release why, int64_t now)
+{
+	struct core_grant_info snap = g->info;
+	struct core_owner *owner = g->owner;
+	struct core_session *s = g->sess;
+	struct core_feature *f = g->feat;
+
+	grant_uncharge(g);
+	grant_unlink_feature(c, g);
+	session_detach(g);
+	LIST_REMOVE(c->ghead, c->gtail, g, prev, next);
+	core_u64map_del(&c->grants, g->info.handle);
+	c->ngrants--;
+	free(g);
+
+	emit(c, CORE_EV_CHECKIN, now, &snap, CORE_OK, why, 0, 0,
+	    in_use_of(c, f, snap.feature), owner);
+	session_maybe_free(c, s);
+}
+
+/* Starts a returned seat's linger: it stays counted, belongs to no session
+ * and can be taken back by the same user and host. */
+static void
+grant_linger(
+    struct core *c, struct core_grant *g, enum core_release why, int64_t now)
+{
+	struct core_session *s = g->sess;
+	struct core_owner *owner = g->owner;
+
+	session_detach(g);
+	g->state = GRANT_LINGER;
+	g->release = why;
+	g->owner = NULL;
+	g->info.linger_until = now + (int64_t)g->info.linger * 1000;
+	if (g->feat != NULL)
+		g->feat->nlinger++;
+	grant_arm(c, g, now);
+
+	emit(c, CORE_EV_LINGER, now, &g->info, CORE_OK, why, 0, 0,
+	    in_use_of(c, g->feat, g->info.feature), owner);
+	session_maybe_free(c, s);
+}
+
+/* Reattaches a lingering or restored grant to a live session. */
+static int
+grant_reattach(struct core *c, struct core_grant *g, uint64_t session,
+    struct core_owner *owner, int64_t now)
+{
+	struct core_session *s;
+
+	s = session_get(c, session, 1);
+	if (s == NULL)
+		return -1;
+	if (g->state == GRANT_LINGER && g->feat != NULL)
+		g->feat->nlinger--;
+	g->state = GRANT_ACTIVE;
+	g->owner = owner;
+	g->info.session = session;
+	g->info.linger_until = 0;
+	g->info.last_heartbeat = now;
+	g->resume_deadline = 0;
+	session_attach(s, g);
+	grant_arm(c, g, now);
+	return 0;
+}
+
+/* Which of EXCLUDE/INCLUDE lets the client use the pool. */
+static enum core_reason
+pool_policy(const struct core *c, const struct core_feature *f,
+    const struct core_pool *p, const struct core_ident *id)
+{
+	const struct core_conf *cf = c->conf;
+	const struct core_rule *r;
+	int listed = 0;
+	size_t i;
+
+	for (i = 0; i < f->excl.n; i++) {
+		r = &f->excl.v[i];
+		if (core_rule_applies(r, p) && core_rule_matches(cf, r, id))
+			return CORE_E_EXCLUDED;
+	}
+	for (i = 0; i < cf->exclall.n; i++)
+		if (core_rule_matches(cf, &cf->exclall.v[i], id))
+			return CORE_E_EXCLUDED;
+
+	for (i = 0; i < f->incl.n; i++) {
+		r = &f->incl.v[i];
+		if (!core_rule_applies(r, p))
+			continue;
+		listed = 1;
+		if (core_rule_matches(cf, r, id))
+			return CORE_OK;
+	}
+	for (i = 0; i < cf->inclall.n; i++) {
+		listed = 1;
+		if (core_rule_matches(cf, &cf->inclall.v[i], id))
+			return CORE_OK;
+	}
+	return listed ? CORE_E_NOT_INCLUDED : CORE_OK;
+}
+
+/* Would count more seats from pool p take the client past a MAX? */
+static int
+max_blocks(const struct core *c, const struct core_feature *f,
+    const struct core_pool *p, const struct core_ident *id, int count)
+{
+	const struct core_rule *r;
+	const struct core_grant *g;
+	struct core_ident gid;
+	size_t i;
+	int held;
+
+	for (i = 0; i < f->max.n; i++) {
+		r = &f->max.v[i];
+		if (!core_rule_applies(r, p) ||
+		    !core_rule_matches(c->conf, r, id))
+			continue;
+		/* XXX: the seats a MAX counts are found by scanning the
+		 * feature's grants, so a checkout under MAX costs time
+		 * linear in the feature's grants. */
+		held = 0;
+		for (g = f->ghead; g != NULL; g = g->fnext) {
+			if (!core_rule_applies(r, g->pool))
+				continue;
+			ident_of(&g->info, &gid);
+			if (core_rule_matches(c->conf, r, &gid))
+				held += g->info.count;
+		}
+		if (held + count > r->count)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+pool_serves(const struct core_pool *p, const char *reqver)
+{
+	if (p->ncounted == 0)
+		return 0;
+	return reqver == NULL || reqver[0] == '\0' ||
+	    core_version_cmp(p->version, reqver) >= 0;
+}
+
+static int
+pool_in_date(const struct core_pool *p, int64_t now, int *future)
+{
+	const struct core_cline *l;
+	int in = 0;
+	size_t i;
+
+	for (i = 0; i < p->nlines; i++) {
+		l = &p->lines[i];
+		if (l->uncounted)
+			continue;
+		if (l->expiry != 0 && now >= l->expiry)
+			continue;
+		if (l->start > now)
+			*future = 1;
+		else
+			in = 1;
+	}
+	return in;
+}
+
+/* Does the client match a reservation of f that still has free seats? */
+static int
+reserved_room(const struct core *c, const struct core_feature *f,
+    const struct core_ident *id, int64_t now)
+{
+	const struct core_rule *r;
+	int remaining, eff;
+	size_t j;
+
+	if (f->res.n == 0)
+		return 0;
+	remaining = feature_issued(f, now);
+	for (j = 0; j < f->res.n; j++) {
+		r = &f->res.v[j];
+		eff = r->count < remaining ? r->count : remaining;
+		remaining -= eff;
+		if (eff - r->charged > 0 && core_rule_matches(c->conf, r, id))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The policy decision for count seats of f at version reqver or later,
+ * in the documented order of refusals.  On CORE_OK ev->pool is the first
+ * pool, in licence-file order, that can take the whole count.
+ */
+static void
+evaluate(const struct core *c, const struct core_feature *f,
+    const struct core_ident *id, const char *reqver, int count, int64_t now,
+    struct eval *ev)
+{
+	const struct core_rule *r;
+	struct core_pool *p;
+	int any_version = 0, any_date = 0, future = 0, any_excl = 0;
+	int any_ok = 0, maxcap = 0, issued, remaining, eff, cap;
+	int others = 0, others_unused = 0, free_seats, ever;
+	int seat_blocked = 0;
+	enum core_reason pr;
+	size_t i;
+
+	memset(ev, 0, sizeof(*ev));
+	if (f->ncounted == 0) {
+		ev->reason = CORE_E_UNCOUNTED;
+		return;
+	}
+
+	for (i = 0; i < f->npools; i++) {
+		p = &f->pools[i];
+		if (!pool_serves(p, reqver))
+			continue;
+		any_version = 1;
+		if (pool_in_date(p, now, &future))
+			any_date = 1;
+	}
+	if (!any_version) {
+		ev->reason = CORE_E_VERSION;
+		return;
+	}
+	if (!any_date) {
+		ev->reason = future ? CORE_E_NOT_STARTED : CORE_E_EXPIRED;
+		return;
+	}
+
+	ev->unit = core_conf_unit(c->conf, &c->settings, id);
+	if (ev->unit == NULL) {
+		ev->reason = CORE_E_NO_UNIT;
+		return;
+	}
+
+	for (i = 0; i < f->npools; i++) {
+		p = &f->pools[i];
+		if (!pool_serves(p, reqver) || !pool_in_date(p, now, &future))
+			continue;
+		pr = pool_policy(c, f, p, id);
+		if (pr == CORE_E_EXCLUDED)
+			any_excl = 1;
+		if (pr != CORE_OK)
+			continue;
+		any_ok = 1;
+		cap = core_pool_capacity(p, now);
+		if (cap > maxcap)
+			maxcap = cap;
+	}
+	if (!any_ok) {
+		ev->reason = any_excl ? CORE_E_EXCLUDED : CORE_E_NOT_INCLUDED;
+		return;
+	}
+
+	/* Reservations are honoured in options order up to the seats in
+	 * date; the unused seats of those the client does not match are
+	 * closed to it.
+	 * XXX: a selector on a RESERVE limits which grants it takes, but
+	 * its seats are held from the whole feature. */
+	issued = feature_issued(f, now);
+	remaining = issued;
+	for (i = 0; i < f->res.n; i++) {
+		r = &f->res.v[i];
+		eff = r->count < remaining ? r->count : remaining;
+		remaining -= eff;
+		if (core_rule_matches(c->conf, r, id)) {
+			if (eff - r->charged > 0)
+				ev->reserved_room = 1;
+			continue;
+		}
+		others += eff;
+		if (eff - r->charged > 0)
+			others_unused += eff - r->charged;
+	}
+	ever = issued - others < maxcap ? issued - others : maxcap;
+	if (count > ever) {
+		ev->reason = CORE_E_TOO_MANY;
+		return;
+	}
+
+	free_seats = issued - f->in_use - others_unused;
+	for (i = 0; i < f->npools; i++) {
+		p = &f->pools[i];
+		if (!pool_serves(p, reqver) || !pool_in_date(p, now, &future) ||
+		    pool_policy(c, f, p, id) != CORE_OK)
+			continue;
+		if (max_blocks(c, f, p, id, count))
+			continue;
+		if (core_pool_capacity(p, now) - p->used >= count &&
+		    free_seats >= count) {
+			ev->pool = p;
+			ev->reason = CORE_OK;
+			return;
+		}
+		seat_blocked = 1;
+	}
+	ev->reason = seat_blocked ? CORE_E_NO_SEATS : CORE_E_MAX;
+}
+
+/*
+ * A new request may not pass the queue: it waits behind every entry that
+ * is only short of seats (or could be served now), or, when a reservation
+ * has room for it, behind such entries that have room too.  Entries held
+ * back by MAX or a line not yet started block nobody, as in the scan.
+ */
+static int
+queue_blocks(const struct core *c, const struct core_feature *f,
+    const struct eval *ev, int64_t now)
+{
+	const struct core_qentry *e;
+	struct core_ident id;
+	struct eval qev;
+
+	for (e = f->qhead; e != NULL; e = e->next) {
+		ident_of(&e->who, &id);
+		if (ev->reserved_room && !reserved_room(c, f, &id, now))
+			continue;
+		evaluate(c, f, &id, e->reqver, e->who.count, now, &qev);
+		if (qev.reason == CORE_OK || qev.reason == CORE_E_NO_SEATS)
+			return 1;
+	}
+	return 0;
+}
+
+/* Makes a new grant from the pool ev chose.  Returns NULL when out of
+ * memory. */
+static struct core_grant *
+grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
+    const struct core_grant_info *who, struct core_owner *owner, int linger,
+    int64_t now)
+{
+	struct core_session *s;
+	struct core_grant *g;
+
+	s = session_get(c, who->session, 1);
+	if (s == NULL)
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		session_maybe_free(c, s);
+		return NULL;
+	}
+
+	g->info = *who;
+	g->info.handle = c->next_handle;
+	memcpy(g->info.version, ev->pool->version, sizeof(g->info.version));
+	memcpy(g->info.vendor, f->vendor, sizeof(g->info.vendor));
+	copy_str(g->info.unit, sizeof(g->info.unit), ev->unit);
+	g->info.start = now;
+	g->info.last_heartbeat = now;
+	g->info.linger_until = 0;
+	g->info.linger = linger > f->linger ? linger : f->linger;
+	g->state = GRANT_ACTIVE;
+	g->owner = owner;
+	g->feat = f;
+	g->pool = ev->pool;
+	g->timeout = f->timeout;
+
+	if (grant_insert(c, g, now) == -1) {
+		free(g);
+		session_maybe_free(c, s);
+		return NULL;
+	}
+	c->next_handle++;
+	session_attach(s, g);
+	return g;
+}
+
+static void
+entry_remove(struct core *c, struct core_qentry *e)
+{
+	struct core_session *s = e->sess;
+
+	if (e->feat != NULL) {
+		LIST_REMOVE(e->feat->qhead, e->feat->qtail, e, prev, next);
+		e->feat->nqueue--;
+	}
+	if (s != NULL)
+		LIST_REMOVE(s->qhead, s->qtail, e, sprev, snext);
+	core_u64map_del(&c->tickets, e->ticket);
+	free(e);
+	session_maybe_free(c, s);
+}
+
+/* Takes an entry out of the queue without a grant and says why. */
+static void
+entry_drop(
+    struct core *c, struct core_qentry *e, enum core_reason why, int64_t now)
+{
+	struct core_grant_info snap = e->who;
+	struct core_owner *owner = e->owner;
+	struct core_feature *f = e->feat;
+	uint64_t tag = e->tag;
+
+	entry_remove(c, e);
+	emit(c, CORE_EV_DEQUEUE, now, &snap, why, CORE_REL_CLIENT, 0, tag,
+	    in_use_of(c, f, snap.feature), owner);
+}
+
+/*
+ * Serves the feature's queue: entries whose client has room in a
+ * reservation first, then the rest, each group first come first served.
+ * The first entry that fits is granted and the scan starts over; an entry
+ * short of seats ends it, so that no smaller request overtakes; an entry
+ * that can never be served any more leaves with the reason.
+ */
+static void
+queue_scan(struct core *c, struct core_feature *f, int64_t now)
+{
+	struct core_qentry *e, *next;
+	struct core_grant *g;
+	struct core_ident id;
+	struct eval ev;
+	int pass, room;
+
+again:
+	for (pass = 0; pass < 2; pass++) {
+		for (e = f->qhead; e != NULL; e = next) {
+			next = e->next;
+			ident_of(&e->who, &id);
+			room = reserved_room(c, f, &id, now);
+			if (room != (pass == 0))
+				continue;
+
+			evaluate(c, f, &id, e->reqver, e->who.count, now, &ev);
+			switch (ev.reason) {
+			case CORE_OK:
+				g = grant_new(c, f, &ev, &e->who, e->owner,
+				    e->linger, now);
+				if (g == NULL)
+					return;
+				emit(c, CORE_EV_CHECKOUT, now, &g->info,
+				    CORE_OK, CORE_REL_CLIENT, 1, e->tag,
+				    f->in_use, e->owner);
+				entry_remove(c, e);
+				goto again;
+			case CORE_E_NO_SEATS:
+				return;
+			case CORE_E_MAX:
+			case CORE_E_NOT_STARTED:
+				/* It may fit later without a reload. */
+				break;
+			default:
+				entry_drop(c, e, ev.reason, now);
+				break;
+			}
+		}
+	}
+}
+
+/* Returns a held seat: it lingers if the grant asks for it, otherwise it
+ * goes back at once and the queue is served. */
+static void
+grant_return(struct core *c, struct core_grant *g, enum core_release why,
+    int64_t now, int scan)
+{
+	struct core_feature *f = g->feat;
+
+	if (g->info.linger > 0 &&
+	    (why == CORE_REL_CLIENT || why == CORE_REL_DISCONNECT)) {
+		grant_linger(c, g, why, now);
+		return;
+	}
+	grant_release(c, g, why, now);
+	if (scan && f != NULL)
+		queue_scan(c, f, now);
+}
+
+struct core *
+core_new(const struct core_settings *st, core_sink_fn sink, void *arg)
+{
+	struct core_settings def;
+	struct core *c;
+
+	if (st == NULL) {
+		core_settings_default(&def);
+		st = &def;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->settings = *st;
+	c->sink = sink;
+	c->arg = arg;
+	c->next_handle = 1;
+	c->conf = core_conf_build(&c->settings, NULL, 0, NULL, 1, NULL, 0);
+	if (c->conf == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+core_free(struct core *c)
+{
+	struct core_grant *g, *gn;
+	struct core_qentry *e, *en;
+	struct core_session *s;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (g = c->ghead; g != NULL; g = gn) {
+		gn = g->next;
+		free(g->charges);
+		free(g);
+	}
+	for (i = 0; i < c->conf->nfeatures; i++)
+		for (e = c->conf->features[i]->qhead; e != NULL; e = en) {
+			en = e->next;
+			free(e);
+		}
+	for (i = 0; i < c->sessions.cap; i++) {
+		s = c->sessions.slots[i].val;
+		if (c->sessions.slots[i].key != 0)
+			free(s);
+	}
+	core_u64map_free(&c->grants);
+	core_u64map_free(&c->sessions);
+	core_u64map_free(&c->tickets);
+	core_heap_free(&c->timers);
+	core_conf_free(c->conf);
+	free(c);
+}
+
+void
+core_settings_default(struct core_settings *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->min_timeout = 900;
+	st->resume_grace = 120;
+	st->max_queue = 1000;
+	copy_str(st->default_unit, sizeof(st->default_unit), "default");
+}
+
+/*
+ * Swapping a configuration: queue entries move to the feature of the same
+ * name, grants to its pool of the same version; their reservation charges
+ * and timers are worked out again; entries for vanished features leave.
+ */
+int
+core_configure(struct core *c, const struct core_settings *st,
+    const struct core_license_file *lics, size_t nlics,
+    const struct core_options *opts, int64_t now, char *err, size_t errlen)
+{
+	struct core_qentry *gone = NULL, *gtail = NULL, *e, *en;
+	struct core_conf *nc, *old;
+	struct core_feature *f, *nf;
+	struct core_grant *g;
+	size_t i;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (st == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "no core settings");
+		return -1;
+	}
+	nc = core_conf_build(
+	    st, lics, nlics, opts, c->conf->gen + 1, err, errlen);
+	if (nc == NULL)
+		return -1;
+	set_now(c, now);
+	old = c->conf;
+
+	for (i = 0; i < old->nfeatures; i++) {
+		f = old->features[i];
+		nf = core_conf_feature(nc, f->name);
+		for (e = f->qhead; e != NULL; e = en) {
+			en = e->next;
+			if (nf != NULL) {
+				e->feat = nf;
+				LIST_APPEND(
+				    nf->qhead, nf->qtail, e, prev, next);
+				nf->nqueue++;
+			} else {
+				e->feat = NULL;
+				LIST_APPEND(gone, gtail, e, prev, next);
+			}
+		}
+	}
+
+	/* Charges name reservations of the old configuration: drop them
+	 * before it goes, then charge again oldest grant first. */
+	c->ohead = c->otail = NULL;
+	for (g = c->ghead; g != NULL; g = g->next) {
+		free(g->charges);
+		g->charges = NULL;
+		g->ncharges = 0;
+		g->feat = core_conf_feature(nc, g->info.feature);
+		g->pool = pool_for(g->feat, g->info.version);
+		if (g->feat != NULL)
+			g->timeout = g->feat->timeout;
+		grant_link_feature(c, g);
+	}
+	c->conf = nc;
+	c->settings = *st;
+	core_conf_free(old);
+	for (g = c->ghead; g != NULL; g = g->next)
+		grant_charge(c, g, now);
+	timers_rebuild(c, now);
+
+	for (e = gone; e != NULL; e = en) {
+		en = e->next;
+		e->prev = e->next = NULL;
+		entry_drop(c, e, CORE_E_UNKNOWN_FEATURE, now);
+	}
+	for (i = 0; i < nc->nfeatures; i++)
+		queue_scan(c, nc->features[i], now);
+	return 0;
+}
+
+static enum core_reason
+request_check(const struct core_client *cl, const struct core_checkout_req *r)
+{
+	if (cl == NULL || r == NULL || cl->session == 0)
+		return CORE_E_BAD_REQUEST;
+	if (r->count < 1 || r->feature == NULL || r->feature[0] == '\0')
+		return CORE_E_BAD_REQUEST;
+	if (strlen(r->feature) >= CORE_NAME_MAX)
+		return CORE_E_BAD_REQUEST;
+	if (r->version != NULL && strlen(r->version) >= CORE_VERSION_MAX)
+		return CORE_E_BAD_REQUEST;
+	return CORE_OK;
+}
+
+static void
+client_snapshot(struct core_grant_info *s, const struct core_client *cl,
+    const struct core_checkout_req *r, int64_t now)
+{
+	memset(s, 0, sizeof(*s));
+	if (r != NULL) {
+		copy_str(s->feature, sizeof(s->feature), r->feature);
+		copy_str(s->version, sizeof(s->version), r->version);
+		s->count = r->count;
+	}
+	if (cl != NULL) {
+		copy_str(s->user, sizeof(s->user), cl->user);
+		copy_str(s->host, sizeof(s->host), cl->host);
+		copy_str(s->display, sizeof(s->display), cl->display);
+		copy_str(s->address, sizeof(s->address), cl->address);
+		copy_str(s->project, sizeof(s->project), cl->project);
+		copy_str(s->frontend, sizeof(s->frontend), cl->frontend);
+		s->pid = cl->pid;
+		s->session = cl->session;
+	}
+	s->start = now;
+	s->last_heartbeat = now;
+}
+
+/* A lingering seat of the same user, host and display that fits the
+ * request, or NULL. */
+static struct core_grant *
+linger_find(const struct core *c, const struct core_feature *f,
+    const struct core_grant_info *who, const char *reqver)
+{
+	struct core_grant *g;
+
+	/* XXX: found by scanning the feature's grants, only while the
+	 * feature has lingering seats. */
+	for (g = f->ghead; g != NULL; g = g->fnext) {
+		if (g->state != GRANT_LINGER || g->info.count != who->count)
+			continue;
+		if (!core_name_eq(c->conf, g->info.user, who->user) ||
+		    !core_name_eq(c->conf, g->info.host, who->host) ||
+		    strcmp(g->info.display, who->display) != 0)
+			continue;
+		if (reqver != NULL && reqver[0] != '\0' &&
+		    core_version_cmp(g->info.version, reqver) < 0)
+			continue;
+		return g;
+	}
+	return NULL;
+}
+
+static void
+result_grant(struct core_result *res, const struct core_grant *g)
+{
+	res->status = CORE_GRANTED;
+	res->reason = CORE_OK;
+	res->handle = g->info.handle;
+	res->count = g->info.count;
+	memcpy(res->unit, g->info.unit, sizeof(res->unit));
+	memcpy(res->version, g->info.version, sizeof(res->version));
+}
+
+static void
+deny(struct core *c, const struct core_feature *f,
+    const struct core_grant_info *snap, enum core_reason why, uint64_t tag,
+    struct core_owner *owner, int64_t now, struct core_result *res)
+{
+	res->status = CORE_DENIED;
+	res->reason = why;
+	emit(c, CORE_EV_DENY, now, snap, why, CORE_REL_CLIENT, 0, tag,
+	    in_use_of(c, f, snap->feature), owner);
+}
+
+static int
+enqueue(struct core *c, struct core_feature *f,
+    const struct core_grant_info *snap, const struct core_client *cl,
+    const struct core_checkout_req *req, struct core_result *res, int64_t now)
+{
+	struct core_session *s;
+	struct core_qentry *e;
+
+	s = session_get(c, cl->session, 1);
+	if (s == NULL)
+		return -1;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		session_maybe_free(c, s);
+		return -1;
+	}
+	e->ticket = c->next_handle;
+	if (core_u64map_put(&c->tickets, e->ticket, e) == -1) {
+		free(e);
+		session_maybe_free(c, s);
+		return -1;
+	}
+	c->next_handle++;
+	e->tag = req->tag;
+	e->who = *snap;
+	e->who.handle = e->ticket;
+	copy_str(e->reqver, sizeof(e->reqver), req->version);
+	e->linger = req->linger > 0 ? req->linger : 0;
+	e->owner = cl->owner;
+	e->sess = s;
+	e->feat = f;
+	LIST_APPEND(f->qhead, f->qtail, e, prev, next);
+	LIST_APPEND(s->qhead, s->qtail, e, sprev, snext);
+	f->nqueue++;
+
+	res->status = CORE_QUEUED;
+	res->reason = CORE_E_NO_SEATS;
+	res->handle = e->ticket;
+	res->position = (int)f->nqueue;
+	emit(c, CORE_EV_QUEUE, now, &e->who, CORE_E_NO_SEATS, CORE_REL_CLIENT,
+	    0, e->tag, f->in_use, e->owner);
+	return 0;
+}
+
+void
+core_checkout(struct core *c, const struct core_client *cl,
+    const struct core_checkout_req *req, int64_t now, struct core_result *res)
+{
+	struct core_grant_info snap;
+	struct core_feature *f = NULL;
+	struct core_grant *g;
+	struct core_ident id;
+	struct eval ev;
+	enum core_reason why;
+
+	set_now(c, now);
+	memset(res, 0, sizeof(*res));
+	res->count = req != NULL ? req->count : 0;
+	client_snapshot(&snap, cl, req, now);
+	ident_of(&snap, &id);
+
+	why = request_check(cl, req);
+	if (why == CORE_OK &&
+	    (f = core_conf_feature(c->conf, req->feature)) == NULL)
+		why = CORE_E_UNKNOWN_FEATURE;
+	if (why != CORE_OK) {
+		deny(c, f, &snap, why, req != NULL ? req->tag : 0,
+		    cl != NULL ? cl->owner : NULL, now, res);
+		return;
+	}
+
+	/* The same user coming back within the linger takes the seat it
+	 * left, without a new one. */
+	if (f->nlinger > 0 &&
+	    (g = linger_find(c, f, &snap, req->version)) != NULL &&
+	    grant_reattach(c, g, cl->session, cl->owner, now) == 0) {
+		g->info.pid = cl->pid;
+		if (req->linger > g->info.linger)
+			g->info.linger = req->linger;
+		result_grant(res, g);
+		emit(c, CORE_EV_CHECKOUT, now, &g->info, CORE_OK,
+		    CORE_REL_CLIENT, 0, req->tag, f->in_use, cl->owner);
+		return;
+	}
+
+	evaluate(c, f, &id, req->version, req->count, now, &ev);
+	if (ev.unit != NULL) {
+		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
+		copy_str(res->unit, sizeof(res->unit), ev.unit);
+	}
+	if (ev.reason == CORE_OK && queue_blocks(c, f, &ev, now))
+		ev.reason = CORE_E_NO_SEATS;
+
+	if (ev.reason == CORE_OK) {
+		g = grant_new(c, f, &ev, &snap, cl->owner,
+		    req->linger > 0 ? req->linger : 0, now);
+		if (g != NULL) {
+			result_grant(res, g);
+			emit(c, CORE_EV_CHECKOUT, now, &g->info, CORE_OK,
+			    CORE_REL_CLIENT, 0, req->tag, f->in_use, cl->owner);
+			return;
+		}
+		/* XXX: out of memory is reported as no seats; the core
+		 * API has no reason for an internal failure. */
+		ev.reason = CORE_E_NO_SEATS;
+	} else if (ev.reason == CORE_E_NO_SEATS && req->queue) {
+		if (f->nqueue >= (size_t)c->settings.max_queue)
+			ev.reason = CORE_E_QUEUE_FULL;
+		else if (enqueue(c, f, &snap, cl, req, res, now) == 0)
+			return;
+	}
+	deny(c, f, &snap, ev.reason, req->tag, cl->owner, now, res);
+}
+
+enum core_reason
+core_checkin(struct core *c, uint64_t session, uint64_t handle, int64_t now)
+{
+	struct core_grant *g;
+
+	set_now(c, now);
+	g = core_u64map_get(&c->grants, handle);
+	if (g == NULL || g->state == GRANT_LINGER)
+		return CORE_E_NO_GRANT;
+	if (g->state != GRANT_ACTIVE || g->info.session != session)
+		return CORE_E_NOT_OWNER;
+	grant_return(c, g, CORE_REL_CLIENT, now, 1);
+	return CORE_OK;
+}
+
+enum core_reason
+core_dequeue(struct core *c, uint64_t session, uint64_t ticket, int64_t now)
+{
+	struct core_qentry *e;
+	struct core_feature *f;
+
+	set_now(c, now);
+	e = core_u64map_get(&c->tickets, ticket);
+	if (e == NULL || e->who.session != session)
+		return CORE_E_NO_GRANT;
+	f = e->feat;
+	entry_drop(c, e, CORE_OK, now);
+	/* The entry may have been holding back the ones behind it. */
+	if (f != NULL)
+		queue_scan(c, f, now);
+	return CORE_OK;
+}
+
+void
+core_heartbeat(struct core *c, uint64_t session, int64_t now)
+{
+	struct core_session *s;
+	struct core_grant *g;
+
+	set_now(c, now);
+	s = core_u64map_get(&c->sessions, session);
+	if (s == NULL)
+		return;
+	/* The timers are not touched: when one comes up it finds the later
+	 * deadline and is pushed back. */
+	for (g = s->ghead; g != NULL; g = g->snext)
+		g->info.last_heartbeat = now;
+}
+
+enum core_reason
+core_resume(struct core *c, const struct core_client *cl, uint64_t handle,
+    int64_t now, struct core_grant_info *info)
+{
+	struct core_grant *g;
+
+	set_now(c, now);
+	if (cl == NULL || cl->session == 0)
+		return CORE_E_BAD_REQUEST;
+	g = core_u64map_get(&c->grants, handle);
+	if (g == NULL)
+		return CORE_E_NO_GRANT;
+	if (g->state == GRANT_ACTIVE) {
+		/* Resuming what one already holds changes nothing. */
+		if (g->info.session != cl->session)
+			return CORE_E_NOT_OWNER;
+		if (info != NULL)
+			*info = g->info;
+		return CORE_OK;
+	}
+	if (!core_name_eq(
+		c->conf, g->info.user, cl->user != NULL ? cl->user : "") ||
+	    !core_name_eq(
+		c->conf, g->info.host, cl->host != NULL ? cl->host : ""))
+		return CORE_E_NOT_OWNER;
+
+	if (grant_reattach(c, g, cl->session, cl->owner, now) == -1)
+		return CORE_E_NO_GRANT;
+	g->info.pid = cl->pid;
+	if (cl->address != NULL && cl->address[0] != '\0')
+		copy_str(g->info.address, sizeof(g->info.address), cl->address);
+	if (cl->frontend != NULL && cl->frontend[0] != '\0')
+		copy_str(
+		    g->info.frontend, sizeof(g->info.frontend), cl->frontend);
+	if (info != NULL)
+		*info = g->info;
+	emit(c, CORE_EV_RESUME, now, &g->info, CORE_OK, CORE_REL_CLIENT, 0, 0,
+	    in_use_of(c, g->feat, g->info.feature), cl->owner);
+	return CORE_OK;
+}
+
+static void
+feature_add_unique(struct core_feature **v, size_t *n, struct core_feature *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < *n; i++)
+		if (v[i] == f)
+			return;
+	v[(*n)++] = f;
+}
+
+void
+core_session_closed(struct core *c, uint64_t session, int64_t now)
+{
+	struct core_feature **touched;
+	struct core_session *s;
+	struct core_qentry *e;
+	struct core_grant *g;
+	size_t n = 0, cap = 0, i;
+
+	set_now(c, now);
+	s = core_u64map_get(&c->sessions, session);
+	if (s == NULL)
+		return;
+	for (e = s->qhead; e != NULL; e = e->snext)
+		cap++;
+	for (g = s->ghead; g != NULL; g = g->snext)
+		cap++;
+	touched = calloc(cap, sizeof(*touched));
+
+	/* Every release and drop is reported first; only then are the
+	 * queues served, so the session's own entries are gone by then.
+	 * Each step takes one thing from the session, and the last one
+	 * frees it: count the steps rather than look at s at the end. */
+	for (i = 0; i < cap; i++) {
+		if ((e = s->qhead) != NULL) {
+			if (touched != NULL)
+				feature_add_unique(touched, &n, e->feat);
+			entry_drop(c, e, CORE_OK, now);
+			continue;
+		}
+		g = s->ghead;
+		if (touched != NULL)
+			feature_add_unique(touched, &n, g->feat);
+		grant_return(c, g, CORE_REL_DISCONNECT, now, 0);
+	}
+
+	if (touched == NULL) {
+		for (i = 0; i < c->conf->nfeatures; i++)
+			queue_scan(c, c->conf->features[i], now);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		queue_scan(c, touched[i], now);
+	free(touched);
+}
+
+enum core_reason
+core_remove(struct core *c, uint64_t handle, int64_t now)
+{
+	struct core_grant *g;
+	struct core_feature *f;
+
+	set_now(c, now);
+	g = core_u64map_get(&c->grants, handle);
+	if (g == NULL)
+		return CORE_E_NO_GRANT;
+	f = g->feat;
+	grant_release(c, g, CORE_REL_ADMIN, now);
+	if (f != NULL)
+		queue_scan(c, f, now);
+	return CORE_OK;
+}
+
+/* Drops timers at the top of the heap that no longer mean anything, and
+ * moves back one that a heartbeat has postponed, so that the top is the
+ * true next deadline. */
+static void
+timers_trim(struct core *c, int64_t now)
+{
+	struct core_timer t;
+	const struct core_grant *g;
+
+	while (c->timers.n > 0) {
+		t = c->timers.v[0];
+		if (t.kind == CORE_TIMER_LINE) {
+			if (t.gen == c->conf->gen)
+				return;
+			core_heap_pop(&c->timers);
+			continue;
+		}
+		g = core_u64map_get(&c->grants, t.id);
+		if (g != NULL && g->tgen == t.gen &&
+		    grant_deadline(g) == t.when)
+			return;
+		core_heap_pop(&c->timers);
+		if (g == NULL || g->tgen != t.gen)
+			continue;
+		t.when = grant_deadline(g);
+		if (t.when != 0 && core_heap_push(&c->timers, &t) == -1)
+			timers_rebuild(c, now);
+	}
+}
+
+static void
+timer_fire(struct core *c, const struct core_timer *t, int64_t now)
+{
+	struct core_feature *f;
+	struct core_grant *g;
+	struct core_timer again;
+	int64_t due;
+
+	if (t->kind == CORE_TIMER_LINE) {
+		/* A line started (seats to give) or ended (entries that
+		 * can no longer be served). */
+		if (t->gen == c->conf->gen && t->id < c->conf->nfeatures)
+			queue_scan(c, c->conf->features[t->id], now);
+		return;
+	}
+
+	g = core_u64map_get(&c->grants, t->id);
+	if (g == NULL || g->tgen != t->gen)
+		return;
+	due = grant_deadline(g);
+	if (due == 0)
+		return;
+	if (due > now) {
+		again = *t;
+		again.when = due;
+		if (core_heap_push(&c->timers, &again) == -1)
+			timers_rebuild(c, now);
+		return;
+	}
+
+	f = g->feat;
+	switch (g->state) {
+	case GRANT_ACTIVE:
+		grant_release(c, g, CORE_REL_TIMEOUT, now);
+		break;
+	case GRANT_LINGER:
+		grant_release(c, g, g->release, now);
+		break;
+	default:
+		grant_release(c, g, CORE_REL_NOT_RESUMED, now);
+		break;
+	}
+	if (f != NULL)
+		queue_scan(c, f, now);
+}
+
+int64_t
+core_tick(struct core *c, int64_t now)
+{
+	struct core_timer t;
+
+	set_now(c, now);
+	for (;;) {
+		timers_trim(c, now);
+		if (c->timers.n == 0 || c->timers.v[0].when > now)
+			break;
+		t = c->timers.v[0];
+		core_heap_pop(&c->timers);
+		timer_fire(c, &t, now);
+	}
+	return c->timers.n > 0 ? c->timers.v[0].when : 0;
+}
+
+/* Accepts a grant with a nonzero handle not yet in use, a feature name and
+ * a count of at least 1; refuses anything else with -1. */
+int
+core_restore(struct core *c, const struct core_grant_info *gi, int64_t now)
+{
+	struct core_grant *g;
+
+	set_now(c, now);
+	if (gi == NULL || gi->handle == 0 || gi->count < 1 ||
+	    gi->feature[0] == '\0' ||
+	    !memchr(gi->feature, '\0', sizeof(gi->feature)) ||
+	    !memchr(gi->version, '\0', sizeof(gi->version)))
+		return -1;
+	if (core_u64map_get(&c->grants, gi->handle) != NULL ||
+	    core_u64map_get(&c->tickets, gi->handle) != NULL)
+		return -1;
+
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		return -1;
+	g->info = *gi;
+	g->info.session = 0;
+	g->info.linger_until = 0;
+	g->state = GRANT_RESTORED;
+	g->resume_deadline = now + (int64_t)c->settings.resume_grace * 1000;
+	g->feat = core_conf_feature(c->conf, gi->feature);
+	g->pool = pool_for(g->feat, gi->version);
+	g->timeout = g->feat != NULL ? g->feat->timeout : 0;
+	if (grant_insert(c, g, now) == -1) {
+		free(g);
+		return -1;
+	}
+	if (gi->handle >= c->next_handle)
+		c->next_handle = gi->handle + 1;
+	return 0;
+}
+
+void
+core_set_next_handle(struct core *c, uint64_t next)
+{
+	if (next >= c->next_handle)
+		c->next_handle = next + 1;
+}
+
+void
+core_foreach_feature(
+    const struct core *c, const char *feature, core_feature_fn fn, void *arg)
+{
+	const struct core_feature *f;
+	struct core_feature_info fi;
+	size_t i;
+
+	for (i = 0; i < c->conf->nfeatures; i++) {
+		f = c->conf->features[i];
+		if (feature != NULL && strcmp(feature, f->name) != 0)
+			continue;
+		memset(&fi, 0, sizeof(fi));
+		memcpy(fi.feature, f->name, sizeof(fi.feature));
+		memcpy(fi.vendor, f->vendor, sizeof(fi.vendor));
+		memcpy(fi.version, f->version, sizeof(fi.version));
+		fi.issued = feature_issued(f, c->now);
+		fi.in_use = f->in_use;
+		fi.queued = (int)f->nqueue;
+		fi.uncounted = f->ncounted == 0;
+		fi.expiry = f->expiry;
+		fn(arg, &fi);
+	}
+}
+
+void
+core_foreach_grant(
+    const struct core *c, const char *feature, core_grant_fn fn, void *arg)
+{
+	const struct core_feature *f = NULL;
+	const struct core_grant *g;
+
+	if (feature != NULL)
+		f = core_conf_feature(c->conf, feature);
+	if (f != NULL) {
+		for (g = f->ghead; g != NULL; g = g->fnext)
+			fn(arg, &g->info);
+		return;
+	}
+	for (g = c->ghead; g != NULL; g = g->next)
+		if (feature == NULL || strcmp(g->info.feature, feature) == 0)
+			fn(arg, &g->info);
+}
+
+/* Reports each reservation with the seats it holds now (its count, cut
+ * where reservations add up to more than the seats in date). */
+void
+core_foreach_reservation(const struct core *c, const char *feature,
+    core_reservation_fn fn, void *arg)
+{
+	const struct core_feature *f;
+	const struct core_rule *r;
+	struct core_reservation_info ri;
+	int remaining, eff;
+	size_t i, j;
+
+	for (i = 0; i < c->conf->nfeatures; i++) {
+		f = c->conf->features[i];
+		if (feature != NULL && strcmp(feature, f->name) != 0)
+			continue;
+		remaining = feature_issued(f, c->now);
+		for (j = 0; j < f->res.n; j++) {
+			r = &f->res.v[j];
+			eff = r->count < remaining ? r->count : remaining;
+			remaining -= eff;
+			memset(&ri, 0, sizeof(ri));
+			memcpy(ri.feature, f->name, sizeof(ri.feature));
+			ri.who = r->who;
+			memcpy(ri.name, r->name, sizeof(ri.name));
+			ri.count = eff;
+			ri.used = r->charged;
+			fn(arg, &ri);
+		}
+	}
+}
+
+size_t
+core_grant_count(const struct core *c)
+{
+	return c->ngrants;
+}
+
+size_t
+core_feature_count(const struct core *c)
+{
+	return c->conf->nfeatures;
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+} reasons[] = {
+    [CORE_OK] = {"ok", "Success"},
+    [CORE_E_BAD_REQUEST] = {"bad-request", "Invalid request"},
+    [CORE_E_UNKNOWN_FEATURE] = {"unknown-feature", "No such feature exists"},
+    [CORE_E_VERSION] = {"version",
+	"No license of the requested version or later"},
+    [CORE_E_EXPIRED] = {"expired", "The feature has expired"},
+    [CORE_E_NOT_STARTED] = {"not-started",
+	"The feature's start date is in the future"},
+    [CORE_E_UNCOUNTED] = {"uncounted",
+	"The feature is uncounted and not served"},
+    [CORE_E_EXCLUDED] = {"excluded",
+	"The user, host or group is excluded from the feature"},
+    [CORE_E_NOT_INCLUDED] = {"not-included",
+	"The user, host or group is not on the feature's include list"},
+    [CORE_E_MAX] = {"max", "The user, host or group has reached its maximum"},
+    [CORE_E_NO_SEATS] = {"no-seats", "All licenses in use"},
+    [CORE_E_TOO_MANY] = {"too-many",
+	"More licenses requested than the feature has"},
+    [CORE_E_QUEUE_FULL] = {"queue-full", "The queue for the feature is full"},
+    [CORE_E_NO_UNIT] = {"no-unit", "The client belongs to no unit"},
+    [CORE_E_NO_GRANT] = {"no-grant", "No such handle or ticket"},
+    [CORE_E_NOT_OWNER] = {"not-owner",
+	"The grant is held by another session or client"},
+};
+
+const char *
+core_reason_name(enum core_reason r)
+{
+	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]))
+		return "unknown";
+	return reasons[r].name;
+}
+
+const char *
+core_reason_text(enum core_reason r)
+{
+	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]))
+		return "Unknown reason";
+	return reasons[r].text;
+}
+
+const char *
+core_release_name(enum core_release r)
+{
+	static const char *const names[] = {
+	    [CORE_REL_CLIENT] = "client",
+	    [CORE_REL_DISCONNECT] = "disconnect",
+	    [CORE_REL_TIMEOUT] = "timeout",
+	    [CORE_REL_ADMIN] = "admin",
+	    [CORE_REL_NOT_RESUMED] = "not-resumed",
+	    [CORE_REL_SHUTDOWN] = "shutdown",
+	    [CORE_REL_FEATURE_GONE] = "feature-gone",
+	};
+
+	if ((size_t)r >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[r];
+}

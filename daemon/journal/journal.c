@@ -1,0 +1,929 @@
+/*
+ * The journal writer: opening journal.db, the open batch filled by the
+ * loop, and the writer thread that commits batches (group commit).
+ *
+ * Schema (version 1, kept in meta under "schema_version"):
+ *
+ *   records(seq INTEGER PRIMARY KEY, time_ms, type, frontend, feature,
+ *       version, count, unit, user, host, display, address, machine_id,
+ *       handle, in_use_after, duration_ms, reason, detail, mac BLOB)
+ *     One row per state change, never updated or deleted; mac chains it
+ *     to the previous row (see journal_chain.c).
+ *
+ *   grants(handle INTEGER PRIMARY KEY, feature, version, vendor, count,
+ *       unit, user, host, display, address, project, frontend, pid,
+ *       start_ms, last_heartbeat_ms, linger, linger_until_ms)
+ *     The grants active after the last committed record: what a restart
+ *     restores.  Changed in the same transaction as the records that
+ *     cause the change (grant_op of struct journal_record).
+ *
+ *   meta(key TEXT PRIMARY KEY, value)
+ *     schema_version  1
+ *     key_check       HMAC(key, a fixed label): journal.key belongs here
+ *     last_seq        seq of the last committed record
+ *     last_mac        its mac
+ *     last_seq and last_mac are written in the transaction of each batch,
+ *     so that verify can tell that the newest records were deleted.
+ *
+ * Locking: the open batch, the flags and the wake-ups are under j->mu.
+ * The sequence counters are C11 atomics so that any thread may read them.
+ * The SQLite connection and the chain state belong to whichever thread
+ * commits: the caller before journal_start() and after the writer has
+ * been joined, the writer in between.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "journal_int.h"
+
+/* Past this many records the open batch is "large": the disk is failing
+ * or far too slow.  It still grows (see journal_append). */
+#define JOURNAL_BATCH_SOFT_MAX 100000
+
+/* Commit retry back-off, milliseconds. */
+#define JOURNAL_RETRY_MIN_MS 100
+#define JOURNAL_RETRY_MAX_MS 2000
+
+/* journal_sync gives up (returns -1) after this many failed commits
+ * during one call; the writer itself keeps retrying until journal_close. */
+#define JOURNAL_SYNC_FAILS 5
+
+enum journal_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT,
+	ST_GRANT_PUT,
+	ST_GRANT_DEL,
+	ST_META_PUT,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_INSERT] = ("INSERT INTO records (" JOURNAL_RECORD_COLUMNS ", mac) "
+		   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    [ST_GRANT_PUT] = ("INSERT OR REPLACE INTO grants (handle, feature, "
+		      "version, vendor, count, unit, user, host, display, "
+		      "address, project, frontend, pid, start_ms, "
+		      "last_heartbeat_ms, linger, linger_until_ms) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    [ST_GRANT_DEL] = "DELETE FROM grants WHERE handle = ?",
+    [ST_META_PUT] = ("INSERT OR REPLACE INTO meta (key, value) "
+		     "VALUES (?, ?)"),
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta ("
+    " key TEXT PRIMARY KEY NOT NULL, value);"
+    "CREATE TABLE IF NOT EXISTS records ("
+    " seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
+    " type TEXT NOT NULL, frontend TEXT NOT NULL, feature TEXT NOT NULL,"
+    " version TEXT NOT NULL, count INTEGER NOT NULL, unit TEXT NOT NULL,"
+    " user TEXT NOT NULL, host TEXT NOT NULL, display TEXT NOT NULL,"
+    " address TEXT NOT NULL, machine_id TEXT NOT NULL,"
+    " handle INTEGER NOT NULL, in_use_after INTEGER NOT NULL,"
+    " duration_ms INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " detail TEXT NOT NULL, mac BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS grants ("
+    " handle INTEGER PRIMARY KEY, feature TEXT NOT NULL,"
+    " version TEXT NOT NULL, vendor TEXT NOT NULL, count INTEGER NOT NULL,"
+    " unit TEXT NOT NULL, user TEXT NOT NULL, host TEXT NOT NULL,"
+    " display TEXT NOT NULL, address TEXT NOT NULL,"
+    " project TEXT NOT NULL, frontend TEXT NOT NULL,"
+    " pid INTEGER NOT NULL, start_ms INTEGER NOT NULL,"
+    " last_heartbeat_ms INTEGER NOT NULL, linger INTEGER NOT NULL,"
+    " linger_until_ms INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);";
+
+/* A batch of records with room for their MACs. */
+struct journal_batch {
+	struct journal_record *recs;
+	size_t n;
+	size_t cap;
+};
+
+struct journal {
+	char dir[CORE_PATH_MAX];
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	unsigned char key[JOURNAL_KEY_LEN];
+	int key_fd; /* held open for its flock: one writer per state dir */
+
+	/* Chain state: the last committed record.  Owned by the committer. */
+	unsigned char chain_mac[JOURNAL_MAC_LEN];
+	unsigned char *macs; /* scratch for one batch */
+	size_t macs_cap;
+
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv; /* writer waits: batch handed over, or stop */
+	pthread_cond_t retry_cv; /* writer backs off; only stop wakes it */
+	pthread_cond_t done_cv; /* sync waits: batch committed or failed */
+	struct journal_batch open;
+	struct journal_batch cur; /* the batch being committed */
+	uint64_t next_seq;
+	int handed; /* journal_flush asked for the open batch */
+	int busy; /* the writer holds a batch */
+	int stop; /* journal_close: finish and leave */
+	int exited; /* the writer thread has returned */
+	int started; /* a writer thread exists (to be joined) */
+	pthread_t thread;
+
+	journal_committed_fn committed_fn;
+	void *committed_arg;
+
+	_Atomic uint64_t last_seq;
+	_Atomic uint64_t committed_seq;
+	_Atomic uint64_t errors;
+	_Atomic uint64_t max_handle;
+};
+
+static void
+db_error(struct journal *j, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s/%s: %s: %s", j->dir, JOURNAL_DB, what,
+	    sqlite3_errmsg(j->db));
+}
+
+static int
+bind_text(sqlite3_stmt *st, int idx, const char *s, size_t size)
+{
+	return sqlite3_bind_text(
+	    st, idx, s, (int)strnlen(s, size), SQLITE_STATIC);
+}
+
+#define BIND_FIELD(st, idx, s) bind_text((st), (idx), (s), sizeof(s))
+
+static int
+exec_stmt(struct journal *j, enum journal_stmt which)
+{
+	sqlite3_stmt *st = j->st[which];
+	int rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+insert_record(
+    struct journal *j, const struct journal_record *r, const unsigned char *mac)
+{
+	sqlite3_stmt *st = j->st[ST_INSERT];
+	int rc = 0;
+
+	rc |= sqlite3_bind_int64(st, 1 + JCOL_SEQ, (sqlite3_int64)r->seq);
+	rc |= sqlite3_bind_int64(st, 1 + JCOL_TIME, r->time_ms);
+	rc |= BIND_FIELD(st, 1 + JCOL_TYPE, r->type);
+	rc |= BIND_FIELD(st, 1 + JCOL_FRONTEND, r->frontend);
+	rc |= BIND_FIELD(st, 1 + JCOL_FEATURE, r->feature);
+	rc |= BIND_FIELD(st, 1 + JCOL_VERSION, r->version);
+	rc |= sqlite3_bind_int64(st, 1 + JCOL_COUNT, r->count);
+	rc |= BIND_FIELD(st, 1 + JCOL_UNIT, r->unit);
+	rc |= BIND_FIELD(st, 1 + JCOL_USER, r->user);
+	rc |= BIND_FIELD(st, 1 + JCOL_HOST, r->host);
+	rc |= BIND_FIELD(st, 1 + JCOL_DISPLAY, r->display);
+	rc |= BIND_FIELD(st, 1 + JCOL_ADDRESS, r->address);
+	rc |= BIND_FIELD(st, 1 + JCOL_MACHINE, r->machine_id);
+	rc |= sqlite3_bind_int64(st, 1 + JCOL_HANDLE, (sqlite3_int64)r->handle);
+	rc |= sqlite3_bind_int64(st, 1 + JCOL_IN_USE, r->in_use_after);
+	rc |= sqlite3_bind_int64(st, 1 + JCOL_DURATION, r->duration_ms);
+	rc |= BIND_FIELD(st, 1 + JCOL_REASON, r->reason);
+	rc |= BIND_FIELD(st, 1 + JCOL_DETAIL, r->detail);
+	rc |= sqlite3_bind_blob(
+	    st, 1 + JCOL_MAC, mac, JOURNAL_MAC_LEN, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return exec_stmt(j, ST_INSERT);
+}
+
+static int
+put_grant(struct journal *j, const struct core_grant_info *g)
+{
+	sqlite3_stmt *st = j->st[ST_GRANT_PUT];
+	int rc = 0;
+
+	rc |= sqlite3_bind_int64(st, 1, (sqlite3_int64)g->handle);
+	rc |= BIND_FIELD(st, 2, g->feature);
+	rc |= BIND_FIELD(st, 3, g->version);
+	rc |= BIND_FIELD(st, 4, g->vendor);
+	rc |= sqlite3_bind_int64(st, 5, g->count);
+	rc |= BIND_FIELD(st, 6, g->unit);
+	rc |= BIND_FIELD(st, 7, g->user);
+	rc |= BIND_FIELD(st, 8, g->host);
+	rc |= BIND_FIELD(st, 9, g->display);
+	rc |= BIND_FIELD(st, 10, g->address);
+	rc |= BIND_FIELD(st, 11, g->project);
+	rc |= BIND_FIELD(st, 12, g->frontend);
+	rc |= sqlite3_bind_int64(st, 13, g->pid);
+	rc |= sqlite3_bind_int64(st, 14, g->start);
+	rc |= sqlite3_bind_int64(st, 15, g->last_heartbeat);
+	rc |= sqlite3_bind_int64(st, 16, g->linger);
+	rc |= sqlite3_bind_int64(st, 17, g->linger_until);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return exec_stmt(j, ST_GRANT_PUT);
+}
+
+static int
+del_grant(struct journal *j, uint64_t handle)
+{
+	if (sqlite3_bind_int64(j->st[ST_GRANT_DEL], 1, (sqlite3_int64)handle) !=
+	    SQLITE_OK)
+		return -1;
+	return exec_stmt(j, ST_GRANT_DEL);
+}
+
+static int
+put_meta_int(struct journal *j, const char *key, int64_t v)
+{
+	sqlite3_stmt *st = j->st[ST_META_PUT];
+
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, v) != SQLITE_OK)
+		return -1;
+	return exec_stmt(j, ST_META_PUT);
+}
+
+static int
+put_meta_blob(struct journal *j, const char *key, const void *p, int n)
+{
+	sqlite3_stmt *st = j->st[ST_META_PUT];
+
+	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, p, n, SQLITE_STATIC) != SQLITE_OK)
+		return -1;
+	return exec_stmt(j, ST_META_PUT);
+}
+
+/*
+ * Commits one batch in one transaction: its records, their grant changes
+ * and the new tail in meta.  The MACs are computed afresh from chain_mac
+ * on every attempt, and chain_mac advances only once COMMIT succeeded, so
+ * a failed attempt leaves nothing behind.  Returns 0 or -1.
+ */
+static int
+commit_batch(struct journal *j, const struct journal_batch *b)
+{
+	struct journal_fields f;
+	const unsigned char *prev = j->chain_mac;
+	unsigned char *mac;
+	size_t i;
+
+	if (b->n == 0)
+		return 0;
+	if (j->macs_cap < b->n) {
+		mac = realloc(j->macs, b->n * JOURNAL_MAC_LEN);
+		if (mac == NULL)
+			return -1;
+		j->macs = mac;
+		j->macs_cap = b->n;
+	}
+	for (i = 0; i < b->n; i++) {
+		mac = j->macs + i * JOURNAL_MAC_LEN;
+		journal_fields_from_record(&f, &b->recs[i]);
+		if (journal_mac(j->key, prev, &f, mac) == -1)
+			return -1;
+		prev = mac;
+	}
+
+	if (exec_stmt(j, ST_BEGIN) == -1)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		const struct journal_record *r = &b->recs[i];
+
+		if (insert_record(j, r, j->macs + i * JOURNAL_MAC_LEN) == -1)
+			goto fail;
+		if (r->grant_op == JOURNAL_GRANT_PUT &&
+		    put_grant(j, &r->grant) == -1)
+			goto fail;
+		if (r->grant_op == JOURNAL_GRANT_DEL &&
+		    del_grant(j, r->handle) == -1)
+			goto fail;
+	}
+	if (put_meta_int(j, "last_seq", (int64_t)b->recs[b->n - 1].seq) == -1 ||
+	    put_meta_blob(j, "last_mac", prev, JOURNAL_MAC_LEN) == -1)
+		goto fail;
+	if (exec_stmt(j, ST_COMMIT) == -1)
+		goto fail;
+
+	memcpy(j->chain_mac, prev, JOURNAL_MAC_LEN);
+	return 0;
+
+fail:
+	if (!sqlite3_get_autocommit(j->db))
+		(void)exec_stmt(j, ST_ROLLBACK);
+	return -1;
+}
+
+static void
+batch_swap(struct journal_batch *a, struct journal_batch *b)
+{
+	struct journal_batch t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Waits up to ms, or until journal_close; j->mu held.  Not on work_cv:
+ * the loop flushes every iteration and would cut the back-off short. */
+static void
+wait_ms(struct journal *j, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&j->retry_cv, &j->mu, &ts);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct journal *j = arg;
+	long delay;
+	int rc;
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		/* Idle: wait for a flush.  Just after a commit we come back
+		 * here with busy set and take what piled up meanwhile. */
+		while (!j->stop && j->open.n == 0)
+			pthread_cond_wait(&j->work_cv, &j->mu);
+		while (!j->stop && !j->handed && !j->busy)
+			pthread_cond_wait(&j->work_cv, &j->mu);
+		if (j->open.n == 0)
+			break; /* stopping, nothing left */
+		batch_swap(&j->open, &j->cur);
+		j->open.n = 0;
+		j->handed = 0;
+		j->busy = 1;
+
+		delay = JOURNAL_RETRY_MIN_MS;
+		for (;;) {
+			pthread_mutex_unlock(&j->mu);
+			rc = commit_batch(j, &j->cur);
+			pthread_mutex_lock(&j->mu);
+			if (rc == 0)
+				break;
+			atomic_fetch_add(&j->errors, 1);
+			pthread_cond_broadcast(&j->done_cv);
+			/* Closing: one attempt after the stop, then give
+			 * up; nothing in the batch was acknowledged. */
+			if (j->stop)
+				goto out;
+			wait_ms(j, delay);
+			delay *= 2;
+			if (delay > JOURNAL_RETRY_MAX_MS)
+				delay = JOURNAL_RETRY_MAX_MS;
+		}
+		atomic_store(&j->committed_seq, j->cur.recs[j->cur.n - 1].seq);
+		j->cur.n = 0;
+		pthread_cond_broadcast(&j->done_cv);
+
+		if (j->committed_fn != NULL) {
+			pthread_mutex_unlock(&j->mu);
+			j->committed_fn(j->committed_arg);
+			pthread_mutex_lock(&j->mu);
+		}
+		/* Still busy: the loop above takes the next batch at once
+		 * if records arrived while we committed. */
+		if (j->open.n == 0)
+			j->busy = 0;
+	}
+out:
+	j->busy = 0;
+	j->exited = 1;
+	pthread_cond_broadcast(&j->done_cv);
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+static int
+prepare_all(struct journal *j, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(j->db, stmt_sql[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &j->st[i],
+			NULL) != SQLITE_OK) {
+			db_error(j, "prepare", err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Runs a one-row, one-column query; returns 1 with the value, 0 when
+ * there is no row or it is NULL, -1 on error. */
+static int
+query_int(struct journal *j, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 1;
+	} else
+		rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Like query_int for a blob of exactly len bytes. */
+static int
+query_blob(struct journal *j, const char *sql, unsigned char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		if ((size_t)sqlite3_column_bytes(st, 0) == len) {
+			memcpy(out, sqlite3_column_blob(st, 0), len);
+			rc = 1;
+		} else
+			rc = -1;
+	} else
+		rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Reads where the chain stands and the largest handle. */
+static int
+load_state(struct journal *j, char *err, size_t errlen)
+{
+	int64_t rec_seq = 0, meta_seq = 0, v = 0, h = 0;
+	int have;
+
+	if (query_int(j, "SELECT max(seq) FROM records", &rec_seq) == -1 ||
+	    query_int(j, "SELECT value FROM meta WHERE key = 'last_seq'",
+		&meta_seq) == -1) {
+		db_error(j, "read tail", err, errlen);
+		return -1;
+	}
+	/*
+	 * Continue after whichever is further: if the newest records went
+	 * missing, new ones must not reuse their numbers (verify reports the
+	 * gap).  The chain continues from that record's MAC.
+	 */
+	memset(j->chain_mac, 0, sizeof(j->chain_mac));
+	if (meta_seq > rec_seq)
+		have = query_blob(j,
+		    "SELECT value FROM meta WHERE key = 'last_mac'",
+		    j->chain_mac, JOURNAL_MAC_LEN);
+	else
+		have = query_blob(j,
+		    "SELECT mac FROM records ORDER BY seq DESC LIMIT 1",
+		    j->chain_mac, JOURNAL_MAC_LEN);
+	if (have == -1) {
+		snprintf(err, errlen, "%s/%s: cannot read the last MAC", j->dir,
+		    JOURNAL_DB);
+		return -1;
+	}
+	j->next_seq = (uint64_t)(meta_seq > rec_seq ? meta_seq : rec_seq) + 1;
+	atomic_store(&j->last_seq, j->next_seq - 1);
+	atomic_store(&j->committed_seq, j->next_seq - 1);
+
+	if (query_int(j, "SELECT max(handle) FROM records", &v) == -1 ||
+	    query_int(j, "SELECT max(handle) FROM grants", &h) == -1) {
+		db_error(j, "read handles", err, errlen);
+		return -1;
+	}
+	atomic_store(&j->max_handle, (uint64_t)(v > h ? v : h));
+	return 0;
+}
+
+/*
+ * Loads the key and takes the lock that keeps a second journal_open off
+ * this directory for as long as the journal is open.
+ */
+static int
+lock_key(struct journal *j, int create, char *err, size_t errlen)
+{
+	j->key_fd = journal_key_load(j->dir, create, j->key, err, errlen);
+	if (j->key_fd == -1)
+		return -1;
+	if (flock(j->key_fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "%s: journal in use by another process",
+		    j->dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks the key against the one the database was written with, or
+ * records it when the database is new.  A missing key file for a database
+ * that has one recorded is refused rather than replaced: a fresh key
+ * would silently break the chain.
+ */
+static int
+load_key(struct journal *j, char *err, size_t errlen)
+{
+	unsigned char want[JOURNAL_MAC_LEN], have[JOURNAL_MAC_LEN];
+	int known;
+
+	known = query_blob(j, "SELECT value FROM meta WHERE key = 'key_check'",
+	    want, sizeof(want));
+	if (known == -1) {
+		db_error(j, "read key_check", err, errlen);
+		return -1;
+	}
+	if (j->key_fd == -1 && lock_key(j, !known, err, errlen) == -1)
+		return -1;
+	if (journal_key_check(j->key, have) == -1) {
+		snprintf(err, errlen, "HMAC failed");
+		return -1;
+	}
+	if (known) {
+		if (CRYPTO_memcmp(want, have, sizeof(want)) != 0) {
+			snprintf(err, errlen,
+			    "%s/%s does not belong to this journal.db", j->dir,
+			    JOURNAL_KEY);
+			return -1;
+		}
+		return 0;
+	}
+	if (put_meta_blob(j, "key_check", have, sizeof(have)) == -1) {
+		db_error(j, "write key_check", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* sqlite3_exec callback: keeps the first column of the last row. */
+static int
+text_cb(void *arg, int ncols, char **vals, char **names)
+{
+	char *out = arg;
+
+	if (ncols > 0 && vals[0] != NULL)
+		snprintf(out, 16, "%s", vals[0]);
+	return 0;
+}
+
+/*
+ * Accepts an existing directory; refuses a database of another schema
+ * version, a key of the wrong size or belonging to another database, and
+ * a state directory already opened by another journal_open (the key file
+ * is flock()ed for as long as the journal is open, so a second daemon on
+ * the same directory fails here instead of interleaving sequence numbers).
+ */
+struct journal *
+journal_open(const char *state_dir, char *err, size_t errlen)
+{
+	struct journal *j;
+	pthread_condattr_t ca;
+	char path[CORE_PATH_MAX + 32], keypath[CORE_PATH_MAX + 32];
+	char mode[16] = "";
+	int64_t version = 0;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	j->key_fd = -1;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->done_cv, NULL);
+	pthread_cond_init(&j->work_cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->retry_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (strlen(state_dir) >= sizeof(j->dir) ||
+	    journal_path(path, sizeof(path), state_dir, JOURNAL_DB) == -1) {
+		snprintf(err, errlen, "%s: path too long", state_dir);
+		goto fail;
+	}
+	strcpy(j->dir, state_dir);
+
+	/* Lock before touching the database when the key exists (always but
+	 * at the very first start): a second open then fails at once. */
+	if (journal_path(keypath, sizeof(keypath), state_dir, JOURNAL_KEY) ==
+		0 &&
+	    access(keypath, F_OK) == 0 && lock_key(j, 0, err, errlen) == -1)
+		goto fail;
+
+	if (sqlite3_open_v2(path, &j->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    j->db != NULL ? sqlite3_errmsg(j->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(j->db, 5000);
+	if (sqlite3_exec(j->db, "PRAGMA journal_mode=WAL", text_cb, mode,
+		NULL) != SQLITE_OK ||
+	    strcmp(mode, "wal") != 0) {
+		snprintf(err, errlen, "%s: cannot use WAL mode (%s)", path,
+		    mode[0] != '\0' ? mode : sqlite3_errmsg(j->db));
+		goto fail;
+	}
+	if (sqlite3_exec(j->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_exec(j->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(j, "schema", err, errlen);
+		goto fail;
+	}
+	if (query_int(j, "SELECT value FROM meta WHERE key='schema_version'",
+		&version) != 1 ||
+	    version != JOURNAL_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %lld, expected %d",
+		    path, (long long)version, JOURNAL_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (prepare_all(j, err, errlen) == -1 ||
+	    load_key(j, err, errlen) == -1 || load_state(j, err, errlen) == -1)
+		goto fail;
+	return j;
+
+fail:
+	journal_close(j);
+	return NULL;
+}
+
+int
+journal_restore(struct journal *j,
+    void (*fn)(void *arg, const struct core_grant_info *), void *arg)
+{
+	static const char sql[] =
+	    "SELECT handle, feature, version, vendor, count, unit, user, "
+	    "host, display, address, project, frontend, pid, start_ms, "
+	    "last_heartbeat_ms, linger, linger_until_ms FROM grants "
+	    "ORDER BY handle";
+	struct core_grant_info g;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&g, 0, sizeof(g));
+		g.handle = (uint64_t)sqlite3_column_int64(st, 0);
+#define COPY(i, field) \
+	snprintf(g.field, sizeof(g.field), "%s", \
+	    sqlite3_column_text(st, i) != NULL \
+		? (const char *)sqlite3_column_text(st, i) \
+		: "")
+		COPY(1, feature);
+		COPY(2, version);
+		COPY(3, vendor);
+		g.count = sqlite3_column_int(st, 4);
+		COPY(5, unit);
+		COPY(6, user);
+		COPY(7, host);
+		COPY(8, display);
+		COPY(9, address);
+		COPY(10, project);
+		COPY(11, frontend);
+#undef COPY
+		g.pid = (long)sqlite3_column_int64(st, 12);
+		g.session = 0;
+		g.start = sqlite3_column_int64(st, 13);
+		g.last_heartbeat = sqlite3_column_int64(st, 14);
+		g.linger = sqlite3_column_int(st, 15);
+		g.linger_until = sqlite3_column_int64(st, 16);
+		fn(arg, &g);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+uint64_t
+journal_max_handle(const struct journal *j)
+{
+	return atomic_load(&((struct journal *)j)->max_handle);
+}
+
+int
+journal_start(struct journal *j, journal_committed_fn fn, void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->mu);
+	if (j->started) {
+		pthread_mutex_unlock(&j->mu);
+		return -1;
+	}
+	j->committed_fn = fn;
+	j->committed_arg = arg;
+	j->stop = 0;
+	j->exited = 0;
+	rc = pthread_create(&j->thread, NULL, writer_main, j);
+	if (rc == 0)
+		j->started = 1;
+	pthread_mutex_unlock(&j->mu);
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+note_handle(struct journal *j, uint64_t h)
+{
+	uint64_t cur = atomic_load(&j->max_handle);
+
+	while (
+	    h > cur && !atomic_compare_exchange_weak(&j->max_handle, &cur, h))
+		;
+}
+
+/*
+ * Accepts any record; its seq is overwritten.  Returns the new seq, or 0
+ * when memory for the batch could not be had (nothing is appended then).
+ *
+ * XXX: the open batch has no hard cap.  While the disk keeps failing,
+ * records pile up here (each is ~1 KiB plus a grant), past
+ * JOURNAL_BATCH_SOFT_MAX and on, until the writer commits or memory runs
+ * out; dropping them instead would lose acknowledged-to-be state.
+ */
+uint64_t
+journal_append(struct journal *j, const struct journal_record *rec)
+{
+	struct journal_batch *b = &j->open;
+	struct journal_record *r;
+	size_t ncap;
+	uint64_t seq;
+
+	pthread_mutex_lock(&j->mu);
+	if (b->n == b->cap) {
+		ncap = b->cap == 0 ? 64 : b->cap * 2;
+		if (b->cap >= JOURNAL_BATCH_SOFT_MAX)
+			ncap = b->cap + JOURNAL_BATCH_SOFT_MAX;
+		r = realloc(b->recs, ncap * sizeof(*r));
+		if (r == NULL) {
+			pthread_mutex_unlock(&j->mu);
+			return 0;
+		}
+		b->recs = r;
+		b->cap = ncap;
+	}
+	r = &b->recs[b->n++];
+	*r = *rec;
+	seq = r->seq = j->next_seq++;
+	atomic_store(&j->last_seq, seq);
+	pthread_mutex_unlock(&j->mu);
+
+	note_handle(j, rec->handle);
+	if (rec->grant_op == JOURNAL_GRANT_PUT)
+		note_handle(j, rec->grant.handle);
+	return seq;
+}
+
+void
+journal_flush(struct journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	if (j->open.n > 0) {
+		j->handed = 1;
+		if (!j->busy)
+			pthread_cond_signal(&j->work_cv);
+	}
+	pthread_mutex_unlock(&j->mu);
+}
+
+uint64_t
+journal_committed_seq(const struct journal *j)
+{
+	return atomic_load(&((struct journal *)j)->committed_seq);
+}
+
+uint64_t
+journal_last_seq(const struct journal *j)
+{
+	return atomic_load(&((struct journal *)j)->last_seq);
+}
+
+uint64_t
+journal_errors(const struct journal *j)
+{
+	return atomic_load(&((struct journal *)j)->errors);
+}
+
+/* Without a writer thread the caller commits the open batch itself. */
+static int
+sync_inline(struct journal *j)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->mu);
+	if (j->open.n == 0) {
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
+	rc = commit_batch(j, &j->open);
+	if (rc == 0) {
+		atomic_store(
+		    &j->committed_seq, j->open.recs[j->open.n - 1].seq);
+		j->open.n = 0;
+	} else
+		atomic_fetch_add(&j->errors, 1);
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+/*
+ * Returns 0 once everything appended before the call is committed, or -1
+ * when the writer has failed JOURNAL_SYNC_FAILS commits during this call
+ * (it goes on retrying; about 1.5 s of back-off) or is gone.  Before
+ * journal_start, commits on this thread in one attempt.
+ */
+int
+journal_sync(struct journal *j)
+{
+	uint64_t target, errors0;
+	int rc = 0;
+
+	pthread_mutex_lock(&j->mu);
+	if (!j->started) {
+		pthread_mutex_unlock(&j->mu);
+		return sync_inline(j);
+	}
+	target = j->next_seq - 1;
+	errors0 = atomic_load(&j->errors);
+	if (j->open.n > 0) {
+		j->handed = 1;
+		pthread_cond_signal(&j->work_cv);
+	}
+	while (atomic_load(&j->committed_seq) < target) {
+		if (j->exited ||
+		    atomic_load(&j->errors) - errors0 >= JOURNAL_SYNC_FAILS) {
+			rc = -1;
+			break;
+		}
+		pthread_cond_wait(&j->done_cv, &j->mu);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+/*
+ * Accepts a journal in any state left by journal_open (even a failed one)
+ * or journal_start.  What is still pending is committed first; if the
+ * disk refuses, those records (never acknowledged) are dropped.
+ */
+void
+journal_close(struct journal *j)
+{
+	int i;
+
+	if (j == NULL)
+		return;
+	if (j->db != NULL && j->st[ST_COUNT - 1] != NULL)
+		(void)journal_sync(j);
+
+	pthread_mutex_lock(&j->mu);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->work_cv);
+	pthread_cond_broadcast(&j->retry_cv);
+	pthread_mutex_unlock(&j->mu);
+	if (j->started) {
+		pthread_join(j->thread, NULL);
+		j->started = 0;
+	}
+
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(j->st[i]);
+	if (j->db != NULL)
+		sqlite3_close(j->db);
+	if (j->key_fd != -1)
+		close(j->key_fd);
+	OPENSSL_cleanse(j->key, sizeof(j->key));
+	free(j->open.recs);
+	free(j->cur.recs);
+	free(j->macs);
+	pthread_cond_destroy(&j->work_cv);
+	pthread_cond_destroy(&j->retry_cv);
+	pthread_cond_destroy(&j->done_cv);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+}

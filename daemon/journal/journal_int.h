@@ -1,0 +1,95 @@
+/*
+ * Shared between the journal's source files only: the key file, the MAC
+ * chain and the layout of the records table.  Nothing outside
+ * daemon/journal/ includes this.
+ */
+#ifndef LICD_JOURNAL_INT_H
+#define LICD_JOURNAL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "journal.h"
+
+#define JOURNAL_DB "journal.db"
+#define JOURNAL_KEY "journal.key"
+#define JOURNAL_KEY_LEN 32
+#define JOURNAL_MAC_LEN 32
+#define JOURNAL_SCHEMA_VERSION 1
+
+/*
+ * The columns of the records table in the order the canonical encoding
+ * takes them; journal.c inserts with it and journal_read.c selects with it,
+ * so one list keeps both in step.
+ */
+#define JOURNAL_RECORD_COLUMNS \
+	"seq, time_ms, type, frontend, feature, version, count, unit, user, " \
+	"host, display, address, machine_id, handle, in_use_after, " \
+	"duration_ms, reason, detail"
+
+/* Indexes into JOURNAL_RECORD_COLUMNS; mac follows the last one. */
+enum journal_col {
+	JCOL_SEQ,
+	JCOL_TIME,
+	JCOL_TYPE,
+	JCOL_FRONTEND,
+	JCOL_FEATURE,
+	JCOL_VERSION,
+	JCOL_COUNT,
+	JCOL_UNIT,
+	JCOL_USER,
+	JCOL_HOST,
+	JCOL_DISPLAY,
+	JCOL_ADDRESS,
+	JCOL_MACHINE,
+	JCOL_HANDLE,
+	JCOL_IN_USE,
+	JCOL_DURATION,
+	JCOL_REASON,
+	JCOL_DETAIL,
+	JCOL_MAC,
+	JCOL_NCOLS
+};
+
+/*
+ * A record's fields as the MAC sees them: integers widened to 64 bits and
+ * strings as pointer and length, so that the same encoding serves a
+ * struct journal_record (writer) and a row read back from SQLite (verify),
+ * whatever length a tampered row's text has.
+ */
+struct journal_fields {
+	int64_t num[JCOL_NCOLS];
+	const char *str[JCOL_NCOLS];
+	size_t len[JCOL_NCOLS];
+};
+
+void journal_fields_from_record(
+    struct journal_fields *, const struct journal_record *);
+void journal_fields_from_row(struct journal_fields *, sqlite3_stmt *);
+int journal_col_is_text(enum journal_col);
+
+/* mac = HMAC-SHA256(key, prev || encoding of f).  Returns 0 or -1. */
+int journal_mac(const unsigned char *key, const unsigned char *prev,
+    const struct journal_fields *f, unsigned char *mac);
+
+/* The value kept in meta to tell that a key belongs to this database. */
+int journal_key_check(const unsigned char *key, unsigned char *out);
+
+/*
+ * Reads dir/journal.key into key (JOURNAL_KEY_LEN bytes), creating it with
+ * fresh random bytes and mode 0600 when create is set and it is absent.
+ * Returns an open descriptor of the key file (the caller keeps it for its
+ * lock) or -1 with err set.  A key of any other size is refused.
+ */
+int journal_key_load(
+    const char *dir, int create, unsigned char *key, char *err, size_t errlen);
+
+/* Builds dir/name into buf.  Returns 0, or -1 when it does not fit. */
+int journal_path(char *buf, size_t len, const char *dir, const char *name);
+
+/* Opens dir/journal.db read-only, for verify and show. */
+sqlite3 *journal_open_ro(const char *dir, char *err, size_t errlen);
+
+#endif
