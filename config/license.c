@@ -492,6 +492,21 @@ lic_field(struct lic_state *st, const struct license_token *tok, size_t ntok,
 	return NULL;
 }
 
+/* Checks that positional fields 1..n are there, naming the first that is
+ * missing; -1 then. */
+static int
+lic_need(struct lic_state *st, const struct license_token *tok, size_t ntok,
+    const char *const *what, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (lic_field(st, tok, ntok, i + 1, what[i]) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * FEATURE, INCREMENT, UPGRADE and PACKAGE.
  */
@@ -712,8 +727,12 @@ static void
 lic_parse_feature(struct lic_state *st, enum core_line_type type,
     struct license_token *tok, size_t ntok)
 {
+	static const char *const fields[] = {"a feature name", "a vendor name",
+	    "a version", "an expiry date", "a count"};
+	static const char *const upgrade[] = {"a feature name", "a vendor name",
+	    "the version upgraded from", "a version", "an expiry date",
+	    "a count"};
 	struct core_line *ln;
-	const char *f;
 	size_t i;
 	int bad;
 
@@ -725,28 +744,24 @@ lic_parse_feature(struct lic_state *st, enum core_line_type type,
 	ln->lineno = st->lineno;
 	bad = 0;
 
-	if ((f = lic_field(st, tok, ntok, 1, "a feature name")) == NULL)
-		goto drop;
-	bad |= lic_set_name(st, ln->feature, f, "feature");
-	if ((f = lic_field(st, tok, ntok, 2, "a vendor name")) == NULL)
-		goto drop;
-	bad |= lic_set_name(st, ln->vendor, f, "vendor");
-	i = 3;
 	if (type == CORE_LINE_UPGRADE) {
-		f = lic_field(st, tok, ntok, i++, "the version upgraded from");
-		if (f == NULL)
+		if (lic_need(st, tok, ntok, upgrade, 6) == -1)
 			goto drop;
-		bad |= lic_set_version(st, ln->from_version, f);
-	}
-	if ((f = lic_field(st, tok, ntok, i++, "a version")) == NULL)
+	} else if (lic_need(st, tok, ntok, fields, 5) == -1)
 		goto drop;
-	bad |= lic_set_version(st, ln->version, f);
-	if ((f = lic_field(st, tok, ntok, i++, "an expiry date")) == NULL)
-		goto drop;
-	bad |= lic_set_expiry(st, ln, f);
-	if ((f = lic_field(st, tok, ntok, i++, "a count")) == NULL)
-		goto drop;
-	bad |= lic_set_count(st, ln, f);
+
+	bad |= lic_set_name(st, ln->feature, tok[1].s, "feature");
+	bad |= lic_set_name(st, ln->vendor, tok[2].s, "vendor");
+	i = 3;
+	if (type == CORE_LINE_UPGRADE)
+		bad |= lic_set_version(st, ln->from_version, tok[i++].s);
+	bad |= lic_set_version(st, ln->version, tok[i++].s);
+	bad |= lic_set_expiry(st, ln, tok[i++].s);
+	bad |= lic_set_count(st, ln, tok[i++].s);
+
+	/* XXX: the sixth field is taken as the key whenever it has no '=',
+	 * so a bare flag written there (TS_OK) with the key left out for
+	 * SIGN= would be read as the key. */
 	if (i < ntok && tok[i].eq < 0)
 		bad |= lic_set_key(st, ln, tok[i++].s);
 
@@ -773,8 +788,8 @@ drop:
 static void
 lic_parse_package(struct lic_state *st, struct license_token *tok, size_t ntok)
 {
+	static const char *const fields[] = {"a package name", "a vendor name"};
 	struct core_line *ln;
-	const char *f;
 	size_t i, npos;
 	int bad;
 
@@ -786,12 +801,10 @@ lic_parse_package(struct lic_state *st, struct license_token *tok, size_t ntok)
 	ln->lineno = st->lineno;
 	bad = 0;
 
-	if ((f = lic_field(st, tok, ntok, 1, "a package name")) == NULL)
+	if (lic_need(st, tok, ntok, fields, 2) == -1)
 		goto drop;
-	bad |= lic_set_name(st, ln->feature, f, "package");
-	if ((f = lic_field(st, tok, ntok, 2, "a vendor name")) == NULL)
-		goto drop;
-	bad |= lic_set_name(st, ln->vendor, f, "vendor");
+	bad |= lic_set_name(st, ln->feature, tok[1].s, "package");
+	bad |= lic_set_name(st, ln->vendor, tok[2].s, "vendor");
 
 	for (npos = 0, i = 3; i < ntok && i < 5 && tok[i].eq < 0; i++)
 		npos++;
@@ -850,9 +863,9 @@ lic_parse_server(struct lic_state *st, struct license_token *tok, size_t ntok)
 	memset(&sv, 0, sizeof(sv));
 	bad = 0;
 
-	if ((f = lic_field(st, tok, ntok, 1, "a host name")) == NULL)
+	if (lic_field(st, tok, ntok, 1, "a host name") == NULL)
 		return;
-	if (lic_copy(sv.host, sizeof(sv.host), f) == -1) {
+	if (lic_copy(sv.host, sizeof(sv.host), tok[1].s) == -1) {
 		lic_msg(st, DIAG_ERROR,
 		    "expected a host name of at most %zu bytes",
 		    sizeof(sv.host) - 1);
@@ -905,14 +918,14 @@ lic_parse_vendor(struct lic_state *st, struct license_token *tok, size_t ntok)
 {
 	struct core_license_file *out = st->out;
 	struct core_vendor vd, *grown;
-	const char *f, *val;
+	const char *val;
 	size_t i, npos, cap;
 	int bad;
 
 	memset(&vd, 0, sizeof(vd));
-	if ((f = lic_field(st, tok, ntok, 1, "a vendor name")) == NULL)
+	if (lic_field(st, tok, ntok, 1, "a vendor name") == NULL)
 		return;
-	bad = lic_set_name(st, vd.name, f, "vendor");
+	bad = lic_set_name(st, vd.name, tok[1].s, "vendor");
 
 	npos = 0;
 	for (i = 2; i < ntok; i++) {
@@ -1016,7 +1029,10 @@ lic_parse_line(struct lic_state *st, char *line)
 
 	license_cursor_init(&cur, line, 0);
 	ntok = 0;
-	while ((rc = license_token_next(&cur, &t)) == 1) {
+	for (;;) {
+		rc = license_token_next(&cur, &t);
+		if (rc != 1)
+			break;
 		if (ntok < LIC_TOKENS_MAX)
 			tok[ntok] = t;
 		ntok++;
@@ -1086,8 +1102,10 @@ license_parse(const char *path, const char *text, size_t len,
 	}
 
 	license_reader_init(&rd, text, len, LICENSE_LINE_MAX);
-	while ((rc = license_reader_next(&rd, &line, &st.lineno)) !=
-	    LICENSE_READ_EOF) {
+	for (;;) {
+		rc = license_reader_next(&rd, &line, &st.lineno);
+		if (rc == LICENSE_READ_EOF)
+			break;
 		if (rc == LICENSE_READ_LINE)
 			lic_parse_line(&st, line);
 		else if (rc == LICENSE_READ_TOO_LONG)

@@ -46,6 +46,8 @@ enum opt_action {
  *   +  one or more further words
  *   *  any further words
  */
+/* XXX: DEFAULT and TIMEZONE are only checked for their number of words;
+ * a malformed one passes with its notice until they are honoured. */
 struct opt_keyword {
 	const char *name;
 	enum opt_action action;
@@ -196,14 +198,16 @@ opt_feature(struct opt_state *st, struct license_token *tok, char *feature,
 
 	s = tok->s;
 	q = NULL;
-	if (tok->quoted && (p = strpbrk(s, " \t")) != NULL) {
+	p = tok->quoted ? strpbrk(s, " \t") : NULL;
+	if (p != NULL) {
 		*p++ = '\0';
 		q = p + strspn(p, " \t");
 		end = q + strlen(q);
 		while (end > q && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
 	}
-	if (q == NULL && (p = strchr(s, ':')) != NULL) {
+	p = q == NULL ? strchr(s, ':') : NULL;
+	if (p != NULL) {
 		*p = '\0';
 		q = p + 1;
 	}
@@ -445,7 +449,10 @@ opt_parse_group(struct opt_state *st, const struct opt_keyword *kw,
 
 	/* n counts the words after the name, so that a line without
 	 * members is refused even when every word was bad. */
-	for (n = 0; (rc = license_token_next(cur, &tok)) == 1; n++) {
+	for (n = 0;; n++) {
+		rc = license_token_next(cur, &tok);
+		if (rc != 1)
+			break;
 		if (tok.len == 0 || tok.len >= OPT_MEMBER_MAX) {
 			opt_msg(st, DIAG_ERROR,
 			    "expected a member of 1 to %d bytes",
@@ -523,7 +530,10 @@ opt_parse_shaped(struct opt_state *st, const struct opt_keyword *kw,
 	int rc, bad;
 
 	ntok = 0;
-	while ((rc = license_token_next(cur, &t)) == 1) {
+	for (;;) {
+		rc = license_token_next(cur, &t);
+		if (rc != 1)
+			break;
 		if (ntok < OPT_TOKENS_MAX)
 			tok[ntok] = t;
 		ntok++;
@@ -708,8 +718,10 @@ options_parse(const char *path, const char *text, size_t len,
 	}
 
 	license_reader_init(&rd, text, len, OPTIONS_LINE_MAX);
-	while ((rc = license_reader_next(&rd, &line, &st.lineno)) !=
-	    LICENSE_READ_EOF) {
+	for (;;) {
+		rc = license_reader_next(&rd, &line, &st.lineno);
+		if (rc == LICENSE_READ_EOF)
+			break;
 		if (rc == LICENSE_READ_LINE)
 			opt_parse_line(&st, line);
 		else if (rc == LICENSE_READ_TOO_LONG)

@@ -217,7 +217,7 @@ files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
 	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
-	f->lics = calloc(conf->nlicense_files, sizeof(*f->lics));
+	f->lics = calloc(conf->nlicense_files + 1, sizeof(*f->lics));
 	if (f->lics == NULL)
 		return -1;
 	for (i = 0; i < conf->nlicense_files; i++) {
@@ -465,6 +465,7 @@ reload(void)
 	sd_notify(0, "RELOADING=1");
 	log_info("reload: reading the configuration again");
 	diag_init(&diag);
+	memset(&f, 0, sizeof(f));
 
 	if (conf_build(&conf, &diag) == -1 ||
 	    files_load(&conf, &f, &diag) == -1) {
@@ -472,8 +473,6 @@ reload(void)
 		log_warnx("reload refused: the configuration has %zu errors; "
 			  "the running configuration is unchanged",
 		    diag.errors);
-		if (diag.errors == 0 || conf.nlicense_files == 0)
-			goto done;
 		files_free(&f);
 		goto done;
 	}
@@ -586,6 +585,7 @@ main(int argc, char **argv)
 	flags_parse(argc, argv);
 	diag_init(&diag);
 
+	memset(&files, 0, sizeof(files));
 	rc = conf_build(&licd.conf, &diag);
 	if (rc == 0)
 		rc = check_all(&licd.conf, &files, &diag);
@@ -595,6 +595,8 @@ main(int argc, char **argv)
 			printf("licd: configuration OK: %zu licence files%s\n",
 			    licd.conf.nlicense_files,
 			    licd.conf.options_file[0] ? ", options file" : "");
+		files_free(&files);
+		diag_free(&diag);
 		return rc == 0 ? 0 : 1;
 	}
 

@@ -712,7 +712,10 @@ load_dir(const char *dir, int *seen)
 
 	dp = opendir(dir);
 	assert_non_null(dp);
-	while ((de = readdir(dp)) != NULL) {
+	for (;;) {
+		de = readdir(dp);
+		if (de == NULL)
+			break;
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
