@@ -42,8 +42,7 @@ struct licd_identity {
  * with a message in err on failure.
  */
 struct licd_conn *licd_connect(const char *servers,
-    const struct licd_identity *id, int timeout_ms, char *err,
-    size_t errlen);
+    const struct licd_identity *id, int timeout_ms, char *err, size_t errlen);
 
 /* Closes the connection; the server returns any seats still held. */
 void licd_close(struct licd_conn *);
@@ -56,9 +55,8 @@ void licd_close(struct licd_conn *);
  * passes (0: forever), then cancels the queued request.  On success the
  * grant's handle is stored in *handle and remembered for resume.
  */
-int licd_checkout(struct licd_conn *, const char *feature,
-    const char *version, int count, int flags, int wait_ms,
-    uint64_t *handle);
+int licd_checkout(struct licd_conn *, const char *feature, const char *version,
+    int count, int flags, int wait_ms, uint64_t *handle);
 
 /* Returns a grant. */
 int licd_checkin(struct licd_conn *, uint64_t handle);
@@ -127,8 +125,8 @@ struct licd_status {
 
 /* Asks for the status (feature NULL: all).  Free with
  * licd_status_free(). */
-int licd_status_get(struct licd_conn *, const char *feature,
-    struct licd_status *out);
+int licd_status_get(
+    struct licd_conn *, const char *feature, struct licd_status *out);
 void licd_status_free(struct licd_status *);
 
 /* The last error on this connection. */
