@@ -30,6 +30,9 @@ log_word(int level)
 	}
 }
 
+static void log_vwrite(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(int level, const char *fmt, va_list ap, int with_errno)
 {

@@ -113,6 +113,7 @@ struct licd_status {
 	char server_version[32];
 	char server_host[256];
 	char vendor[64];
+	char files[512]; /* licence files, ':' between them */
 	int port;
 	int64_t started;
 	struct licd_status_feature *features;

@@ -1203,6 +1203,7 @@ status_line(void *arg, const struct flex_msg *m)
 		GET_STR(st->server_version, m, "version");
 		GET_STR(st->server_host, m, "host");
 		GET_STR(st->vendor, m, "vendor");
+		GET_STR(st->files, m, "files");
 		st->port = get_int_or(m, "port", 0);
 		st->started = get_i64_or(m, "started", 0);
 	} else if (strcmp(m->verb, "FEATURE") == 0) {

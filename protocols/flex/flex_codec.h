@@ -125,7 +125,7 @@ enum flex_error {
 	FLEX_E_NO_HELLO = 22, /* a request before HELLO */
 	FLEX_E_UNKNOWN_VERB = 23, /* verb not known */
 	FLEX_E_ARGUMENT = 24, /* missing or invalid argument */
-	FLEX_E_BUSY = 25, /* too many pending requests */
+	FLEX_E_BUSY = 25, /* too many connections */
 	FLEX_E_SHUTDOWN = 26, /* server going down */
 	FLEX_E_INTERNAL = 27, /* the journal cannot commit */
 };

@@ -498,13 +498,34 @@ flex_status_feature(void *arg, const struct core_feature_info *f)
 	core_foreach_grant(flex.licd->core, f->feature, flex_status_grant, st);
 }
 
+/* The licence files, ':' between them as lmstat shows them; cut to what
+ * one value may hold. */
+static const char *
+flex_status_files(const struct licd *licd, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < licd->conf.nlicense_files; i++) {
+		n = snprintf(buf + used, len - used, "%s%s", i ? ":" : "",
+		    licd->conf.license_files[i]);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';
+			break;
+		}
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 static void
 flex_status(struct flex_session *s, const struct flex_request *req)
 {
 	struct licd *licd = flex.licd;
 	struct flex_status st = {s, req->tag, 0, 0};
 	struct flex_out o;
-	char buf[FLEX_LINE_MAX];
+	char buf[FLEX_LINE_MAX], files[FLEX_VALUE_MAX + 1];
 	int port = 0;
 
 	if (licd->conf.nlisteners > 0)
@@ -518,6 +539,8 @@ flex_status(struct flex_session *s, const struct flex_request *req)
 	flex_out_addf(
 	    &o, "started", "%lld", (long long)(licd->started_ms / 1000));
 	flex_out_add(&o, "vendor", "licd");
+	flex_out_add(
+	    &o, "files", flex_status_files(licd, files, sizeof(files)));
 	flex_send_out(s, &o, 0);
 
 	core_foreach_feature(licd->core, req->feature[0] ? req->feature : NULL,

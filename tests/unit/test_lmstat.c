@@ -172,9 +172,16 @@ test_format_filters(void **state)
 	assert_non_null(strstr(out, "Users of SIMULINK:"));
 	assert_null(strstr(out, "Users of Toolbox:"));
 	assert_null(strstr(out, "Users of SERIAL:"));
+	assert_non_null(strstr(
+	    out, "License file(s) on lic1.example.edu: (not reported):\n"));
+	free(out);
+
+	/* The files the server reports, as lmstat lists them. */
+	snprintf(st.files, sizeof(st.files), "/etc/licd/a.lic:/etc/b.lic");
+	out = t_format(&st, &o);
 	assert_non_null(strstr(out,
 	    "License file(s) on lic1.example.edu: "
-	    "(kept by licd, not reported):\n"));
+	    "/etc/licd/a.lic:/etc/b.lic:\n"));
 	free(out);
 
 	o.feature = "Toolbox";

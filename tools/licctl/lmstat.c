@@ -172,7 +172,7 @@ lmstat_format(
 	print_header(or_default(st->server_version, LICD_VERSION), o->now, out);
 	fprintf(out, "License server status: %d@%s\n", st->port, host);
 	fprintf(out, "    License file(s) on %s: %s:\n", host,
-	    or_default(o->files, "(kept by licd, not reported)"));
+	    or_default(o->files, or_default(st->files, "(not reported)")));
 	fprintf(out, "\n");
 	fprintf(out, "%s: license server UP v%s\n", host, st->server_version);
 	fprintf(out, "\n");

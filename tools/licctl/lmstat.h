@@ -18,8 +18,8 @@ struct lmstat_opts {
 	int all;
 	const char *feature; /* -f: this feature only, or NULL */
 	time_t now; /* the "status on" time */
-	/* The licence files for the "License file(s)" line; STATUS does not
-	 * carry them, so NULL prints a placeholder. */
+	/* The licence files for the "License file(s)" line; NULL takes
+	 * those the server reported in STATUS. */
 	const char *files;
 };
 
