@@ -237,6 +237,8 @@ static const char *const conf_known[] = {
     "units",
     "units.default",
     "limits",
+    "admin-socket",
+    "admin-group",
 };
 
 static void
@@ -321,6 +323,17 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	    sizeof(conf->server_name), path, diag);
 	conf_string(&cfg, "units.default", conf->default_unit,
 	    sizeof(conf->default_unit), path, diag);
+	if (conf_string(
+		&cfg, "admin-socket", value, sizeof(value), path, diag) > 0) {
+		if (strcmp(value, "off") == 0)
+			snprintf(conf->admin_socket, sizeof(conf->admin_socket),
+			    "off");
+		else
+			conf_path(conf->admin_socket,
+			    sizeof(conf->admin_socket), path, value);
+	}
+	conf_string(&cfg, "admin-group", conf->admin_group,
+	    sizeof(conf->admin_group), path, diag);
 	conf_read_ints(&cfg, conf, path, diag);
 	conf_read_licenses(&cfg, conf, path, diag);
 	conf_read_listeners(&cfg, conf, path, diag);
@@ -363,6 +376,15 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 	if (conf->state_dir[0] == '\0')
 		diag_add(diag, DIAG_ERROR, where, 0,
 		    "no state directory: set state-dir or give --state-dir");
+	if (conf->admin_socket[0] == '\0')
+		snprintf(conf->admin_socket, sizeof(conf->admin_socket),
+		    "%s/admin.sock", conf->state_dir);
+	/* sun_path holds 108 bytes with its NUL. */
+	if (strcmp(conf->admin_socket, "off") != 0 &&
+	    strlen(conf->admin_socket) > 107)
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "admin-socket: the path is over 107 bytes: %s",
+		    conf->admin_socket);
 	if (conf->idle_timeout < 2 * conf->heartbeat)
 		diag_add(diag, DIAG_ERROR, where, 0,
 		    "limits.idle-timeout (%d) must be at least twice "

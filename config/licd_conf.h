@@ -31,6 +31,11 @@ struct licd_conf {
 	char log_level[16];
 	char server_name[256]; /* host name shown in status; "" = hostname */
 	char default_unit[64];
+	/* The local admin socket ("" before conf_finish: <state-dir>/
+	 * admin.sock; "off": none) and the group whose members may use
+	 * it besides root and licd's own user ("" for none). */
+	char admin_socket[CONF_PATH_MAX];
+	char admin_group[64];
 
 	/* limits */
 	int max_connections;

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include "../config/licd_conf.h"
 #include "core/core.h"
@@ -32,6 +33,8 @@ TAILQ_HEAD(licd_waiters, licd_waiter);
 
 struct conn_count;
 
+#define LICD_ADMIN_UIDS_MAX 256
+
 struct licd {
 	struct event_base *base;
 	struct licd_conf conf;
@@ -45,6 +48,11 @@ struct licd {
 	struct event *commit_ev; /* the writer committed a batch */
 	struct event *tick_ev; /* core_tick */
 	struct licd_waiters waiters;
+
+	/* who may use the admin socket besides root and licd's user */
+	gid_t admin_gid;
+	uid_t admin_uids[LICD_ADMIN_UIDS_MAX];
+	size_t admin_nuids;
 
 	/* connections, in total and per address */
 	int nconns;
@@ -77,6 +85,13 @@ uint64_t licd_last_seq(const struct licd *);
  */
 void licd_wait(struct licd *, struct licd_waiter *, uint64_t seq);
 void licd_wait_cancel(struct licd *, struct licd_waiter *);
+
+/*
+ * Reads the whole configuration again and swaps it in (SIGHUP and the
+ * admin REREAD).  Returns 0, or -1 with the first reason in why: the
+ * running configuration is then unchanged.
+ */
+int licd_reload(struct licd *, char *why, size_t len);
 
 /* Connection caps.  Admit returns 0, or -1 when the total or the
  * address's share is full (nothing is counted then). */

@@ -24,6 +24,7 @@
 #include "../config/licd_conf.h"
 #include "../config/options.h"
 #include "../protocols/protocol.h"
+#include "admin.h"
 #include "licd.h"
 #include "log.h"
 
@@ -447,12 +448,27 @@ notify_status(void)
 	    buf[0] ? ", " : "", buf);
 }
 
-/*
- * SIGHUP: read everything again, check all of it, and only then swap.  An
- * invalid file leaves the running configuration as it was.
- */
+/* The first error of a refused reload, for the REREAD reply. */
 static void
-reload(void)
+reload_why(const struct diag *diag, char *why, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < diag->n; i++) {
+		if (diag->msgs[i].level == DIAG_ERROR) {
+			diag_format(&diag->msgs[i], why, len);
+			return;
+		}
+	}
+	snprintf(why, len, "%zu errors", diag->errors);
+}
+
+/*
+ * SIGHUP and REREAD: read everything again, check all of it, and only then
+ * swap.  An invalid file leaves the running configuration as it was.
+ */
+int
+licd_reload(struct licd *l, char *why, size_t whylen)
 {
 	struct licd_conf conf;
 	struct core_settings s;
@@ -461,7 +477,9 @@ reload(void)
 	char err[512], detail[256];
 	enum log_level level;
 	size_t i;
+	int rc = -1;
 
+	snprintf(why, whylen, "%s", "");
 	sd_notify(0, "RELOADING=1");
 	log_info("reload: reading the configuration again");
 	diag_init(&diag);
@@ -473,67 +491,76 @@ reload(void)
 		log_warnx("reload refused: the configuration has %zu errors; "
 			  "the running configuration is unchanged",
 		    diag.errors);
+		reload_why(&diag, why, whylen);
 		files_free(&f);
 		goto done;
 	}
 	diag_report(&diag, 0);
 
-	if (conf.nlisteners != licd.conf.nlisteners)
+	if (conf.nlisteners != l->conf.nlisteners)
 		log_warnx("reload: listener changes need a restart");
-	for (i = 0; i < conf.nlisteners && i < licd.conf.nlisteners; i++)
-		if (conf.listeners[i].port != licd.conf.listeners[i].port ||
+	for (i = 0; i < conf.nlisteners && i < l->conf.nlisteners; i++)
+		if (conf.listeners[i].port != l->conf.listeners[i].port ||
 		    strcmp(conf.listeners[i].address,
-			licd.conf.listeners[i].address) != 0)
+			l->conf.listeners[i].address) != 0)
 			log_warnx("reload: listener changes need a restart");
-	if (strcmp(conf.state_dir, licd.conf.state_dir) != 0)
+	if (strcmp(conf.state_dir, l->conf.state_dir) != 0)
 		log_warnx("reload: a new state directory needs a restart");
 
 	settings_from_conf(&conf, &s);
-	if (core_configure(licd.core, &s, f.lics, f.nlics,
+	if (core_configure(l->core, &s, f.lics, f.nlics,
 		f.have_opts ? &f.opts : NULL, licd_now(), err,
 		sizeof(err)) == -1) {
 		log_warnx("reload refused: %s; the running configuration is "
 			  "unchanged",
 		    err);
+		snprintf(why, whylen, "%s", err);
 		files_free(&f);
 		goto done;
 	}
 	files_free(&f);
 
 	/* Settings that need no restart take effect now. */
-	memcpy(licd.conf.license_files, conf.license_files,
+	memcpy(l->conf.license_files, conf.license_files,
 	    sizeof(conf.license_files));
-	licd.conf.nlicense_files = conf.nlicense_files;
-	memcpy(licd.conf.options_file, conf.options_file,
-	    sizeof(conf.options_file));
-	licd.conf.max_connections = conf.max_connections;
-	licd.conf.max_per_address = conf.max_per_address;
-	licd.conf.idle_timeout = conf.idle_timeout;
-	licd.conf.write_timeout = conf.write_timeout;
-	licd.conf.max_pending = conf.max_pending;
-	licd.conf.heartbeat = conf.heartbeat;
+	l->conf.nlicense_files = conf.nlicense_files;
+	memcpy(
+	    l->conf.options_file, conf.options_file, sizeof(conf.options_file));
+	l->conf.max_connections = conf.max_connections;
+	l->conf.max_per_address = conf.max_per_address;
+	l->conf.idle_timeout = conf.idle_timeout;
+	l->conf.write_timeout = conf.write_timeout;
+	l->conf.max_pending = conf.max_pending;
+	l->conf.heartbeat = conf.heartbeat;
 	if (log_level_parse(conf.log_level, &level) == 0)
 		log_set_level(level);
 
 	snprintf(detail, sizeof(detail), "%zu licence files, %zu features",
-	    conf.nlicense_files, core_feature_count(licd.core));
-	licd_journal_note(&licd, "reload", detail);
+	    conf.nlicense_files, core_feature_count(l->core));
+	licd_journal_note(l, "reload", detail);
 	log_info("reload: done, %s, %zu grants kept", detail,
-	    core_grant_count(licd.core));
+	    core_grant_count(l->core));
+	if (admin_resolve(l) == -1)
+		log_warnx("reload: admin-group %s not found; only root and "
+			  "licd's user may administer",
+		    l->conf.admin_group);
+	rc = 0;
 done:
 	diag_free(&diag);
 	sd_notify(0, "READY=1");
 	notify_status();
+	return rc;
 }
 
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct timeval tv;
+	char why[512];
 
 	switch (sig) {
 	case SIGHUP:
-		reload();
+		licd_reload(&licd, why, sizeof(why));
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -580,7 +607,7 @@ main(int argc, char **argv)
 	uint64_t usec;
 	int64_t now;
 	char err[512], detail[256];
-	int rc;
+	int rc, admin_fd;
 
 	flags_parse(argc, argv);
 	diag_init(&diag);
@@ -655,6 +682,13 @@ main(int argc, char **argv)
 
 	if (listen_start() == -1)
 		fatalx("cannot listen");
+	if (admin_resolve(&licd) == -1)
+		fatalx("admin-group %s: no such group", licd.conf.admin_group);
+	admin_fd = admin_listen(&licd);
+	if (admin_fd == -1 ||
+	    (admin_fd >= 0 &&
+		protocol_find("flex")->start_admin(&licd, admin_fd) == -1))
+		fatalx("cannot listen on the admin socket");
 
 	sig_term = evsignal_new(licd.base, SIGTERM, signal_cb, NULL);
 	sig_int = evsignal_new(licd.base, SIGINT, signal_cb, NULL);

@@ -44,6 +44,25 @@ struct licd_identity {
 struct licd_conn *licd_connect(const char *servers,
     const struct licd_identity *id, int timeout_ms, char *err, size_t errlen);
 
+/* Connects to licd's local admin socket (by default admin.sock in its
+ * state directory) and says HELLO.  Administrative requests need it. */
+struct licd_conn *licd_connect_local(const char *path,
+    const struct licd_identity *id, int timeout_ms, char *err, size_t errlen);
+
+/*
+ * Administrative requests, accepted on the admin socket from root, licd's
+ * own user or the admin group.  licd_remove takes a grant away at once (its
+ * client is told); licd_remove_holder removes every grant of feature held
+ * by user at host (and display, when not NULL), as lmremove does.  Both
+ * return how many grants were removed, or -1.  licd_reread makes the
+ * server read its configuration again: 0, or -1 with the first problem in
+ * licd_error() while the running configuration stays.
+ */
+int licd_remove(struct licd_conn *, uint64_t handle);
+int licd_remove_holder(struct licd_conn *, const char *feature,
+    const char *user, const char *host, const char *display);
+int licd_reread(struct licd_conn *);
+
 /* Closes the connection; the server returns any seats still held. */
 void licd_close(struct licd_conn *);
 

@@ -32,6 +32,10 @@ struct licd_protocol {
 	 * listening, non-blocking).  Returns 0 or -1. */
 	int (*start)(struct licd *, const int *fds, size_t nfds);
 
+	/* MAY: serves administrative sessions as well on fd, the local
+	 * admin socket (a listening unix socket).  Returns 0 or -1. */
+	int (*start_admin)(struct licd *, int fd);
+
 	/* MUST: stops accepting, tells every client that the server is
 	 * going down, and closes sessions WITHOUT returning their seats
 	 * (they are kept for resume after the restart).  Called once. */

@@ -14,6 +14,7 @@
  */
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -74,6 +75,7 @@ struct licd_conn {
 
 	struct client_server servers[CLIENT_SERVERS_MAX];
 	size_t nservers;
+	char local_path[108]; /* the admin socket instead of servers */
 	int timeout_ms;
 
 	char user[64];
@@ -683,6 +685,36 @@ say_hello(struct licd_conn *c)
 	return CLIENT_OK;
 }
 
+/* Connects to licd's local admin socket and says HELLO. */
+static int
+connect_local(struct licd_conn *c)
+{
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, c->local_path, sizeof(c->local_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		conn_err(c, 0, "", "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		conn_err(c, 0, "", "%s: %s", c->local_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	c->rlen = 0;
+	rc = say_hello(c);
+	if (rc != CLIENT_OK) {
+		conn_drop(c);
+		return -1;
+	}
+	return 0;
+}
+
 /* Connects to the first server of the list that accepts a HELLO. */
 static int
 connect_any(struct licd_conn *c)
@@ -693,6 +725,8 @@ connect_any(struct licd_conn *c)
 	int rc, fd;
 
 	conn_drop(c);
+	if (c->local_path[0] != '\0')
+		return connect_local(c);
 	for (i = 0; i < c->nservers; i++) {
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
@@ -726,13 +760,106 @@ connect_any(struct licd_conn *c)
 	return -1;
 }
 
+static struct licd_conn *conn_open(const char *, const char *,
+    const struct licd_identity *, int, char *, size_t);
+
 struct licd_conn *
 licd_connect(const char *servers, const struct licd_identity *id,
     int timeout_ms, char *err, size_t errlen)
 {
+	return conn_open(servers, NULL, id, timeout_ms, err, errlen);
+}
+
+struct licd_conn *
+licd_connect_local(const char *path, const struct licd_identity *id,
+    int timeout_ms, char *err, size_t errlen)
+{
+	if (path == NULL || path[0] == '\0' || strlen(path) >= 108) {
+		snprintf(err, errlen, "bad admin socket path");
+		return NULL;
+	}
+	return conn_open(NULL, path, id, timeout_ms, err, errlen);
+}
+
+/* Remaining requests: those of an administrator, on the admin socket. */
+static int
+admin_request(struct licd_conn *c, struct flex_out *o, const char *tag,
+    struct flex_msg *reply)
+{
+	int rc;
+
+	rc = request(c, o, tag, reply, NULL, NULL);
+	return rc == CLIENT_OK ? 0 : -1;
+}
+
+int
+licd_remove(struct licd_conn *c, uint64_t handle)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	long long n = 0;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "REMOVE");
+	flex_out_addf(&o, "handle", "%" PRIu64, handle);
+	rc = admin_request(c, &o, tag, &reply);
+	if (rc == 0)
+		flex_msg_get_int(&reply, "removed", 0, INT32_MAX, &n);
+	pthread_mutex_unlock(&c->lock);
+	return rc == 0 ? (int)n : -1;
+}
+
+int
+licd_remove_holder(struct licd_conn *c, const char *feature, const char *user,
+    const char *host, const char *display)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	long long n = 0;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "REMOVE");
+	flex_out_add(&o, "feature", feature);
+	flex_out_add(&o, "user", user);
+	flex_out_add(&o, "host", host);
+	if (display != NULL && display[0] != '\0')
+		flex_out_add(&o, "display", display);
+	rc = admin_request(c, &o, tag, &reply);
+	if (rc == 0)
+		flex_msg_get_int(&reply, "removed", 0, INT32_MAX, &n);
+	pthread_mutex_unlock(&c->lock);
+	return rc == 0 ? (int)n : -1;
+}
+
+int
+licd_reread(struct licd_conn *c)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "REREAD");
+	rc = admin_request(c, &o, tag, &reply);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static struct licd_conn *
+conn_open(const char *servers, const char *local,
+    const struct licd_identity *id, int timeout_ms, char *err, size_t errlen)
+{
 	struct licd_conn *c;
 
-	if (servers == NULL) {
+	if (servers == NULL && local == NULL) {
 		snprintf(err, errlen, "no server list");
 		return NULL;
 	}
@@ -750,7 +877,9 @@ licd_connect(const char *servers, const struct licd_identity *id,
 		free(c);
 		return NULL;
 	}
-	if (servers_parse(c, servers) == -1 ||
+	if (local != NULL)
+		memcpy(c->local_path, local, strlen(local) + 1);
+	if ((local == NULL && servers_parse(c, servers) == -1) ||
 	    (identity_fill(c, id), connect_any(c)) == -1) {
 		snprintf(err, errlen, "%s", c->err);
 		pthread_mutex_destroy(&c->lock);

@@ -427,9 +427,11 @@ flex_error_name(int code)
 	    [FLEX_E_BUSY - FLEX_E_SYNTAX] = "busy",
 	    [FLEX_E_SHUTDOWN - FLEX_E_SYNTAX] = "shutdown",
 	    [FLEX_E_INTERNAL - FLEX_E_SYNTAX] = "internal",
+	    [FLEX_E_FORBIDDEN - FLEX_E_SYNTAX] = "forbidden",
+	    [FLEX_E_CONFIG - FLEX_E_SYNTAX] = "config",
 	};
 
-	if (code < FLEX_E_SYNTAX || code > FLEX_E_INTERNAL)
+	if (code < FLEX_E_SYNTAX || code > FLEX_E_CONFIG)
 		return NULL;
 	return names[code - FLEX_E_SYNTAX];
 }
@@ -446,6 +448,8 @@ static const struct {
     {"DEQUEUE", FLEX_V_DEQUEUE},
     {"STATUS", FLEX_V_STATUS},
     {"QUIT", FLEX_V_QUIT},
+    {"REMOVE", FLEX_V_REMOVE},
+    {"REREAD", FLEX_V_REREAD},
 };
 
 /*
@@ -603,6 +607,22 @@ request_checkout(const struct flex_msg *msg, struct flex_request *req,
 	return 0;
 }
 
+/* REMOVE names a grant by its handle, or every grant of a feature held by
+ * a user at a host (and display), as lmremove does. */
+static int
+request_remove(const struct flex_msg *msg, struct flex_request *req, char *err,
+    size_t errlen)
+{
+	if (flex_msg_get(msg, "handle") != NULL)
+		return get_handle(msg, "handle", &req->handle, err, errlen);
+	if (get_name(msg, "feature", req->feature, 1, 1, err, errlen) == -1 ||
+	    get_name(msg, "user", req->user, 1, 0, err, errlen) == -1 ||
+	    get_name(msg, "host", req->host, 1, 0, err, errlen) == -1 ||
+	    get_name(msg, "display", req->display, 0, 0, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * Reads the tag of a line that may not parse, so that the error reply can
  * still carry it.
@@ -670,7 +690,11 @@ flex_request_parse(const char *line, size_t len, struct flex_request *req,
 	case FLEX_V_STATUS:
 		rc = get_name(&msg, "feature", req->feature, 0, 1, err, errlen);
 		break;
+	case FLEX_V_REMOVE:
+		rc = request_remove(&msg, req, err, errlen);
+		break;
 	case FLEX_V_HEARTBEAT:
+	case FLEX_V_REREAD:
 	case FLEX_V_QUIT:
 	default:
 		rc = 0;

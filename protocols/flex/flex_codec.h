@@ -91,6 +91,9 @@ enum flex_verb {
 	FLEX_V_DEQUEUE,
 	FLEX_V_STATUS,
 	FLEX_V_QUIT,
+	/* Administrative, on the local admin socket only. */
+	FLEX_V_REMOVE, /* handle, or feature + user + host [+ display] */
+	FLEX_V_REREAD, /* read the configuration again */
 };
 
 /* A request validated for its verb: required keys present, numbers in
@@ -112,7 +115,9 @@ struct flex_request {
 	int count;
 	int queue;
 	int linger;
-	/* CHECKIN, RESUME, DEQUEUE: the grant handle or queue ticket */
+	/* CHECKIN, RESUME, DEQUEUE, REMOVE: the grant handle or queue
+	 * ticket (0 for a REMOVE by holder, which uses feature, user, host
+	 * and display) */
 	uint64_t handle;
 	/* STATUS: optional feature filter in feature[] */
 };
@@ -128,6 +133,8 @@ enum flex_error {
 	FLEX_E_BUSY = 25, /* too many connections */
 	FLEX_E_SHUTDOWN = 26, /* server going down */
 	FLEX_E_INTERNAL = 27, /* the journal cannot commit */
+	FLEX_E_FORBIDDEN = 28, /* an administrative request refused */
+	FLEX_E_CONFIG = 29, /* REREAD: the configuration is invalid */
 };
 
 const char *flex_error_name(int code);

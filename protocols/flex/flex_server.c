@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "../../daemon/admin.h"
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
 #include "../protocol.h"
@@ -47,6 +48,8 @@ struct flex_session {
 
 	struct flex_queued *queued; /* requests waiting in the queue */
 	uint64_t next_reqno;
+	int admin; /* may REMOVE and REREAD (admin socket) */
+	uid_t uid; /* the admin socket peer's uid */
 	int ngrants; /* grants held, from events */
 	int paused; /* reading stopped: backlog or pending replies */
 	int closing; /* close once everything is written */
@@ -552,6 +555,89 @@ flex_status(struct flex_session *s, const struct flex_request *req)
 	flex_send_out(s, &o, 0);
 }
 
+/* Removes one grant for an administrator, saying who in the journal. */
+static int
+flex_remove_one(struct flex_session *s, uint64_t handle, int64_t now)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "remove handle=%llu by uid=%ld",
+	    (unsigned long long)handle, (long)s->uid);
+	if (core_remove(flex.licd->core, handle, now) != CORE_OK)
+		return 0;
+	licd_journal_note(flex.licd, "admin", detail);
+	log_info("admin: removed handle=%llu uid=%ld",
+	    (unsigned long long)handle, (long)s->uid);
+	return 1;
+}
+
+/* REMOVE by holder: every grant of the feature held by user at host (and
+ * display, when given), as lmremove feature user host display does. */
+struct flex_remove {
+	const struct flex_request *req;
+	uint64_t handles[256];
+	size_t n;
+};
+
+static void
+flex_remove_match(void *arg, const struct core_grant_info *g)
+{
+	struct flex_remove *r = arg;
+
+	if (r->n == sizeof(r->handles) / sizeof(r->handles[0]))
+		return; /* XXX: at most 256 grants per REMOVE */
+	if (strcmp(g->user, r->req->user) != 0 ||
+	    strcmp(g->host, r->req->host) != 0 ||
+	    (r->req->display[0] != '\0' &&
+		strcmp(g->display, r->req->display) != 0))
+		return;
+	r->handles[r->n++] = g->handle;
+}
+
+static void
+flex_remove(struct flex_session *s, const struct flex_request *req, int64_t now)
+{
+	struct flex_remove r;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	size_t i;
+	int removed = 0;
+
+	if (req->handle != 0) {
+		removed = flex_remove_one(s, req->handle, now);
+	} else {
+		memset(&r, 0, sizeof(r));
+		r.req = req;
+		core_foreach_grant(
+		    flex.licd->core, req->feature, flex_remove_match, &r);
+		for (i = 0; i < r.n; i++)
+			removed += flex_remove_one(s, r.handles[i], now);
+	}
+	if (removed == 0) {
+		flex_send_core_error(s, req->tag, CORE_E_NO_GRANT);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "removed", "%d", removed);
+	flex_send_out(s, &o, 1);
+}
+
+static void
+flex_reread(struct flex_session *s, const struct flex_request *req)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX], why[512];
+
+	log_info("admin: reread by uid=%ld", (long)s->uid);
+	if (licd_reload(flex.licd, why, sizeof(why)) == -1) {
+		flex_send_error(s, req->tag, FLEX_E_CONFIG,
+		    flex_error_name(FLEX_E_CONFIG), why);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_send_out(s, &o, 1);
+}
+
 static void
 flex_handle_line(struct flex_session *s, const char *line, size_t len)
 {
@@ -570,6 +656,17 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 	    req.verb != FLEX_V_STATUS && req.verb != FLEX_V_QUIT) {
 		flex_send_error(s, req.tag, FLEX_E_NO_HELLO,
 		    flex_error_name(FLEX_E_NO_HELLO), "say HELLO first");
+		return;
+	}
+	if ((req.verb == FLEX_V_REMOVE || req.verb == FLEX_V_REREAD) &&
+	    !s->admin) {
+		log_info("admin: refused %s: session=%llu address=%s uid=%ld",
+		    req.verb == FLEX_V_REMOVE ? "REMOVE" : "REREAD",
+		    (unsigned long long)s->id, s->addr, (long)s->uid);
+		flex_send_error(s, req.tag, FLEX_E_FORBIDDEN,
+		    flex_error_name(FLEX_E_FORBIDDEN),
+		    "administrative requests are taken on the admin socket "
+		    "from root, licd's user or the admin group only");
 		return;
 	}
 	if (s->hello)
@@ -598,6 +695,12 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 		break;
 	case FLEX_V_STATUS:
 		flex_status(s, &req);
+		break;
+	case FLEX_V_REMOVE:
+		flex_remove(s, &req, now);
+		break;
+	case FLEX_V_REREAD:
+		flex_reread(s, &req);
 		break;
 	case FLEX_V_QUIT:
 		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");
@@ -749,19 +852,48 @@ flex_addr_string(const struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
+static struct flex_session *flex_session_new(evutil_socket_t, const char *);
+
 static void
 flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
+{
+	char addr[CORE_ADDR_MAX];
+
+	flex_addr_string(sa, addr, sizeof(addr));
+	flex_session_new(fd, addr);
+}
+
+/* The admin socket: the same sessions, with the administrative verbs for
+ * a peer the kernel vouches for. */
+static void
+flex_accept_admin_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct flex_session *s;
+	uid_t uid;
+	int allowed;
+
+	allowed = admin_peer_allowed(flex.licd, fd, &uid);
+	s = flex_session_new(fd, "local");
+	if (s == NULL)
+		return;
+	s->admin = allowed;
+	s->uid = uid;
+}
+
+/* Makes a session of an accepted connection, within the caps; NULL when
+ * it was refused (and closed). */
+static struct flex_session *
+flex_session_new(evutil_socket_t fd, const char *addr)
 {
 	static const char busy[] = "* ERR code=25 reason=busy "
 				   "text=too%20many%20connections\n";
 	struct licd *licd = flex.licd;
 	struct flex_session *s;
 	struct timeval rtv, wtv;
-	char addr[CORE_ADDR_MAX];
 	ssize_t n;
 
-	flex_addr_string(sa, addr, sizeof(addr));
 	if (licd_conn_admit(licd, addr) == -1) {
 		log_info("flex: connection refused, over the cap: address=%s "
 			 "connections=%d",
@@ -769,7 +901,7 @@ flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		n = send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT);
 		(void)n;
 		close(fd);
-		return;
+		return NULL;
 	}
 
 	s = calloc(1, sizeof(*s));
@@ -785,6 +917,7 @@ flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	s->owner.notify = flex_notify;
 	s->id = ++flex.next_id;
+	s->uid = (uid_t)-1;
 	s->waiter.ready = flex_waiter_ready;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&flex.sessions, s, entry);
@@ -799,12 +932,13 @@ flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
 	bufferevent_setwatermark(s->bev, EV_WRITE, FLEX_OUTPUT_LOW, 0);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	return;
+	return s;
 
 fail:
 	log_warnx("flex: out of memory accepting address=%s", addr);
 	licd_conn_release(licd, addr);
 	close(fd);
+	return NULL;
 }
 
 static void
@@ -840,6 +974,26 @@ flex_start(struct licd *licd, const int *fds, size_t nfds)
 		evconnlistener_set_error_cb(l, flex_accept_error_cb);
 		flex.listeners[flex.nlisteners++] = l;
 	}
+	return 0;
+}
+
+static int
+flex_start_admin(struct licd *licd, int fd)
+{
+	struct evconnlistener *l;
+
+	if (flex.licd == NULL) {
+		flex.licd = licd;
+		TAILQ_INIT(&flex.sessions);
+	}
+	if (flex.nlisteners == FLEX_LISTENERS_MAX)
+		return -1;
+	l = evconnlistener_new(licd->base, flex_accept_admin_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l == NULL)
+		return -1;
+	evconnlistener_set_error_cb(l, flex_accept_error_cb);
+	flex.listeners[flex.nlisteners++] = l;
 	return 0;
 }
 
@@ -897,6 +1051,7 @@ const struct licd_protocol flex_protocol = {
     .name = "flex",
     .default_port = FLEX_DEFAULT_PORT,
     .start = flex_start,
+    .start_admin = flex_start_admin,
     .stop = flex_stop,
     .cleanup = flex_cleanup,
     .status = flex_status_line,

@@ -228,6 +228,10 @@ fake_request(struct fake *f, int fd, const struct flex_request *r)
 		f->quits++;
 		fake_send(fd, "%s OK\n", r->tag);
 		return -1;
+	case FLEX_V_REMOVE:
+	case FLEX_V_REREAD:
+		fake_send(fd, "%s ERR code=28 reason=forbidden\n", r->tag);
+		return 0;
 	}
 	return 0;
 }

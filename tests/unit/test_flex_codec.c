@@ -267,17 +267,18 @@ static void
 test_error_names(void **state)
 {
 	static const char *const names[] = {"syntax", "too-long", "no-hello",
-	    "unknown-verb", "argument", "busy", "shutdown", "internal"};
+	    "unknown-verb", "argument", "busy", "shutdown", "internal",
+	    "forbidden", "config"};
 	int i;
 
 	(void)state;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 10; i++)
 		assert_string_equal(
 		    flex_error_name(FLEX_E_SYNTAX + i), names[i]);
 	assert_null(flex_error_name(0));
 	assert_null(flex_error_name(10));
 	assert_null(flex_error_name(19));
-	assert_null(flex_error_name(28));
+	assert_null(flex_error_name(30));
 	assert_null(flex_error_name(-1));
 }
 
@@ -307,6 +308,14 @@ static const struct req_case req_cases[] = {
     {"h HELLO user=a host=b pid=-1", FLEX_E_ARGUMENT, 0, "h"},
     {"h HELLO user=a host=b proto=0", FLEX_E_ARGUMENT, 0, "h"},
     {"h HELLO user=a host=b future=1", 0, FLEX_V_HELLO, "h"},
+    /* REMOVE: a handle, or feature, user and host; REREAD: nothing. */
+    {"r REMOVE handle=12", 0, FLEX_V_REMOVE, "r"},
+    {"r REMOVE handle=x", FLEX_E_ARGUMENT, 0, "r"},
+    {"r REMOVE feature=F user=u host=h", 0, FLEX_V_REMOVE, "r"},
+    {"r REMOVE feature=F user=u host=h display=d", 0, FLEX_V_REMOVE, "r"},
+    {"r REMOVE feature=F user=u", FLEX_E_ARGUMENT, 0, "r"},
+    {"r REMOVE", FLEX_E_ARGUMENT, 0, "r"},
+    {"r REREAD", 0, FLEX_V_REREAD, "r"},
     /* CHECKOUT */
     {"c CHECKOUT feature=F", 0, FLEX_V_CHECKOUT, "c"},
     {"c CHECKOUT feature=" N63, 0, FLEX_V_CHECKOUT, "c"},

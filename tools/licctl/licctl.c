@@ -48,6 +48,10 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "stat") == 0 || strcmp(cmd, "lmstat") == 0)
 		return cmd_stat(argc - 1, argv + 1);
+	if (strcmp(cmd, "remove") == 0 || strcmp(cmd, "lmremove") == 0)
+		return cmd_remove(argc - 1, argv + 1);
+	if (strcmp(cmd, "reread") == 0 || strcmp(cmd, "lmreread") == 0)
+		return cmd_reread(argc - 1, argv + 1);
 	if (strcmp(cmd, "journal") == 0)
 		return cmd_journal(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -19,6 +19,10 @@ int cmd_stat(int argc, char **argv);
 /* licctl journal verify|show. */
 int cmd_journal(int argc, char **argv);
 
+/* licctl remove / reread: lmremove and lmreread on the admin socket. */
+int cmd_remove(int argc, char **argv);
+int cmd_reread(int argc, char **argv);
+
 /* Writes the usage text for all subcommands. */
 void licctl_usage(FILE *);
 
