@@ -1,4 +1,5 @@
 #include <libgen.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,18 +57,27 @@ conf_defaults(struct licd_conf *conf)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
 
-/* Makes a path from the file relative to the file's folder. */
+/* Makes a path from the file relative to the file's folder, absolute
+ * when the folder exists, so that logs and status name files plainly; the
+ * last component is resolved too when it exists. */
 static void
 conf_path(char *out, size_t len, const char *base, const char *value)
 {
-	char copy[CONF_PATH_MAX];
+	char copy[CONF_PATH_MAX], dir[PATH_MAX], joined[CONF_PATH_MAX * 2];
+	char real[PATH_MAX];
 
 	if (value[0] == '/' || base[0] == '\0') {
 		snprintf(out, len, "%s", value);
 		return;
 	}
 	snprintf(copy, sizeof(copy), "%s", base);
-	snprintf(out, len, "%s/%s", dirname(copy), value);
+	if (realpath(dirname(copy), dir) == NULL)
+		snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	snprintf(joined, sizeof(joined), "%s/%s", dir, value);
+	if (realpath(joined, real) != NULL)
+		snprintf(out, len, "%s", real);
+	else
+		snprintf(out, len, "%s", joined);
 }
 
 static int

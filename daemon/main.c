@@ -327,6 +327,23 @@ state_dir_prepare(const char *dir)
 	return 0; /* the lock is held until exit */
 }
 
+/* Names the state directory (and the admin socket in it) by its absolute
+ * path once it exists, for logs and for the daemon(3) that follows. */
+static void
+state_dir_absolute(struct licd_conf *conf)
+{
+	char real[PATH_MAX], sock[CONF_PATH_MAX + 16];
+
+	if (realpath(conf->state_dir, real) == NULL)
+		return;
+	snprintf(sock, sizeof(sock), "%s/admin.sock", conf->state_dir);
+	if (strcmp(conf->admin_socket, sock) == 0 &&
+	    strlen(real) + sizeof("/admin.sock") <= 108)
+		snprintf(conf->admin_socket, sizeof(conf->admin_socket),
+		    "%s/admin.sock", real);
+	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s", real);
+}
+
 static void
 restore_grant(void *arg, const struct core_grant_info *g)
 {
@@ -504,6 +521,7 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 		    strcmp(conf.listeners[i].address,
 			l->conf.listeners[i].address) != 0)
 			log_warnx("reload: listener changes need a restart");
+	state_dir_absolute(&conf);
 	if (strcmp(conf.state_dir, l->conf.state_dir) != 0)
 		log_warnx("reload: a new state directory needs a restart");
 
@@ -637,6 +655,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (state_dir_prepare(licd.conf.state_dir) == -1)
 		return 1;
+	state_dir_absolute(&licd.conf);
 	if (!flags.foreground && getenv("NOTIFY_SOCKET") == NULL &&
 	    getenv("JOURNAL_STREAM") == NULL && daemon(1, 0) == -1)
 		fatal("daemon");
