@@ -1077,15 +1077,18 @@ lic_parse_line(struct lic_state *st, char *line)
 		    kw);
 }
 
+static void
+lic_parse_one(void *arg, char *line)
+{
+	lic_parse_line(arg, line);
+}
+
 int
 license_parse(const char *path, const char *text, size_t len,
     struct core_license_file *out, struct diag *diag)
 {
-	struct license_reader rd;
 	struct lic_state st;
-	enum license_read rc;
 	size_t errors;
-	char *line;
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
@@ -1101,28 +1104,45 @@ license_parse(const char *path, const char *text, size_t len,
 		return -1;
 	}
 
-	license_reader_init(&rd, text, len, LICENSE_LINE_MAX);
+	license_read_lines(st.path, text, len, LICENSE_LINE_MAX, &st.lineno,
+	    diag, lic_parse_one, &st);
+	return diag->errors > errors ? -1 : 0;
+}
+
+int
+license_read_lines(const char *path, const char *text, size_t len, size_t max,
+    int *lineno, struct diag *diag, void (*fn)(void *arg, char *line),
+    void *arg)
+{
+	struct license_reader rd;
+	enum license_read rc;
+	char *line;
+	int ret = 0;
+
+	license_reader_init(&rd, text, len, max);
 	for (;;) {
-		rc = license_reader_next(&rd, &line, &st.lineno);
+		rc = license_reader_next(&rd, &line, lineno);
 		if (rc == LICENSE_READ_EOF)
 			break;
-		if (rc == LICENSE_READ_LINE)
-			lic_parse_line(&st, line);
-		else if (rc == LICENSE_READ_TOO_LONG)
-			lic_msg(&st, DIAG_ERROR,
-			    "line is longer than %d bytes with its "
+		if (rc == LICENSE_READ_LINE) {
+			fn(arg, line);
+		} else if (rc == LICENSE_READ_TOO_LONG) {
+			diag_add(diag, DIAG_ERROR, path, *lineno,
+			    "line is longer than %zu bytes with its "
 			    "continuations",
-			    LICENSE_LINE_MAX);
-		else if (rc == LICENSE_READ_NUL)
-			lic_msg(&st, DIAG_ERROR, "line holds a NUL byte");
-		else {
-			lic_msg(&st, DIAG_ERROR, "out of memory");
+			    max);
+		} else if (rc == LICENSE_READ_NUL) {
+			diag_add(diag, DIAG_ERROR, path, *lineno,
+			    "line holds a NUL byte");
+		} else {
+			diag_add(
+			    diag, DIAG_ERROR, path, *lineno, "out of memory");
+			ret = -1;
 			break;
 		}
 	}
 	license_reader_free(&rd);
-
-	return diag->errors > errors ? -1 : 0;
+	return ret;
 }
 
 int

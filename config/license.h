@@ -89,6 +89,16 @@ license_reader_next(struct license_reader *, char **line, int *lineno);
 void license_reader_free(struct license_reader *);
 
 /*
+ * Feeds each logical line of text to fn, with *lineno set to the line's
+ * first physical line.  Lines longer than max with their continuations,
+ * and lines holding a NUL byte, are skipped and reported to diag as errors
+ * of file path.  Returns 0, or -1 when memory ran out (also reported).
+ */
+int license_read_lines(const char *path, const char *text, size_t len,
+    size_t max, int *lineno, struct diag *diag,
+    void (*fn)(void *arg, char *line), void *arg);
+
+/*
  * One word of a logical line.  Words are split at blanks; a double quote
  * starts or ends a quoted part, where blanks are kept, and the quotes
  * themselves are removed (so KEY="a b" and KEY=pre"a b" both work).  With

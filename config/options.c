@@ -673,6 +673,12 @@ opt_parse_line(struct opt_state *st, char *line)
 		opt_parse_shaped(st, kw, &cur);
 }
 
+static void
+opt_parse_one(void *arg, char *line)
+{
+	opt_parse_line(arg, line);
+}
+
 /* A rule naming a GROUP or HOST_GROUP that the file never defines matches
  * nobody, which is almost always a typing mistake. */
 static void
@@ -697,11 +703,8 @@ int
 options_parse(const char *path, const char *text, size_t len,
     struct core_options *out, struct diag *diag)
 {
-	struct license_reader rd;
 	struct opt_state st;
-	enum license_read rc;
 	size_t errors;
-	char *line;
 
 	memset(out, 0, sizeof(*out));
 	memset(&st, 0, sizeof(st));
@@ -717,26 +720,8 @@ options_parse(const char *path, const char *text, size_t len,
 		return -1;
 	}
 
-	license_reader_init(&rd, text, len, OPTIONS_LINE_MAX);
-	for (;;) {
-		rc = license_reader_next(&rd, &line, &st.lineno);
-		if (rc == LICENSE_READ_EOF)
-			break;
-		if (rc == LICENSE_READ_LINE)
-			opt_parse_line(&st, line);
-		else if (rc == LICENSE_READ_TOO_LONG)
-			opt_msg(&st, DIAG_ERROR,
-			    "line is longer than %d bytes with its "
-			    "continuations",
-			    OPTIONS_LINE_MAX);
-		else if (rc == LICENSE_READ_NUL)
-			opt_msg(&st, DIAG_ERROR, "line holds a NUL byte");
-		else {
-			opt_msg(&st, DIAG_ERROR, "out of memory");
-			break;
-		}
-	}
-	license_reader_free(&rd);
+	license_read_lines(st.path, text, len, OPTIONS_LINE_MAX, &st.lineno,
+	    diag, opt_parse_one, &st);
 
 	opt_check_groups(&st);
 	free(st.slots);
