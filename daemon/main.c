@@ -570,6 +570,20 @@ done:
 	return rc;
 }
 
+static struct event *stop_ev;
+static int64_t stop_deadline;
+
+static void
+stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (licd.nconns > 0 && licd_now() < stop_deadline)
+		return;
+	if (licd.nconns > 0)
+		log_info("stopping: %d connections did not drain in time",
+		    licd.nconns);
+	event_base_loopexit(licd.base, NULL);
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -594,9 +608,16 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		for (const struct licd_protocol *const *p = licd_protocols;
 		     *p != NULL; p++)
 			(*p)->stop(&licd);
+		/* The loop ends once every session has had its replies
+		 * written, or after shutdown-grace at most. */
+		stop_deadline = licd_now() + licd.conf.shutdown_grace * 1000;
 		tv.tv_sec = 0;
-		tv.tv_usec = 100000;
-		event_base_loopexit(licd.base, &tv);
+		tv.tv_usec = 20000;
+		stop_ev = event_new(licd.base, -1, EV_PERSIST, stop_cb, NULL);
+		if (stop_ev == NULL)
+			event_base_loopexit(licd.base, NULL);
+		else
+			event_add(stop_ev, &tv);
 		break;
 	}
 }
@@ -751,6 +772,8 @@ main(int argc, char **argv)
 	if (watchdog != NULL)
 		event_free(watchdog);
 	event_free(status);
+	if (stop_ev != NULL)
+		event_free(stop_ev);
 	for (const struct licd_protocol *const *p = licd_protocols; *p != NULL;
 	     p++)
 		(*p)->cleanup(&licd);

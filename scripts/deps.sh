@@ -3,7 +3,8 @@
 # Needs root.  Quiet unless something fails.
 set -eu
 
-pkgs="build-essential cmake pkg-config clang llvm git ca-certificates \
+pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm git \
+	ca-certificates \
 	libevent-dev libssl-dev libconfig-dev libsystemd-dev libsqlite3-dev \
 	libcmocka-dev sqlite3 clang-format"
 
