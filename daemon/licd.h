@@ -93,6 +93,18 @@ void licd_wait_cancel(struct licd *, struct licd_waiter *);
  */
 int licd_reload(struct licd *, char *why, size_t len);
 
+/* Stops the daemon as SIGTERM does (the admin DOWN request): sessions are
+ * told, grants are kept for the restart. */
+void licd_shutdown(struct licd *);
+
+/*
+ * Starts a new journal file (the admin NEWLOG request and licctl newlog):
+ * the current file is closed and kept as journal-<first>-<last>.db, and
+ * the chain continues in a new journal.db.  Returns 0, or -1 with the
+ * reason in why.
+ */
+int licd_newlog(struct licd *, char *why, size_t len);
+
 /* Connection caps.  Admit returns 0, or -1 when the total or the
  * address's share is full (nothing is counted then). */
 int licd_conn_admit(struct licd *, const char *addr);

@@ -584,10 +584,50 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(licd.base, NULL);
 }
 
+/* Stops serving: sessions are told and closed, their grants stay in the
+ * journal for the restart, and the loop ends once every session has had
+ * its replies written, or after shutdown-grace at most. */
+static void
+stop_now(void)
+{
+	struct timeval tv = {0, 20000};
+
+	if (licd.stopping)
+		return;
+	licd.stopping = 1;
+	sd_notify(0, "STOPPING=1");
+	for (const struct licd_protocol *const *p = licd_protocols; *p != NULL;
+	     p++)
+		(*p)->stop(&licd);
+	stop_deadline = licd_now() + licd.conf.shutdown_grace * 1000;
+	stop_ev = event_new(licd.base, -1, EV_PERSIST, stop_cb, NULL);
+	if (stop_ev == NULL)
+		event_base_loopexit(licd.base, NULL);
+	else
+		event_add(stop_ev, &tv);
+}
+
+static void
+shutdown_cb(evutil_socket_t fd, short what, void *arg)
+{
+	stop_now();
+}
+
+void
+licd_shutdown(struct licd *l)
+{
+	struct timeval zero = {0, 0};
+
+	/* From a session's own callback: stop on the next turn of the
+	 * loop, not under the caller's feet. */
+	if (event_base_once(
+		l->base, -1, EV_TIMEOUT, shutdown_cb, NULL, &zero) == -1)
+		stop_now();
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct timeval tv;
 	char why[512];
 
 	switch (sig) {
@@ -596,28 +636,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		if (licd.stopping)
-			break;
-		licd.stopping = 1;
-		log_info("stopping: signal=%s grants=%zu",
-		    sig == SIGTERM ? "TERM" : "INT",
-		    core_grant_count(licd.core));
-		sd_notify(0, "STOPPING=1");
-		/* Sessions are told and closed; their grants stay in the
-		 * journal for the restart. */
-		for (const struct licd_protocol *const *p = licd_protocols;
-		     *p != NULL; p++)
-			(*p)->stop(&licd);
-		/* The loop ends once every session has had its replies
-		 * written, or after shutdown-grace at most. */
-		stop_deadline = licd_now() + licd.conf.shutdown_grace * 1000;
-		tv.tv_sec = 0;
-		tv.tv_usec = 20000;
-		stop_ev = event_new(licd.base, -1, EV_PERSIST, stop_cb, NULL);
-		if (stop_ev == NULL)
-			event_base_loopexit(licd.base, NULL);
-		else
-			event_add(stop_ev, &tv);
+		if (!licd.stopping)
+			log_info("stopping: signal=%s grants=%zu",
+			    sig == SIGTERM ? "TERM" : "INT",
+			    core_grant_count(licd.core));
+		stop_now();
 		break;
 	}
 }
