@@ -363,3 +363,18 @@ licd_conn_release(struct licd *licd, const char *addr)
 		return;
 	}
 }
+
+int
+licd_newlog(struct licd *licd, char *why, size_t len)
+{
+	char name[128];
+
+	if (journal_rotate(licd->journal, name, sizeof(name), why, len) == -1) {
+		log_warnx("newlog refused: %s", why);
+		return -1;
+	}
+	log_info("newlog: records moved to %s", name);
+	licd_journal_note(licd, "newlog", name);
+	snprintf(why, len, "%s", name);
+	return 0;
+}

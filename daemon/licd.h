@@ -100,8 +100,8 @@ void licd_shutdown(struct licd *);
 /*
  * Starts a new journal file (the admin NEWLOG request and licctl newlog):
  * the current file is closed and kept as journal-<first>-<last>.db, and
- * the chain continues in a new journal.db.  Returns 0, or -1 with the
- * reason in why.
+ * the chain continues in a new journal.db.  Returns 0 with the archive's
+ * name in why, or -1 with the reason in why.
  */
 int licd_newlog(struct licd *, char *why, size_t len);
 

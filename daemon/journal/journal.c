@@ -31,9 +31,13 @@
  * commits: the caller before journal_start() and after the writer has
  * been joined, the writer in between.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -520,8 +524,158 @@ load_state(struct journal *j, char *err, size_t errlen)
 		db_error(j, "read handles", err, errlen);
 		return -1;
 	}
+	if (v < h)
+		v = h;
+	/* Rotation moves records out; meta keeps the largest handle. */
+	if (query_int(j, "SELECT value FROM meta WHERE key = 'max_handle'",
+		&h) == -1) {
+		db_error(j, "read handles", err, errlen);
+		return -1;
+	}
 	atomic_store(&j->max_handle, (uint64_t)(v > h ? v : h));
 	return 0;
+}
+
+/* A file's name in the state directory: journal-FIRST-LAST.db, numbers
+ * zero-padded so that names sort in chain order. */
+static void
+archive_name(
+    char *buf, size_t len, uint64_t first, uint64_t last, const char *suffix)
+{
+	snprintf(buf, len, "journal-%020" PRIu64 "-%020" PRIu64 ".db%s", first,
+	    last, suffix);
+}
+
+static int
+fsync_path(const char *path, int dir)
+{
+	int fd, rc;
+
+	fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * A rotation cut short by a crash leaves journal-*.db.tmp: complete when
+ * the live file no longer holds its records (the delete committed), void
+ * otherwise.
+ */
+static void
+finish_rotation(struct journal *j)
+{
+	char from[CORE_PATH_MAX + 64], to[CORE_PATH_MAX + 64];
+	unsigned long long first, last;
+	int64_t live_first = 0, have;
+	struct dirent *de;
+	DIR *d;
+	int n;
+
+	if ((d = opendir(j->dir)) == NULL)
+		return;
+	have = query_int(j, "SELECT min(seq) FROM records", &live_first);
+	while ((de = readdir(d)) != NULL) {
+		/* %n is set only when the whole pattern matched. */
+		n = 0;
+		if (sscanf(de->d_name, "journal-%20llu-%20llu.db.tmp%n", &first,
+			&last, &n) != 2 ||
+		    n == 0 || de->d_name[n] != '\0')
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", j->dir, de->d_name);
+		if (have == 1 && live_first != 0 &&
+		    (uint64_t)live_first <= last) {
+			unlink(from);
+			continue;
+		}
+		snprintf(to, sizeof(to), "%s/%.*s", j->dir,
+		    (int)(strlen(de->d_name) - 4), de->d_name);
+		if (rename(from, to) == 0)
+			(void)fsync_path(j->dir, 1);
+	}
+	closedir(d);
+}
+
+int
+journal_rotate(
+    struct journal *j, char *name, size_t namelen, char *err, size_t errlen)
+{
+	char tmp[CORE_PATH_MAX + 64], final[CORE_PATH_MAX + 64];
+	char base[96], *sql;
+	int64_t first = 0;
+	uint64_t last;
+	int rc;
+
+	if (journal_sync(j) == -1) {
+		snprintf(err, errlen, "the journal cannot commit");
+		return -1;
+	}
+	if (query_int(j, "SELECT min(seq) FROM records", &first) == -1) {
+		db_error(j, "read records", err, errlen);
+		return -1;
+	}
+	if (first == 0) {
+		snprintf(err, errlen, "no records since the last rotation");
+		return -1;
+	}
+	last = atomic_load(&j->committed_seq);
+
+	/*
+	 * The loop thread is here and appends nothing, and the writer is idle
+	 * after the sync: the connection is ours until we return.  XXX: the
+	 * loop waits while the archive is written; rotate often enough (the
+	 * monthly timer) that this stays short.
+	 */
+	archive_name(base, sizeof(base), (uint64_t)first, last, ".tmp");
+	snprintf(tmp, sizeof(tmp), "%s/%s", j->dir, base);
+	unlink(tmp);
+	sql = sqlite3_mprintf("VACUUM INTO %Q", tmp);
+	if (sql == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = sqlite3_exec(j->db, sql, NULL, NULL, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK || fsync_path(tmp, 0) == -1) {
+		db_error(j, "write the archive", err, errlen);
+		unlink(tmp);
+		return -1;
+	}
+
+	/* The live file keeps the grants, the key check and the tail, and
+	 * learns where its chain starts. */
+	if (exec_stmt(j, ST_BEGIN) == -1)
+		goto dberr;
+	if (sqlite3_exec(j->db, "DELETE FROM records", NULL, NULL, NULL) !=
+		SQLITE_OK ||
+	    put_meta_int(j, "first_seq", (int64_t)last + 1) == -1 ||
+	    put_meta_blob(j, "anchor_mac", j->chain_mac, JOURNAL_MAC_LEN) ==
+		-1 ||
+	    put_meta_int(
+		j, "max_handle", (int64_t)atomic_load(&j->max_handle)) == -1 ||
+	    exec_stmt(j, ST_COMMIT) == -1) {
+		if (!sqlite3_get_autocommit(j->db))
+			(void)exec_stmt(j, ST_ROLLBACK);
+		goto dberr;
+	}
+
+	archive_name(base, sizeof(base), (uint64_t)first, last, "");
+	snprintf(final, sizeof(final), "%s/%s", j->dir, base);
+	if (rename(tmp, final) == -1) {
+		/* The records are in tmp; the next open completes it. */
+		snprintf(err, errlen, "%s: %s", final, strerror(errno));
+		return -1;
+	}
+	(void)fsync_path(j->dir, 1);
+	snprintf(name, namelen, "%s", base);
+	return 0;
+
+dberr:
+	db_error(j, "start the new file", err, errlen);
+	unlink(tmp);
+	return -1;
 }
 
 /*
@@ -666,6 +820,7 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 	if (prepare_all(j, err, errlen) == -1 ||
 	    load_key(j, err, errlen) == -1 || load_state(j, err, errlen) == -1)
 		goto fail;
+	finish_rotation(j);
 	return j;
 
 fail:

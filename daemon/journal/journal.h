@@ -107,6 +107,17 @@ int journal_sync(struct journal *);
  * same batch and replies stay held meanwhile. */
 uint64_t journal_errors(const struct journal *);
 
+/*
+ * Loop thread: starts a new journal file.  Everything appended so far is
+ * committed, the records are copied into journal-FIRST-LAST.db in the
+ * state directory and removed from journal.db, which keeps the active
+ * grants and continues the chain from the last record's MAC.  The name of
+ * the archive goes to name.  Returns 0, or -1 with err set (nothing is
+ * lost either way).  Blocks while the archive is written.
+ */
+int journal_rotate(
+    struct journal *, char *name, size_t namelen, char *err, size_t errlen);
+
 /* Commits what is pending, stops the writer thread, closes the database. */
 void journal_close(struct journal *);
 

@@ -313,24 +313,3 @@ journal_key_load(
 	}
 	return fd;
 }
-
-sqlite3 *
-journal_open_ro(const char *dir, char *err, size_t errlen)
-{
-	char path[CORE_PATH_MAX + 32];
-	sqlite3 *db = NULL;
-
-	if (journal_path(path, sizeof(path), dir, JOURNAL_DB) == -1) {
-		snprintf(err, errlen, "%s: path too long", dir);
-		return NULL;
-	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}

@@ -18,6 +18,7 @@
 #define JOURNAL_KEY_LEN 32
 #define JOURNAL_MAC_LEN 32
 #define JOURNAL_SCHEMA_VERSION 1
+#define JOURNAL_SERIES_MAX 4096 /* journal files checked in one series */
 
 /*
  * The columns of the records table in the order the canonical encoding
@@ -89,7 +90,5 @@ int journal_key_load(
 /* Builds dir/name into buf.  Returns 0, or -1 when it does not fit. */
 int journal_path(char *buf, size_t len, const char *dir, const char *name);
 
-/* Opens dir/journal.db read-only, for verify and show. */
-sqlite3 *journal_open_ro(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -4,9 +4,12 @@
  * read-only and read inside one transaction, so they see one consistent
  * snapshot even while licd commits (WAL).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,17 +160,23 @@ journal_format_record(const struct journal_record *r, char *buf, size_t len)
 	OUT_FIELD(&o, "detail", r->detail);
 }
 
-/* Opens the database and starts the read transaction of one snapshot. */
+/* Opens one file read-only and starts the read transaction of one
+ * snapshot. */
 static sqlite3 *
-open_snapshot(const char *dir, char *err, size_t errlen)
+open_snapshot_path(const char *path, char *err, size_t errlen)
 {
-	sqlite3 *db;
+	sqlite3 *db = NULL;
 
-	if ((db = journal_open_ro(dir, err, errlen)) == NULL)
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
 		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s/%s: %s", dir, JOURNAL_DB,
-		    sqlite3_errmsg(db));
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -255,34 +264,110 @@ report_missing(FILE *out, uint64_t from, uint64_t to, const char *why)
 		    from, to, why);
 }
 
+/* The files of a journal series, oldest first: the archives
+ * journal-FIRST-LAST.db (their zero-padded names sort in chain order),
+ * then journal.db.  Returns how many names were put in names, or -1. */
+static int
+series_list(
+    const char *dir, char names[][96], size_t max, char *err, size_t errlen)
+{
+	unsigned long long first, last;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	int end;
+
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		/* %n is set only when the whole pattern matched. */
+		end = 0;
+		if (sscanf(de->d_name, "journal-%20llu-%20llu.db%n", &first,
+			&last, &end) != 2 ||
+		    end == 0 || de->d_name[end] != '\0')
+			continue;
+		if (n + 1 >= max) {
+			snprintf(err, errlen, "%s: more than %zu journal files",
+			    dir, max - 1);
+			closedir(d);
+			return -1;
+		}
+		snprintf(names[n++], 96, "%s", de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]),
+	    (int (*)(const void *, const void *))strcmp);
+	snprintf(names[n++], 96, "%s", JOURNAL_DB);
+	return (int)n;
+}
+
+/* Where the chain stands between files. */
+struct verify_state {
+	uint64_t prev_seq;
+	unsigned char prev[JOURNAL_MAC_LEN];
+	uint64_t n;
+	uint64_t problems;
+	int files;
+	int key_ok;
+};
+
+static int
+meta_get_seq_mac(sqlite3 *db, const char *seq_key, const char *mac_key,
+    uint64_t *seq, unsigned char *mac)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if ((rc = meta_get(db, seq_key, &st)) == -1)
+		return -1;
+	if (rc == 1) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if ((rc = meta_get(db, mac_key, &st)) == -1)
+		return -1;
+	if (rc == 1 && sqlite3_column_bytes(st, 0) == JOURNAL_MAC_LEN)
+		memcpy(mac, sqlite3_column_blob(st, 0), JOURNAL_MAC_LEN);
+	sqlite3_finalize(st);
+	return found;
+}
+
 /*
- * Checks each link on its own: mac(n) against HMAC(key, stored mac(n-1) ||
- * record n), so an altered record is reported alone and the records after
- * it still verify.  A record that follows a gap cannot have its link
- * checked (its predecessor is gone); the gap itself is the report.
+ * Checks one file of the series.  Each link is checked on its own: mac(n)
+ * against HMAC(key, stored mac(n-1) || record n), so an altered record is
+ * reported alone and the records after it still verify.  A record that
+ * follows a gap cannot have its link checked (its predecessor is gone);
+ * the gap itself is the report.  A file after the first must start where
+ * the previous one ended: its first_seq and anchor_mac in meta.
  */
-int
-journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
+static int
+verify_file(const char *dir, const char *name, const unsigned char *key,
+    struct verify_state *vs, FILE *out, char *err, size_t errlen)
 {
 	struct verify_meta m;
 	struct journal_fields f;
-	unsigned char key[JOURNAL_KEY_LEN], mac[JOURNAL_MAC_LEN];
-	unsigned char prev[JOURNAL_MAC_LEN] = {0};
+	unsigned char mac[JOURNAL_MAC_LEN], anchor[JOURNAL_MAC_LEN] = {0};
+	unsigned char prev[JOURNAL_MAC_LEN];
 	const unsigned char *stored;
+	char path[CORE_PATH_MAX + 128];
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	uint64_t seq, prev_seq = 0, n = 0, problems = 0;
-	int fd, rc, key_ok = 1, ret = -1;
+	uint64_t seq, prev_seq, first = 1, n = 0;
+	int rc, ret = -1;
 
-	if ((fd = journal_key_load(state_dir, 0, key, err, errlen)) == -1)
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((db = open_snapshot_path(path, err, errlen)) == NULL)
 		return -1;
-	close(fd);
-	if ((db = open_snapshot(state_dir, err, errlen)) == NULL)
-		goto done;
 	if (read_meta(db, &m) == -1)
 		goto dberr;
+	if (meta_get_seq_mac(db, "first_seq", "anchor_mac", &first, anchor) ==
+	    -1)
+		goto dberr;
 
-	if (m.key_known) {
+	if (m.key_known && vs->key_ok) {
 		if (journal_key_check(key, mac) == -1) {
 			snprintf(err, errlen, "HMAC failed");
 			goto done;
@@ -291,10 +376,28 @@ journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
 			fprintf(out,
 			    "journal.key: not the key this journal "
 			    "was written with; MACs not checked\n");
-			problems++;
-			key_ok = 0;
+			vs->problems++;
+			vs->key_ok = 0;
 		}
 	}
+
+	/* Where this file's chain starts. */
+	if (vs->files == 0 && first > 1) {
+		report_missing(out, 1, first - 1,
+		    ": the journal files that held them are gone");
+		vs->problems++;
+	} else if (vs->files > 0 &&
+	    (first != vs->prev_seq + 1 ||
+		CRYPTO_memcmp(anchor, vs->prev, JOURNAL_MAC_LEN) != 0)) {
+		fprintf(out,
+		    "%s: does not continue the chain of the previous "
+		    "file\n",
+		    name);
+		vs->problems++;
+	}
+	prev_seq = first - 1;
+	memcpy(prev, anchor, JOURNAL_MAC_LEN);
+	vs->files++;
 
 	if (sqlite3_prepare_v2(db,
 		"SELECT " JOURNAL_RECORD_COLUMNS ", mac FROM records "
@@ -306,17 +409,17 @@ journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
 
 		seq = (uint64_t)sqlite3_column_int64(st, JCOL_SEQ);
 		n++;
-		if (sqlite3_column_int64(st, JCOL_SEQ) < 1) {
+		if (sqlite3_column_int64(st, JCOL_SEQ) < (int64_t)first) {
 			fprintf(out,
-			    "record %lld: bad sequence number: "
+			    "record %lld: before the file's first record: "
 			    "inserted\n",
 			    sqlite3_column_int64(st, JCOL_SEQ));
-			problems++;
+			vs->problems++;
 			continue;
 		}
 		if (seq != prev_seq + 1) {
 			report_missing(out, prev_seq + 1, seq - 1, "");
-			problems++;
+			vs->problems++;
 			linked = 0;
 		}
 		stored = sqlite3_column_blob(st, JCOL_MAC);
@@ -328,8 +431,8 @@ journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
 			    "record %" PRIu64 ": after the committed tail "
 			    "(%" PRIu64 "): inserted\n",
 			    seq, m.last_seq);
-			problems++;
-		} else if (key_ok && linked) {
+			vs->problems++;
+		} else if (vs->key_ok && linked) {
 			journal_fields_from_row(&f, st);
 			if (journal_mac(key, prev, &f, mac) == -1) {
 				snprintf(err, errlen, "HMAC failed");
@@ -341,7 +444,7 @@ journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
 				    "record %" PRIu64 ": MAC mismatch: "
 				    "altered\n",
 				    seq);
-				problems++;
+				vs->problems++;
 			}
 		}
 		if (stored != NULL)
@@ -356,13 +459,13 @@ journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
 	/* The chain cannot see its own end: meta remembers it. */
 	if (!m.tail_known) {
 		if (n > 0) {
-			fprintf(out, "meta: last_seq missing\n");
-			problems++;
+			fprintf(out, "%s: meta: last_seq missing\n", name);
+			vs->problems++;
 		}
 	} else if (m.last_seq > prev_seq) {
 		report_missing(
 		    out, prev_seq + 1, m.last_seq, ": tail truncated");
-		problems++;
+		vs->problems++;
 	} else if (m.last_seq == prev_seq && n > 0 &&
 	    (!m.last_mac_ok ||
 		CRYPTO_memcmp(m.last_mac, prev, JOURNAL_MAC_LEN) != 0)) {
@@ -370,25 +473,56 @@ journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
 		    "record %" PRIu64 ": differs from the tail in meta: "
 		    "altered\n",
 		    prev_seq);
-		problems++;
+		vs->problems++;
 	}
-
-	if (problems == 0)
-		fprintf(out, "journal: %" PRIu64 " records, chain intact\n", n);
-	else
-		fprintf(out,
-		    "journal: %" PRIu64 " records, %" PRIu64 " problems\n", n,
-		    problems);
-	ret = problems == 0 ? 0 : 1;
+	vs->prev_seq =
+	    m.tail_known && m.last_seq > prev_seq ? m.last_seq : prev_seq;
+	memcpy(vs->prev, m.last_mac_ok ? m.last_mac : prev, JOURNAL_MAC_LEN);
+	vs->n += n;
+	ret = 0;
 	goto done;
 
 dberr:
-	snprintf(err, errlen, "%s/%s: %s", state_dir, JOURNAL_DB,
-	    sqlite3_errmsg(db));
+	snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 done:
 	sqlite3_finalize(st);
-	if (db != NULL)
-		close_snapshot(db);
+	close_snapshot(db);
+	return ret;
+}
+
+int
+journal_verify(const char *state_dir, FILE *out, char *err, size_t errlen)
+{
+	static char names[JOURNAL_SERIES_MAX][96];
+	unsigned char key[JOURNAL_KEY_LEN];
+	struct verify_state vs;
+	int fd, i, nfiles, ret = -1;
+
+	if ((fd = journal_key_load(state_dir, 0, key, err, errlen)) == -1)
+		return -1;
+	close(fd);
+	memset(&vs, 0, sizeof(vs));
+	vs.key_ok = 1;
+
+	nfiles = series_list(state_dir, names, JOURNAL_SERIES_MAX, err, errlen);
+	if (nfiles == -1)
+		goto done;
+	for (i = 0; i < nfiles; i++)
+		if (verify_file(
+			state_dir, names[i], key, &vs, out, err, errlen) == -1)
+			goto done;
+
+	if (vs.problems == 0)
+		fprintf(
+		    out, "journal: %" PRIu64 " records, chain intact\n", vs.n);
+	else
+		fprintf(out,
+		    "journal: %" PRIu64 " records, %" PRIu64 " problems\n",
+		    vs.n, vs.problems);
+	if (nfiles > 1)
+		fprintf(out, "journal: %d files\n", nfiles);
+	ret = vs.problems == 0 ? 0 : 1;
+done:
 	OPENSSL_cleanse(key, sizeof(key));
 	return ret;
 }
@@ -427,11 +561,10 @@ record_from_row(struct journal_record *r, sqlite3_stmt *st)
 	COPY_COL(st, JCOL_DETAIL, r->detail);
 }
 
-/* Accepts any from_seq (records below it are skipped) and limit (0 for
- * all).  Returns 0, or -1 with err set when the database cannot be read;
- * text longer than a field of struct journal_record is cut. */
-int
-journal_show(const char *state_dir, uint64_t from_seq, uint64_t limit,
+/* Prints one file's records from from_seq on, at most *left of them
+ * (when limit is set).  Returns 0 or -1. */
+static int
+show_file(const char *path, uint64_t from_seq, uint64_t limit, uint64_t *shown,
     FILE *out, char *err, size_t errlen)
 {
 	struct journal_record r;
@@ -440,33 +573,67 @@ journal_show(const char *state_dir, uint64_t from_seq, uint64_t limit,
 	sqlite3_stmt *st = NULL;
 	int rc, ret = -1;
 
-	if ((db = open_snapshot(state_dir, err, errlen)) == NULL)
+	if ((db = open_snapshot_path(path, err, errlen)) == NULL)
 		return -1;
 	if (sqlite3_prepare_v2(db,
 		"SELECT " JOURNAL_RECORD_COLUMNS " FROM records "
-		"WHERE seq >= ? ORDER BY seq LIMIT ?",
+		"WHERE seq >= ? ORDER BY seq",
 		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	if (from_seq > INT64_MAX)
 		from_seq = INT64_MAX;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from_seq);
-	sqlite3_bind_int64(
-	    st, 2, limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((limit == 0 || *shown < limit) &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		record_from_row(&r, st);
 		journal_format_record(&r, line, sizeof(line));
 		fprintf(out, "%s\n", line);
+		(*shown)++;
 	}
+	if (limit != 0 && *shown >= limit)
+		rc = SQLITE_DONE;
 	if (rc != SQLITE_DONE)
 		goto dberr;
 	ret = 0;
 	goto done;
 
 dberr:
-	snprintf(err, errlen, "%s/%s: %s", state_dir, JOURNAL_DB,
-	    sqlite3_errmsg(db));
+	snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 done:
 	sqlite3_finalize(st);
 	close_snapshot(db);
 	return ret;
+}
+
+/* Accepts any from_seq (records below it are skipped) and limit (0 for
+ * all), across every file of the series.  Returns 0, or -1 with err set
+ * when a file cannot be read; text longer than a field of struct
+ * journal_record is cut. */
+int
+journal_show(const char *state_dir, uint64_t from_seq, uint64_t limit,
+    FILE *out, char *err, size_t errlen)
+{
+	static char names[JOURNAL_SERIES_MAX][96];
+	unsigned long long first, last;
+	char path[CORE_PATH_MAX + 128];
+	uint64_t shown = 0;
+	int i, nfiles;
+
+	nfiles = series_list(state_dir, names, JOURNAL_SERIES_MAX, err, errlen);
+	if (nfiles == -1)
+		return -1;
+	for (i = 0; i < nfiles; i++) {
+		/* Archives wholly before from_seq need not be opened. */
+		if (sscanf(names[i], "journal-%20llu-%20llu", &first, &last) ==
+			2 &&
+		    last < from_seq)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", state_dir, names[i]);
+		if (show_file(
+			path, from_seq, limit, &shown, out, err, errlen) == -1)
+			return -1;
+		if (limit != 0 && shown >= limit)
+			break;
+	}
+	return 0;
 }

@@ -7,6 +7,7 @@
  * Tampering is done with the sqlite3 API on a closed journal, as an
  * intruder with write access to the state directory would.
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -896,6 +897,150 @@ test_stress_threads(void **state)
 	assert_last_line(out, "journal: 20000 records, chain intact");
 }
 
+/* Counts the journal-*-*.db archives in dir (and the .tmp ones). */
+static int
+count_archives(const char *dir, const char *suffix)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+	size_t l;
+
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		l = strlen(de->d_name);
+		if (strncmp(de->d_name, "journal-", 8) == 0 &&
+		    l > strlen(suffix) &&
+		    strcmp(de->d_name + l - strlen(suffix), suffix) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+test_rotate_series(void **state)
+{
+	struct fixture *fx = *state;
+	struct journal *j;
+	char name[128], err[256], buf[65536];
+	FILE *f;
+
+	j = open_ok(fx->dir);
+	append_n(j, 1, 10);
+	journal_grant(j, JOURNAL_GRANT_PUT, 9000);
+	assert_int_equal(journal_sync(j), 0);
+	assert_int_equal(
+	    journal_rotate(j, name, sizeof(name), err, sizeof(err)), 0);
+	assert_string_equal(
+	    name, "journal-00000000000000000001-00000000000000000011.db");
+	assert_int_equal(count_archives(fx->dir, ".db"), 1);
+	assert_int_equal(db_int(fx->dir, "SELECT count(*) FROM records"), 0);
+	/* The grants stay in the live file. */
+	assert_int_equal(db_int(fx->dir, "SELECT count(*) FROM grants"), 1);
+
+	/* Nothing new: refused, nothing changes. */
+	assert_int_equal(
+	    journal_rotate(j, name, sizeof(name), err, sizeof(err)), -1);
+	assert_contains(err, "no records");
+
+	/* The chain goes on in the new file, across a reopen too. */
+	append_n(j, 11, 5);
+	journal_close(j);
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_max_handle(j), 9000);
+	append_n(j, 16, 5);
+	assert_int_equal(
+	    journal_rotate(j, name, sizeof(name), err, sizeof(err)), 0);
+	append_n(j, 21, 3);
+	journal_close(j);
+
+	assert_int_equal(run_verify(fx->dir, buf, sizeof(buf)), 0);
+	assert_contains(buf, "journal: 24 records, chain intact\n");
+	assert_contains(buf, "journal: 3 files\n");
+
+	/* show walks every file, oldest first. */
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_int_equal(journal_show(fx->dir, 10, 4, f, err, sizeof(err)), 0);
+	fclose(f);
+	assert_contains(buf, " 10 checkout");
+	assert_contains(buf, " 13 checkout");
+	assert_null(strstr(buf, " 14 checkout"));
+}
+
+static void
+test_rotate_tamper_and_loss(void **state)
+{
+	struct fixture *fx = *state;
+	struct journal *j;
+	char name[128], err[256], buf[8192], path[512], cmd[1024];
+	sqlite3 *db;
+
+	j = open_ok(fx->dir);
+	append_n(j, 1, 6);
+	assert_int_equal(
+	    journal_rotate(j, name, sizeof(name), err, sizeof(err)), 0);
+	append_n(j, 7, 3);
+	journal_close(j);
+
+	/* An edited record in an archive. */
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "UPDATE records SET user='mallory' WHERE seq=3",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(run_verify(fx->dir, buf, sizeof(buf)), 1);
+	assert_contains(buf, "record 3: MAC mismatch: altered\n");
+
+	/* A lost archive: its records are reported missing. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(run_verify(fx->dir, buf, sizeof(buf)), 1);
+	assert_contains(buf, "records 1..6 missing");
+	(void)cmd;
+}
+
+/* A crash between the copy and the rename leaves a .tmp archive that the
+ * next open puts in place; a crash before the live file let go of the
+ * records leaves one that is dropped. */
+static void
+test_rotate_interrupted(void **state)
+{
+	struct fixture *fx = *state;
+	struct journal *j;
+	char name[128], err[256], buf[8192], from[512], to[512];
+
+	j = open_ok(fx->dir);
+	append_n(j, 1, 4);
+	assert_int_equal(
+	    journal_rotate(j, name, sizeof(name), err, sizeof(err)), 0);
+	journal_close(j);
+	snprintf(to, sizeof(to), "%s/%s", fx->dir, name);
+	snprintf(from, sizeof(from), "%s/%s.tmp", fx->dir, name);
+	assert_int_equal(rename(to, from), 0);
+
+	j = open_ok(fx->dir);
+	journal_close(j);
+	assert_int_equal(count_archives(fx->dir, ".tmp"), 0);
+	assert_int_equal(run_verify(fx->dir, buf, sizeof(buf)), 0);
+
+	/* A stale .tmp whose records are still in the live file. */
+	j = open_ok(fx->dir);
+	append_n(j, 6, 2);
+	journal_close(j);
+	snprintf(from, sizeof(from),
+	    "%s/journal-00000000000000000006-00000000000000000007.db.tmp",
+	    fx->dir);
+	assert_int_equal(link(to, from), 0);
+	j = open_ok(fx->dir);
+	journal_close(j);
+	assert_int_equal(count_archives(fx->dir, ".tmp"), 0);
+	assert_int_equal(count_archives(fx->dir, ".db"), 1);
+	assert_int_equal(run_verify(fx->dir, buf, sizeof(buf)), 0);
+}
+
 int
 main(void)
 {
@@ -912,6 +1057,12 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_retry, setup, teardown),
 	    cmocka_unit_test(test_format),
+	    cmocka_unit_test_setup_teardown(
+		test_rotate_series, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rotate_tamper_and_loss, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rotate_interrupted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_show, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
