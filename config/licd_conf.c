@@ -249,6 +249,7 @@ static const char *const conf_known[] = {
     "limits",
     "admin-socket",
     "admin-group",
+    "debug-log",
 };
 
 static void
@@ -344,6 +345,10 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	}
 	conf_string(&cfg, "admin-group", conf->admin_group,
 	    sizeof(conf->admin_group), path, diag);
+	if (conf_string(&cfg, "debug-log", value, sizeof(value), path, diag) >
+	    0)
+		conf_path(
+		    conf->debug_log, sizeof(conf->debug_log), path, value);
 	conf_read_ints(&cfg, conf, path, diag);
 	conf_read_licenses(&cfg, conf, path, diag);
 	conf_read_listeners(&cfg, conf, path, diag);

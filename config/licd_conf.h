@@ -36,6 +36,8 @@ struct licd_conf {
 	 * it besides root and licd's own user ("" for none). */
 	char admin_socket[CONF_PATH_MAX];
 	char admin_group[64];
+	/* The FlexLM-style debug log ("" for none). */
+	char debug_log[CONF_PATH_MAX];
 
 	/* limits */
 	int max_connections;

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "../protocols/protocol.h"
+#include "debuglog.h"
 #include "licd.h"
 #include "log.h"
 
@@ -179,42 +180,6 @@ events_type_name(enum core_event_type type)
 	return "unknown";
 }
 
-/* The FlexLM debug-log line for an event, at debug level, so that log
- * parsers written for lmgrd's debug log read licd's as well. */
-static void
-events_debug_line(const struct core_event *ev)
-{
-	const struct core_grant_info *g = ev->grant;
-
-	if (log_get_level() < LOG_LVL_DEBUG || g == NULL)
-		return;
-	switch (ev->type) {
-	case CORE_EV_CHECKOUT:
-		log_debug("(%s) OUT: \"%s\" %s@%s", g->vendor, g->feature,
-		    g->user, g->host);
-		break;
-	case CORE_EV_CHECKIN:
-		log_debug("(%s) IN: \"%s\" %s@%s%s", g->vendor, g->feature,
-		    g->user, g->host,
-		    ev->release == CORE_REL_CLIENT ? "" : "  (INACTIVE)");
-		break;
-	case CORE_EV_DENY:
-		log_debug("(%s) DENIED: \"%s\" %s@%s  (%s)", g->vendor,
-		    g->feature, g->user, g->host, core_reason_text(ev->reason));
-		break;
-	case CORE_EV_QUEUE:
-		log_debug("(%s) QUEUED: \"%s\" %s@%s", g->vendor, g->feature,
-		    g->user, g->host);
-		break;
-	case CORE_EV_DEQUEUE:
-		log_debug("(%s) DEQUEUED: \"%s\" %s@%s", g->vendor, g->feature,
-		    g->user, g->host);
-		break;
-	default:
-		break;
-	}
-}
-
 void
 licd_core_sink(void *arg, const struct core_event *ev)
 {
@@ -278,7 +243,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 
 	journal_append(licd->journal, &rec);
 	events_schedule_flush(licd);
-	events_debug_line(ev);
+	debuglog_event(licd->debuglog, ev);
 
 	/* Once stopping, sessions are gone; their grants stay for resume. */
 	if (!licd->stopping && ev->owner != NULL && ev->owner->notify != NULL)

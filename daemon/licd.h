@@ -32,6 +32,7 @@ struct licd_waiter {
 TAILQ_HEAD(licd_waiters, licd_waiter);
 
 struct conn_count;
+struct debuglog;
 
 #define LICD_ADMIN_UIDS_MAX 256
 
@@ -47,6 +48,7 @@ struct licd {
 	struct event *flush_ev; /* end of iteration: hand batch over */
 	struct event *commit_ev; /* the writer committed a batch */
 	struct event *tick_ev; /* core_tick */
+	struct debuglog *debuglog; /* FlexLM-style debug log, or NULL */
 	struct licd_waiters waiters;
 
 	/* who may use the admin socket besides root and licd's user */

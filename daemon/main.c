@@ -25,6 +25,7 @@
 #include "../config/options.h"
 #include "../protocols/protocol.h"
 #include "admin.h"
+#include "debuglog.h"
 #include "licd.h"
 #include "log.h"
 
@@ -553,6 +554,15 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	if (log_level_parse(conf.log_level, &level) == 0)
 		log_set_level(level);
 
+	/* The debug log is opened again, so that a rotated file (logrotate
+	 * renames, then sends SIGHUP) is left alone. */
+	debuglog_close(l->debuglog);
+	l->debuglog = NULL;
+	memcpy(l->conf.debug_log, conf.debug_log, sizeof(conf.debug_log));
+	if (l->conf.debug_log[0] != '\0')
+		l->debuglog = debuglog_open(l->conf.debug_log, licd_now());
+	debuglog_note(l->debuglog, licd_now(), "Re-read the configuration");
+
 	snprintf(detail, sizeof(detail), "%zu licence files, %zu features",
 	    conf.nlicense_files, core_feature_count(l->core));
 	licd_journal_note(l, "reload", detail);
@@ -735,6 +745,8 @@ main(int argc, char **argv)
 	core_set_next_handle(licd.core, journal_max_handle(licd.journal) + 1);
 	if (licd_events_init(&licd) == -1)
 		fatalx("cannot start the journal writer");
+	if (licd.conf.debug_log[0] != '\0')
+		licd.debuglog = debuglog_open(licd.conf.debug_log, licd_now());
 
 	snprintf(detail, sizeof(detail),
 	    "licd %s, %zu features, %zu grants restored", LICD_VERSION,
@@ -800,6 +812,7 @@ main(int argc, char **argv)
 	for (const struct licd_protocol *const *p = licd_protocols; *p != NULL;
 	     p++)
 		(*p)->cleanup(&licd);
+	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);
 	core_free(licd.core);
 	event_base_free(licd.base);
