@@ -63,6 +63,13 @@ int licd_remove_holder(struct licd_conn *, const char *feature,
     const char *user, const char *host, const char *display);
 int licd_reread(struct licd_conn *);
 
+/* licd_down stops the server as SIGTERM does (lmdown): 0 once it has
+ * accepted, -1 otherwise.  licd_new_journal starts a new journal file
+ * (lmnewlog): 0 with the archived file's name in archive (when not NULL),
+ * or -1.  Both are administrative requests, like licd_reread. */
+int licd_down(struct licd_conn *);
+int licd_new_journal(struct licd_conn *, char *archive, size_t len);
+
 /* Closes the connection; the server returns any seats still held. */
 void licd_close(struct licd_conn *);
 

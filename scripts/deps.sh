@@ -6,7 +6,8 @@ set -eu
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm git \
 	ca-certificates \
 	libevent-dev libssl-dev libconfig-dev libsystemd-dev libsqlite3-dev \
-	libcmocka-dev sqlite3 clang-format"
+	libcmocka-dev sqlite3 clang-format monitoring-plugins-standard \
+	debhelper lintian systemd"
 
 missing=""
 for p in $pkgs; do

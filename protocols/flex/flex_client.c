@@ -853,6 +853,40 @@ licd_reread(struct licd_conn *c)
 	return rc;
 }
 
+int
+licd_down(struct licd_conn *c)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "DOWN");
+	rc = admin_request(c, &o, tag, &reply);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+licd_new_journal(struct licd_conn *c, char *archive, size_t len)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "NEWLOG");
+	rc = admin_request(c, &o, tag, &reply);
+	if (rc == 0 && archive != NULL && len > 0)
+		copy_name(archive, len, flex_msg_get(&reply, "archive"));
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
 static struct licd_conn *
 conn_open(const char *servers, const char *local,
     const struct licd_identity *id, int timeout_ms, char *err, size_t errlen)

@@ -450,6 +450,8 @@ static const struct {
     {"QUIT", FLEX_V_QUIT},
     {"REMOVE", FLEX_V_REMOVE},
     {"REREAD", FLEX_V_REREAD},
+    {"DOWN", FLEX_V_DOWN},
+    {"NEWLOG", FLEX_V_NEWLOG},
 };
 
 /*
@@ -695,6 +697,8 @@ flex_request_parse(const char *line, size_t len, struct flex_request *req,
 		break;
 	case FLEX_V_HEARTBEAT:
 	case FLEX_V_REREAD:
+	case FLEX_V_DOWN:
+	case FLEX_V_NEWLOG:
 	case FLEX_V_QUIT:
 	default:
 		rc = 0;

@@ -94,6 +94,8 @@ enum flex_verb {
 	/* Administrative, on the local admin socket only. */
 	FLEX_V_REMOVE, /* handle, or feature + user + host [+ display] */
 	FLEX_V_REREAD, /* read the configuration again */
+	FLEX_V_DOWN, /* stop licd as SIGTERM does (lmdown) */
+	FLEX_V_NEWLOG, /* start a new journal file (lmnewlog) */
 };
 
 /* A request validated for its verb: required keys present, numbers in

@@ -48,7 +48,7 @@ struct flex_session {
 
 	struct flex_queued *queued; /* requests waiting in the queue */
 	uint64_t next_reqno;
-	int admin; /* may REMOVE and REREAD (admin socket) */
+	int admin; /* may use the admin verbs (admin socket) */
 	uid_t uid; /* the admin socket peer's uid */
 	int ngrants; /* grants held, from events */
 	int paused; /* reading stopped: backlog or pending replies */
@@ -638,6 +638,56 @@ flex_reread(struct flex_session *s, const struct flex_request *req)
 	flex_send_out(s, &o, 1);
 }
 
+/* DOWN (lmdown): the reply goes out first, then licd stops as on SIGTERM,
+ * telling every session and keeping grants for the restart. */
+static void
+flex_down(struct flex_session *s, const struct flex_request *req)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	log_info("admin: down by uid=%ld", (long)s->uid);
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_send_out(s, &o, 0);
+	licd_shutdown(flex.licd);
+}
+
+/* NEWLOG (lmnewlog): the journal goes on in a new file; the reply names
+ * the archived one. */
+static void
+flex_newlog(struct flex_session *s, const struct flex_request *req)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX], why[512];
+
+	log_info("admin: newlog by uid=%ld", (long)s->uid);
+	if (licd_newlog(flex.licd, why, sizeof(why)) == -1) {
+		flex_send_error(s, req->tag, FLEX_E_INTERNAL,
+		    flex_error_name(FLEX_E_INTERNAL), why);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_add(&o, "archive", why);
+	flex_send_out(s, &o, 1);
+}
+
+static const char *
+flex_admin_verb(enum flex_verb v)
+{
+	switch (v) {
+	case FLEX_V_REMOVE:
+		return "REMOVE";
+	case FLEX_V_REREAD:
+		return "REREAD";
+	case FLEX_V_DOWN:
+		return "DOWN";
+	case FLEX_V_NEWLOG:
+		return "NEWLOG";
+	default:
+		return NULL;
+	}
+}
+
 static void
 flex_handle_line(struct flex_session *s, const char *line, size_t len)
 {
@@ -658,11 +708,10 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 		    flex_error_name(FLEX_E_NO_HELLO), "say HELLO first");
 		return;
 	}
-	if ((req.verb == FLEX_V_REMOVE || req.verb == FLEX_V_REREAD) &&
-	    !s->admin) {
+	if (flex_admin_verb(req.verb) != NULL && !s->admin) {
 		log_info("admin: refused %s: session=%llu address=%s uid=%ld",
-		    req.verb == FLEX_V_REMOVE ? "REMOVE" : "REREAD",
-		    (unsigned long long)s->id, s->addr, (long)s->uid);
+		    flex_admin_verb(req.verb), (unsigned long long)s->id,
+		    s->addr, (long)s->uid);
 		flex_send_error(s, req.tag, FLEX_E_FORBIDDEN,
 		    flex_error_name(FLEX_E_FORBIDDEN),
 		    "administrative requests are taken on the admin socket "
@@ -701,6 +750,12 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 		break;
 	case FLEX_V_REREAD:
 		flex_reread(s, &req);
+		break;
+	case FLEX_V_DOWN:
+		flex_down(s, &req);
+		break;
+	case FLEX_V_NEWLOG:
+		flex_newlog(s, &req);
 		break;
 	case FLEX_V_QUIT:
 		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");

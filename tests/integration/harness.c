@@ -405,9 +405,9 @@ h_checkout(
 }
 
 static int
-h_licctl_argv(const char *first, va_list ap, const char **argv, size_t max)
+h_argv(const char *bin, const char *first, va_list ap, const char **argv,
+    size_t max)
 {
-	const char *bin = getenv("LICCTL_BIN");
 	size_t n = 0;
 	const char *a;
 
@@ -419,19 +419,39 @@ h_licctl_argv(const char *first, va_list ap, const char **argv, size_t max)
 	return (int)n;
 }
 
+static int h_run_argv(char *out, size_t len, const char **argv);
+
 int
 h_licctl(char *out, size_t len, const char *arg, ...)
 {
 	const char *argv[64];
+	va_list ap;
+
+	va_start(ap, arg);
+	h_argv(getenv("LICCTL_BIN"), arg, ap, argv, 64);
+	va_end(ap);
+	return h_run_argv(out, len, argv);
+}
+
+int
+h_run(char *out, size_t len, const char *path, const char *arg, ...)
+{
+	const char *argv[64];
+	va_list ap;
+
+	va_start(ap, arg);
+	h_argv(path, arg, ap, argv, 64);
+	va_end(ap);
+	return h_run_argv(out, len, argv);
+}
+
+static int
+h_run_argv(char *out, size_t len, const char **argv)
+{
 	int pfd[2], status;
 	size_t used = 0;
 	ssize_t r;
-	va_list ap;
 	pid_t pid;
-
-	va_start(ap, arg);
-	h_licctl_argv(arg, ap, argv, 64);
-	va_end(ap);
 
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
@@ -462,7 +482,7 @@ h_licctl_spawn(const char *arg, ...)
 	int fd;
 
 	va_start(ap, arg);
-	h_licctl_argv(arg, ap, argv, 64);
+	h_argv(getenv("LICCTL_BIN"), arg, ap, argv, 64);
 	va_end(ap);
 
 	pid = fork();

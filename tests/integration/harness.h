@@ -71,6 +71,9 @@ uint64_t h_checkout(
 /* Runs licctl with args (NULL-terminated), capturing stdout+stderr into
  * out; returns the exit status. */
 int h_licctl(char *out, size_t len, const char *arg, ...);
+/* Runs the program at path the same way (argv[0] is path, so a link's
+ * name reaches the program). */
+int h_run(char *out, size_t len, const char *path, const char *arg, ...);
 /* Starts licctl in the background (stdout/stderr to /dev/null). */
 pid_t h_licctl_spawn(const char *arg, ...);
 

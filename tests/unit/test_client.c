@@ -230,6 +230,8 @@ fake_request(struct fake *f, int fd, const struct flex_request *r)
 		return -1;
 	case FLEX_V_REMOVE:
 	case FLEX_V_REREAD:
+	case FLEX_V_DOWN:
+	case FLEX_V_NEWLOG:
 		fake_send(fd, "%s ERR code=28 reason=forbidden\n", r->tag);
 		return 0;
 	}

@@ -316,6 +316,11 @@ static const struct req_case req_cases[] = {
     {"r REMOVE feature=F user=u", FLEX_E_ARGUMENT, 0, "r"},
     {"r REMOVE", FLEX_E_ARGUMENT, 0, "r"},
     {"r REREAD", 0, FLEX_V_REREAD, "r"},
+    /* DOWN and NEWLOG take nothing; unknown keys are ignored. */
+    {"d DOWN", 0, FLEX_V_DOWN, "d"},
+    {"d DOWN force=1", 0, FLEX_V_DOWN, "d"},
+    {"n NEWLOG", 0, FLEX_V_NEWLOG, "n"},
+    {"n newlog", FLEX_E_SYNTAX, 0, "n"},
     /* CHECKOUT */
     {"c CHECKOUT feature=F", 0, FLEX_V_CHECKOUT, "c"},
     {"c CHECKOUT feature=" N63, 0, FLEX_V_CHECKOUT, "c"},

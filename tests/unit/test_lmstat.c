@@ -42,6 +42,8 @@
 	"^Flexible License Manager status on [A-Z][a-z][a-z] " \
 	"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} [0-9]{1,2}:[0-9]{2}$"
 #define RE_DOWN "Cannot connect to license server system"
+/* The end of a lingering holder's line, as the corpus shows it. */
+#define RE_LINGER "  \\(linger: ([0-9]+) / ([0-9]+)\\)$"
 
 static struct licd_status_feature t_features[] = {
     {"MATLAB", "MLM", "51", 16, 4, 0, 0, 0},
@@ -59,7 +61,7 @@ static struct licd_status_reservation t_reservations[] = {
 static struct licd_status_grant t_grants[] = {
     {"MATLAB", "51", 1042, "alice", "ws12", "/dev/pts/3", "physics", 1,
 	1796285220, 0},
-    {"MATLAB", "50", 1043, "bob", "ws13", "", "chem", 3, 1796117400, 0},
+    {"MATLAB", "50", 1043, "bob", "ws13", "", "chem", 3, 1796117400, 600},
     {"SIMULINK", "", 1050, "carol", "lab1", ":0", "physics", 1, 1796285220, 0},
 };
 
@@ -115,7 +117,7 @@ static const char expect_all[] =
     "Users of MATLAB:  (Total of 16 licenses issued;  Total of 4 licenses "
     "in use)\n"
     "\n"
-    "  \"MATLAB\" v51, vendor: MLM\n"
+    "  \"MATLAB\" v51, vendor: MLM, expiry: permanent\n"
     "  floating license\n"
     "\n"
     "\t3 RESERVATIONs for GROUP power (lic1.example.edu/27000)\n"
@@ -123,12 +125,12 @@ static const char expect_all[] =
     "    alice ws12 /dev/pts/3 (v51) (lic1.example.edu/27000 1042), start "
     "Thu 12/3 8:07\n"
     "    bob ws13 ws13 (v50) (lic1.example.edu/27000 1043), start "
-    "Tue 12/1 9:30, 3 licenses\n"
+    "Tue 12/1 9:30, 3 licenses  (linger: 600 / 600)\n"
     "\n"
     "Users of SIMULINK:  (Total of 1 license issued;  Total of 1 license "
     "in use)\n"
     "\n"
-    "  \"SIMULINK\" v51, vendor: MLM\n"
+    "  \"SIMULINK\" v51, vendor: MLM, expiry: permanent\n"
     "  floating license\n"
     "\n"
     "    carol lab1 :0 (v51) (lic1.example.edu/27000 1050), start "
@@ -146,7 +148,8 @@ static const char expect_all[] =
 static void
 test_format_all(void **state)
 {
-	struct lmstat_opts o = {1, NULL, T_NOW, "/etc/licd/matlab.lic"};
+	struct lmstat_opts o = {
+	    .all = 1, .now = T_NOW, .files = "/etc/licd/matlab.lic"};
 	struct licd_status st;
 	char *out;
 
@@ -161,7 +164,7 @@ test_format_all(void **state)
 static void
 test_format_filters(void **state)
 {
-	struct lmstat_opts o = {0, NULL, T_NOW, NULL};
+	struct lmstat_opts o = {.now = T_NOW};
 	struct licd_status st;
 	char *out;
 
@@ -198,6 +201,11 @@ test_format_filters(void **state)
 static void
 test_format_info_and_down(void **state)
 {
+	struct lmstat_server sv[2] = {
+	    {"27000@lic1", "lic1", 0, NULL, "Connection refused"},
+	    {"27000@lic2", "lic2", 0, NULL, "connection timed out"},
+	};
+	struct lmstat_opts o = {.now = T_NOW, .servers = sv, .nservers = 2};
 	struct licd_status st;
 	char *buf = NULL;
 	size_t len = 0;
@@ -208,34 +216,132 @@ test_format_info_and_down(void **state)
 	t_status(&st);
 	t_features[0].expiry = 1798761600; /* the end of 31 Dec 2026 */
 	f = open_memstream(&buf, &len);
-	assert_int_equal(lmstat_format_info(&st, f), 0);
+	assert_int_equal(lmstat_format_info(&st, NULL, f), 0);
 	fclose(f);
 	t_features[0].expiry = 0;
-	/* The columns of the corpus's lmstat -i captures. */
-	assert_non_null(strstr(buf,
-	    "\nMATLAB                          51  "
-	    "         16          31-dec-2026  MLM\n"));
-	assert_non_null(strstr(buf,
-	    "\nSERIAL                          6.3 "
-	    "         uncounted   permanent    "
-	    "LMCOMSOL\n"));
-	assert_non_null(strstr(buf,
-	    "Feature                         Version"
-	    "      #licenses   Expires      Vendor\n"));
+	/* The columns of the corpus's lmstat -i captures, heading and
+	 * rows. */
+	assert_string_equal(buf,
+	    "Feature                         Version     #licenses    "
+	    "Expires      Vendor\n"
+	    "_______                         _________   _________    "
+	    "__________   ______\n"
+	    "MATLAB                          51           16          "
+	    "31-dec-2026  MLM\n"
+	    "SIMULINK                        51           1           "
+	    "permanent    MLM\n"
+	    "Toolbox                         51           5           "
+	    "permanent    MLM\n"
+	    "COMSOL                          6.3          3           "
+	    "permanent    LMCOMSOL\n"
+	    "SERIAL                          6.3          uncounted   "
+	    "permanent    LMCOMSOL\n");
 	free(buf);
 
+	/* -i FEATURE: that row only. */
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	assert_int_equal(
-	    lmstat_format_down("27000@lic1", "Connection refused", T_NOW, f),
-	    0);
+	assert_int_equal(lmstat_format_info(&st, "COMSOL", f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\nCOMSOL "));
+	assert_null(strstr(buf, "MATLAB"));
+	free(buf);
+
+	/* No server answered: each says why, on the line check_flexlm
+	 * and the scrapers read. */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_int_equal(lmstat_format(NULL, &o, f), 0);
 	fclose(f);
 	assert_int_equal(regcomp(&re, RE_DOWN, REG_EXTENDED | REG_NOSUB), 0);
 	assert_int_equal(regexec(&re, buf, 0, NULL, 0), 0);
 	regfree(&re);
-	assert_non_null(strstr(buf, "License server status: 27000@lic1\n"));
-	assert_non_null(strstr(buf, "Connection refused"));
+	assert_string_equal(buf,
+	    "licctl - licd v0.1.0 licence server status (lmstat layout)\n"
+	    "Flexible License Manager status on Thu 12/3/2026 13:05\n"
+	    "\n"
+	    "License server status: 27000@lic1,27000@lic2\n"
+	    "\n"
+	    "lic1: Cannot connect to license server system. "
+	    "(Connection refused)\n"
+	    "lic2: Cannot connect to license server system. "
+	    "(connection timed out)\n"
+	    "\n");
 	free(buf);
+}
+
+/* A list of servers, one down: each server's line, the vendor daemons
+ * on the first that answered; -s and plain lmstat stop there. */
+static void
+test_format_servers(void **state)
+{
+	struct lmstat_server sv[3] = {
+	    {"27000@lic1", "lic1", 0, NULL, "Connection refused"},
+	    {"27000@lic2", "lic2", 1, "0.1.0", NULL},
+	    {"27000@lic3", "lic3", 1, "0.1.0", NULL},
+	};
+	struct lmstat_opts o = {.now = T_NOW,
+	    .files = "/etc/licd/site.lic",
+	    .no_features = 1,
+	    .servers = sv,
+	    .nservers = 3};
+	struct licd_status st;
+	char *out;
+
+	(void)state;
+	t_status(&st);
+	out = t_format(&st, &o);
+	assert_string_equal(out,
+	    "licctl - licd v0.1.0 licence server status (lmstat layout)\n"
+	    "Flexible License Manager status on Thu 12/3/2026 13:05\n"
+	    "\n"
+	    "License server status: 27000@lic1,27000@lic2,27000@lic3\n"
+	    "    License file(s) on lic1: /etc/licd/site.lic:\n"
+	    "\n"
+	    "lic1: Cannot connect to license server system. "
+	    "(Connection refused)\n"
+	    "lic2: license server UP v0.1.0\n"
+	    "lic3: license server UP v0.1.0\n"
+	    "\n"
+	    "Vendor daemon status (on lic2):\n"
+	    "\n"
+	    "  MLM: UP v0.1.0\n"
+	    "  LMCOMSOL: UP v0.1.0\n"
+	    "\n");
+	free(out);
+
+	/* -S LMCOMSOL: that vendor's daemon and its features, in use or
+	 * not. */
+	o.no_features = 0;
+	o.vendor = "LMCOMSOL";
+	out = t_format(&st, &o);
+	assert_null(strstr(out, "  MLM: UP"));
+	assert_non_null(strstr(out, "  LMCOMSOL: UP v0.1.0\n"));
+	assert_null(strstr(out, "Users of MATLAB:"));
+	assert_non_null(strstr(out, "Users of COMSOL:"));
+	assert_non_null(strstr(out, "Users of SERIAL:"));
+	free(out);
+}
+
+/* Queued requests: the count STATUS gives, since it names nobody. */
+static void
+test_format_queued(void **state)
+{
+	struct lmstat_opts o = {.now = T_NOW};
+	struct licd_status st;
+	char *out;
+
+	(void)state;
+	t_status(&st);
+	t_features[1].queued = 2;
+	out = t_format(&st, &o);
+	t_features[1].queued = 0;
+	assert_non_null(strstr(out,
+	    "    carol lab1 :0 (v51) (lic1.example.edu/27000 1050), start "
+	    "Thu 12/3 8:07\n"
+	    "    2 requests queued (who waits is not reported by licd)\n"
+	    "\n"));
+	free(out);
 }
 
 struct scrape {
@@ -348,9 +454,10 @@ scan_text(char *text, const char *where)
 static void
 test_regex_licctl(void **state)
 {
-	struct lmstat_opts o = {1, NULL, T_NOW, NULL};
+	struct lmstat_opts o = {.all = 1, .now = T_NOW};
 	struct licd_status st;
 	regmatch_t m[14];
+	regex_t re;
 	const char *line;
 	char *out;
 	size_t i;
@@ -378,6 +485,20 @@ test_regex_licctl(void **state)
 	assert_int_equal(m[1].rm_eo - m[1].rm_so, 3); /* user */
 	assert_memory_equal(line + m[7].rm_so, "1043", 4);
 	assert_memory_equal(line + m[13].rm_so, "3", 1);
+
+	/* A lingering seat: lmstat's "(linger: left / total)" after the
+	 * count, read the same in licctl's line and in a capture's. */
+	assert_int_equal(regcomp(&re, RE_LINGER, REG_EXTENDED), 0);
+	line = "    bob ws13 ws13 (v50) (lic1.example.edu/27000 1043), start "
+	       "Tue 12/1 9:30, 3 licenses  (linger: 600 / 600)";
+	assert_int_equal(regexec(&scrapes[3].re, line, 14, m, 0), 0);
+	assert_int_equal(regexec(&re, line, 3, m, 0), 0);
+	assert_memory_equal(line + m[1].rm_so, "600", 3);
+	line = "    cmfy212 UFRTR1LT0087375 UFRTR1LT00873750.0 (v1.00) "
+	       "(host3.domain.net/28000 1401), start Wed 5/23 5:59, 16 "
+	       "licenses  (linger: 885098 / 1340160)";
+	assert_int_equal(regexec(&re, line, 3, m, 0), 0);
+	regfree(&re);
 }
 
 static void
@@ -440,6 +561,8 @@ main(void)
 	    cmocka_unit_test(test_format_all),
 	    cmocka_unit_test(test_format_filters),
 	    cmocka_unit_test(test_format_info_and_down),
+	    cmocka_unit_test(test_format_servers),
+	    cmocka_unit_test(test_format_queued),
 	    cmocka_unit_test(test_regex_licctl),
 	    cmocka_unit_test(test_regex_corpus),
 	};

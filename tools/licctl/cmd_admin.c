@@ -1,6 +1,7 @@
 /*
- * licctl remove and licctl reread: lmremove and lmreread over licd's local
- * admin socket, which only root, licd's user and the admin group may use.
+ * licctl remove, reread, down and newlog: lmremove, lmreread, lmdown and
+ * lmnewlog over licd's local admin socket, which only root, licd's user
+ * and the admin group may use.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,10 +12,8 @@
 #include "licctl.h"
 #include "licd.h"
 
-/* The admin socket: --socket, else admin.sock in --state-dir, else in
- * LICD_STATE_DIR, else the packaged default. */
-static void
-admin_path(char *buf, size_t len, const char *sock, const char *dir)
+void
+licctl_admin_path(char *buf, size_t len, const char *sock, const char *dir)
 {
 	if (sock != NULL) {
 		snprintf(buf, len, "%s", sock);
@@ -25,17 +24,39 @@ admin_path(char *buf, size_t len, const char *sock, const char *dir)
 	snprintf(buf, len, "%s/admin.sock", dir ? dir : "/var/lib/licd");
 }
 
-static struct licd_conn *
-admin_connect(const char *path)
+struct licd_conn *
+licctl_admin_connect(const char *who, const char *path)
 {
 	struct licd_conn *c;
 	char err[512];
 
 	c = licd_connect_local(path, NULL, 0, err, sizeof(err));
-	if (c == NULL)
-		fprintf(stderr,
-		    "licctl: cannot reach licd's admin socket: %s\n", err);
+	if (c == NULL) {
+		fprintf(stderr, "%s: cannot reach licd's admin socket: %s\n",
+		    who, err);
+		/* The socket's mode is what turns most outsiders away. */
+		if (strstr(err, "Permission denied") != NULL)
+			fprintf(stderr,
+			    "%s: only root, licd's user and members of its "
+			    "admin group may use it\n",
+			    who);
+	}
 	return c;
+}
+
+int
+licctl_admin_failed(const char *who, const struct licd_conn *c)
+{
+	if (licd_error_code(c) == 28)
+		fprintf(stderr,
+		    "%s: not allowed: only root, licd's user and members "
+		    "of its admin group may do this (forbidden)\n",
+		    who);
+	else
+		fprintf(stderr, "%s: %s (%s)\n", who, licd_error(c),
+		    licd_error_reason(c)[0] ? licd_error_reason(c)
+					    : "no answer");
+	return LICCTL_EX_FAIL;
 }
 
 /* Parses the options both commands share; returns the index of the first
@@ -64,7 +85,7 @@ admin_options(int argc, char **argv, char *path, size_t len)
 			return -1;
 		}
 	}
-	admin_path(path, len, sock, dir);
+	licctl_admin_path(path, len, sock, dir);
 	return optind;
 }
 
@@ -87,7 +108,7 @@ cmd_remove(int argc, char **argv)
 		return LICCTL_EX_USAGE;
 	}
 
-	c = admin_connect(path);
+	c = licctl_admin_connect("licctl", path);
 	if (c == NULL)
 		return LICCTL_EX_UNAVAILABLE;
 	if (argc - first == 1) {
@@ -108,10 +129,9 @@ cmd_remove(int argc, char **argv)
 		    argc - first == 4 ? argv[first + 3] : NULL);
 	}
 	if (n < 0) {
-		fprintf(stderr, "licctl: remove: %s (%s)\n", licd_error(c),
-		    licd_error_reason(c));
+		licctl_admin_failed("licctl: remove", c);
 		licd_close(c);
-		return 1;
+		return LICCTL_EX_FAIL;
 	}
 	printf("removed %d license%s\n", n, n == 1 ? "" : "s");
 	licd_close(c);
@@ -132,18 +152,79 @@ cmd_reread(int argc, char **argv)
 		    "--socket PATH]\n");
 		return LICCTL_EX_USAGE;
 	}
-	c = admin_connect(path);
+	c = licctl_admin_connect("licctl", path);
 	if (c == NULL)
 		return LICCTL_EX_UNAVAILABLE;
 	if (licd_reread(c) == -1) {
-		fprintf(stderr,
-		    "licctl: reread refused, the running configuration is "
-		    "unchanged: %s\n",
-		    licd_error(c));
+		if (licd_error_code(c) == 29)
+			fprintf(stderr,
+			    "licctl: reread refused, the running "
+			    "configuration is unchanged: %s\n",
+			    licd_error(c));
+		else
+			licctl_admin_failed("licctl: reread", c);
 		licd_close(c);
-		return 1;
+		return LICCTL_EX_FAIL;
 	}
 	printf("licd read its configuration again\n");
+	licd_close(c);
+	return 0;
+}
+
+/* licctl down and licctl newlog take only the socket options. */
+static struct licd_conn *
+admin_simple(int argc, char **argv, const char *usage, int *rc)
+{
+	char path[512];
+	int first;
+
+	first = admin_options(argc, argv, path, sizeof(path));
+	if (first == -1 || first != argc) {
+		fprintf(stderr, "usage: %s [--state-dir DIR | --socket PATH]\n",
+		    usage);
+		*rc = LICCTL_EX_USAGE;
+		return NULL;
+	}
+	*rc = LICCTL_EX_UNAVAILABLE;
+	return licctl_admin_connect("licctl", path);
+}
+
+int
+cmd_down(int argc, char **argv)
+{
+	struct licd_conn *c;
+	int rc;
+
+	c = admin_simple(argc, argv, "licctl down", &rc);
+	if (c == NULL)
+		return rc;
+	if (licd_down(c) == -1) {
+		licctl_admin_failed("licctl: down", c);
+		licd_close(c);
+		return LICCTL_EX_FAIL;
+	}
+	printf("licd is stopping; its grants are kept for the restart\n");
+	licd_close(c);
+	return 0;
+}
+
+int
+cmd_newlog(int argc, char **argv)
+{
+	struct licd_conn *c;
+	char archive[512];
+	int rc;
+
+	c = admin_simple(argc, argv, "licctl newlog", &rc);
+	if (c == NULL)
+		return rc;
+	if (licd_new_journal(c, archive, sizeof(archive)) == -1) {
+		licctl_admin_failed("licctl: newlog", c);
+		licd_close(c);
+		return LICCTL_EX_FAIL;
+	}
+	printf("licd started a new journal; the old one is kept as %s\n",
+	    archive[0] ? archive : "(not named)");
 	licd_close(c);
 	return 0;
 }

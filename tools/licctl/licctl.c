@@ -1,7 +1,8 @@
 /*
  * licctl: the licd admin and client command line.  Besides its own
- * subcommands it answers to the names "lmstat" and "lmutil lmstat", so that
- * scripts written for FlexLM keep working when linked to it.
+ * subcommands it answers as lmutil ("lmutil lmstat -a ..."), and as
+ * lmstat, lmremove, lmdown and lmutil's other command names, so that
+ * scripts and monitoring written for FlexLM keep working when linked to it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,22 +22,44 @@ base_name(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
+/* "lmutil CMD ...": lmutil's command names, case as FlexLM takes them. */
+static int
+run_lmutil(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "-help") == 0 || strcmp(argv[1], "--help") == 0) {
+		licctl_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? LICCTL_EX_USAGE : 0;
+	}
+	if (strcmp(argv[1], "-v") == 0) {
+		licctl_version_line("lmutil", stdout);
+		return 0;
+	}
+	rc = licctl_lmutil(argc - 1, argv + 1);
+	if (rc == -1) {
+		fprintf(stderr, "lmutil: unknown command \"%s\"\n", argv[1]);
+		licctl_usage(stderr);
+		return LICCTL_EX_USAGE;
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *self, *cmd;
+	int rc;
 
 	self = argc > 0 ? base_name(argv[0]) : "licctl";
-	if (strcmp(self, "lmstat") == 0)
-		return cmd_stat(argc, argv);
-	if (strcmp(self, "lmutil") == 0) {
-		if (argc < 2 || strcmp(argv[1], "lmstat") != 0) {
-			fprintf(stderr,
-			    "lmutil: only \"lmutil lmstat\" is "
-			    "provided by licctl\n");
-			return LICCTL_EX_USAGE;
-		}
-		return cmd_stat(argc - 1, argv + 1);
+	if (strcmp(self, "lmutil") == 0)
+		return run_lmutil(argc, argv);
+	if (strncmp(self, "lm", 2) == 0) {
+		argv[0] = (char *)self;
+		rc = licctl_lmutil(argc, argv);
+		if (rc != -1)
+			return rc;
 	}
 
 	if (argc < 2) {
@@ -46,14 +69,23 @@ main(int argc, char **argv)
 	cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "stat") == 0 || strcmp(cmd, "lmstat") == 0)
+	if (strcmp(cmd, "stat") == 0)
 		return cmd_stat(argc - 1, argv + 1);
-	if (strcmp(cmd, "remove") == 0 || strcmp(cmd, "lmremove") == 0)
+	if (strcmp(cmd, "remove") == 0)
 		return cmd_remove(argc - 1, argv + 1);
-	if (strcmp(cmd, "reread") == 0 || strcmp(cmd, "lmreread") == 0)
+	if (strcmp(cmd, "reread") == 0)
 		return cmd_reread(argc - 1, argv + 1);
+	if (strcmp(cmd, "down") == 0)
+		return cmd_down(argc - 1, argv + 1);
+	if (strcmp(cmd, "newlog") == 0)
+		return cmd_newlog(argc - 1, argv + 1);
 	if (strcmp(cmd, "journal") == 0)
 		return cmd_journal(argc - 1, argv + 1);
+	if (strcmp(cmd, "lmutil") == 0)
+		return run_lmutil(argc - 1, argv + 1);
+	if (strncmp(cmd, "lm", 2) == 0 &&
+	    (rc = licctl_lmutil(argc - 1, argv + 1)) != -1)
+		return rc;
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("licctl %s\n", LICD_VERSION);
 		return 0;

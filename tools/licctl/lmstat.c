@@ -5,6 +5,7 @@
  * holder lines indented four spaces with "(server/port handle)", and
  * reservation lines indented by a tab.  Times are local, as lmstat's are.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,9 @@ static const char *const wdays[] = {
 static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
     "jul", "aug", "sep", "oct", "nov", "dec"};
 
-/* The column widths of lmstat -i. */
+/* The columns of lmstat -i: the heading sits one column left of the data
+ * under "Version" and "#licenses", as in lmstat's own output. */
+#define INFO_HEAD "%-31s %-11s %-12s %-12s %s\n"
 #define INFO_ROW "%-31s %-12s %-11s %-12s %s\n"
 
 static const char *
@@ -29,8 +32,14 @@ plural(long n)
 	return n == 1 ? "" : "s";
 }
 
+static const char *
+or_default(const char *s, const char *def)
+{
+	return s != NULL && s[0] != '\0' ? s : def;
+}
+
 static void
-print_header(const char *version, time_t now, FILE *out)
+print_header(time_t now, FILE *out)
 {
 	struct tm tm;
 
@@ -38,7 +47,7 @@ print_header(const char *version, time_t now, FILE *out)
 	fprintf(out,
 	    "licctl - licd v%s licence server status "
 	    "(lmstat layout)\n",
-	    version);
+	    LICD_VERSION);
 	/* lmstat writes neither the month, the day nor the hour padded. */
 	fprintf(out, "Flexible License Manager status on %s %d/%d/%d %d:%02d\n",
 	    wdays[tm.tm_wday], tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
@@ -46,10 +55,46 @@ print_header(const char *version, time_t now, FILE *out)
 	fprintf(out, "\n");
 }
 
-static const char *
-or_default(const char *s, const char *def)
+void
+lmstat_expiry(long long expiry, char *buf, size_t len)
 {
-	return s != NULL && s[0] != '\0' ? s : def;
+	struct tm tm;
+	time_t t;
+
+	if (expiry == 0) {
+		snprintf(buf, len, "permanent");
+		return;
+	}
+	/* expiry is the first second no longer granted: the day before it
+	 * is the last day. */
+	t = (time_t)expiry - 1;
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%02d-%s-%d", tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900);
+}
+
+static const char *
+feature_vendor(
+    const struct licd_status *st, const struct licd_status_feature *f)
+{
+	return or_default(f->vendor, or_default(st->vendor, "licd"));
+}
+
+static int
+feature_has_details(
+    const struct licd_status *st, const struct licd_status_feature *f)
+{
+	size_t j;
+
+	if (f->queued > 0)
+		return 1;
+	for (j = 0; j < st->nreservations; j++)
+		if (strcmp(st->reservations[j].feature, f->feature) == 0)
+			return 1;
+	for (j = 0; j < st->ngrants; j++)
+		if (strcmp(st->grants[j].feature, f->feature) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -57,40 +102,36 @@ feature_selected(
     const struct licd_status *st, size_t i, const struct lmstat_opts *o)
 {
 	const struct licd_status_feature *f = &st->features[i];
-	size_t j;
 
+	if (o->vendor != NULL && strcmp(feature_vendor(st, f), o->vendor) != 0)
+		return 0;
 	if (o->feature != NULL)
 		return strcmp(f->feature, o->feature) == 0;
-	if (o->all)
+	if (o->all || o->vendor != NULL)
 		return 1;
-	if (f->in_use > 0)
-		return 1;
-	for (j = 0; j < st->ngrants; j++)
-		if (strcmp(st->grants[j].feature, f->feature) == 0)
-			return 1;
-	return 0;
+	return f->in_use > 0 || feature_has_details(st, f);
 }
 
 static void
-print_vendors(const struct licd_status *st, FILE *out)
+print_vendors(const struct licd_status *st, const char *version,
+    const struct lmstat_opts *o, FILE *out)
 {
+	const char *v;
 	size_t i, j;
 	int seen;
 
 	for (i = 0; i < st->nfeatures; i++) {
+		v = feature_vendor(st, &st->features[i]);
 		seen = 0;
 		for (j = 0; j < i && !seen; j++)
-			seen = strcmp(st->features[j].vendor,
-				   st->features[i].vendor) == 0;
-		if (!seen)
-			fprintf(out, "  %s: UP v%s\n",
-			    or_default(st->features[i].vendor,
-				or_default(st->vendor, "licd")),
-			    st->server_version);
+			seen = strcmp(feature_vendor(st, &st->features[j]),
+				   v) == 0;
+		if (!seen && (o->vendor == NULL || strcmp(v, o->vendor) == 0))
+			fprintf(out, "  %s: UP v%s\n", v, version);
 	}
 	if (st->nfeatures == 0)
 		fprintf(out, "  %s: UP v%s\n", or_default(st->vendor, "licd"),
-		    st->server_version);
+		    version);
 }
 
 static void
@@ -110,9 +151,12 @@ print_holder(const struct licd_status *st, const struct licd_status_feature *f,
 	    tm.tm_hour, tm.tm_min);
 	if (g->count > 1)
 		fprintf(out, ", %d licenses", g->count);
-	/* XXX: lmstat's "(linger: left / total)" needs the time the seat
-	 * was returned, which STATUS does not carry; lingering seats show
-	 * as ordinary holders. */
+	/* lmstat writes "(linger: left / total)" in seconds.
+	 * XXX: STATUS gives the linger, not when a returned seat's linger
+	 * ends, so "left" is the whole linger even for a seat already
+	 * checked in and lingering. */
+	if (g->linger > 0)
+		fprintf(out, "  (linger: %d / %d)", g->linger, g->linger);
 	fprintf(out, "\n");
 }
 
@@ -120,8 +164,8 @@ static void
 print_feature(const struct licd_status *st, const struct licd_status_feature *f,
     FILE *out)
 {
+	char expires[32];
 	size_t j;
-	int details = 0;
 
 	if (f->uncounted)
 		fprintf(out, "Users of %s:  (Uncounted, node-locked)\n",
@@ -133,16 +177,12 @@ print_feature(const struct licd_status *st, const struct licd_status_feature *f,
 		    f->feature, f->issued, plural(f->issued), f->in_use,
 		    plural(f->in_use));
 	fprintf(out, "\n");
-
-	for (j = 0; j < st->nreservations && !details; j++)
-		details = strcmp(st->reservations[j].feature, f->feature) == 0;
-	for (j = 0; j < st->ngrants && !details; j++)
-		details = strcmp(st->grants[j].feature, f->feature) == 0;
-	if (!details)
+	if (!feature_has_details(st, f))
 		return;
 
-	fprintf(out, "  \"%s\" v%s, vendor: %s\n", f->feature, f->version,
-	    or_default(f->vendor, or_default(st->vendor, "licd")));
+	lmstat_expiry((long long)f->expiry, expires, sizeof(expires));
+	fprintf(out, "  \"%s\" v%s, vendor: %s, expiry: %s\n", f->feature,
+	    f->version, feature_vendor(st, f), expires);
 	fprintf(out, "  %s\n",
 	    f->uncounted ? "uncounted nodelocked license" : "floating license");
 	fprintf(out, "\n");
@@ -158,6 +198,13 @@ print_feature(const struct licd_status *st, const struct licd_status_feature *f,
 	for (j = 0; j < st->ngrants; j++)
 		if (strcmp(st->grants[j].feature, f->feature) == 0)
 			print_holder(st, f, &st->grants[j], out);
+	/* lmstat lists each queued request with its holder; STATUS gives
+	 * only how many wait, so that is what is shown. */
+	if (f->queued > 0)
+		fprintf(out,
+		    "    %d request%s queued (who waits is not reported "
+		    "by licd)\n",
+		    f->queued, plural(f->queued));
 	fprintf(out, "\n");
 }
 
@@ -165,76 +212,98 @@ int
 lmstat_format(
     const struct licd_status *st, const struct lmstat_opts *o, FILE *out)
 {
-	const char *host;
-	size_t i;
+	struct lmstat_server self;
+	const struct lmstat_server *sv = o->servers;
+	const char *host = NULL, *version = LICD_VERSION;
+	char name[300];
+	size_t i, n = o->nservers;
 
-	host = or_default(st->server_host, "localhost");
-	print_header(or_default(st->server_version, LICD_VERSION), o->now, out);
-	fprintf(out, "License server status: %d@%s\n", st->port, host);
-	fprintf(out, "    License file(s) on %s: %s:\n", host,
-	    or_default(o->files, or_default(st->files, "(not reported)")));
+	if (sv == NULL || n == 0) {
+		/* Only the server the snapshot came from. */
+		if (st == NULL)
+			return -1;
+		snprintf(name, sizeof(name), "%d@%s", st->port,
+		    or_default(st->server_host, "localhost"));
+		memset(&self, 0, sizeof(self));
+		self.name = name;
+		self.host = or_default(st->server_host, "localhost");
+		self.up = 1;
+		self.version = st->server_version;
+		sv = &self;
+		n = 1;
+	}
+	for (i = 0; i < n && host == NULL; i++)
+		if (sv[i].up) {
+			host = sv[i].host;
+			version = or_default(sv[i].version, LICD_VERSION);
+		}
+
+	print_header(o->now, out);
+	fprintf(out, "License server status: ");
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : "", sv[i].name);
 	fprintf(out, "\n");
-	fprintf(out, "%s: license server UP v%s\n", host, st->server_version);
+	if (st != NULL)
+		fprintf(out, "    License file(s) on %s: %s:\n", sv[0].host,
+		    or_default(
+			o->files, or_default(st->files, "(not reported)")));
 	fprintf(out, "\n");
+	for (i = 0; i < n; i++) {
+		if (sv[i].up)
+			fprintf(out, "%s: license server UP v%s\n", sv[i].host,
+			    or_default(sv[i].version, LICD_VERSION));
+		else
+			fprintf(out,
+			    "%s: Cannot connect to license server system. "
+			    "(%s)\n",
+			    sv[i].host, or_default(sv[i].why, "no answer"));
+	}
+	fprintf(out, "\n");
+	if (st == NULL) {
+		fflush(out);
+		return ferror(out) ? -1 : 0;
+	}
+
 	fprintf(out, "Vendor daemon status (on %s):\n", host);
 	fprintf(out, "\n");
-	print_vendors(st, out);
+	print_vendors(st, version, o, out);
 	fprintf(out, "\n");
-	fprintf(out, "Feature usage info:\n");
-	fprintf(out, "\n");
-	for (i = 0; i < st->nfeatures; i++)
-		if (feature_selected(st, i, o))
-			print_feature(st, &st->features[i], out);
-	fflush(out);
-	return ferror(out) ? -1 : 0;
-}
-
-int
-lmstat_format_info(const struct licd_status *st, FILE *out)
-{
-	const struct licd_status_feature *f;
-	char expires[32], count[16];
-	struct tm tm;
-	time_t t;
-	size_t i;
-
-	fprintf(out, INFO_ROW, "Feature", "Version", "#licenses", "Expires",
-	    "Vendor");
-	fprintf(out, INFO_ROW, "_______", "_________", "_________",
-	    "__________", "______");
-	for (i = 0; i < st->nfeatures; i++) {
-		f = &st->features[i];
-		if (f->expiry == 0) {
-			snprintf(expires, sizeof(expires), "permanent");
-		} else {
-			/* expiry is the first second no longer granted:
-			 * the day before it is the last day. */
-			t = (time_t)f->expiry - 1;
-			gmtime_r(&t, &tm);
-			snprintf(expires, sizeof(expires), "%02d-%s-%d",
-			    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
-		}
-		if (f->uncounted)
-			snprintf(count, sizeof(count), "uncounted");
-		else
-			snprintf(count, sizeof(count), "%d", f->issued);
-		fprintf(out, INFO_ROW, f->feature, f->version, count, expires,
-		    or_default(f->vendor, or_default(st->vendor, "licd")));
+	if (!o->no_features) {
+		fprintf(out, "Feature usage info:\n");
+		fprintf(out, "\n");
+		for (i = 0; i < st->nfeatures; i++)
+			if (feature_selected(st, i, o))
+				print_feature(st, &st->features[i], out);
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }
 
 int
-lmstat_format_down(const char *servers, const char *why, time_t now, FILE *out)
+lmstat_format_info(const struct licd_status *st, const char *feature, FILE *out)
 {
-	print_header(LICD_VERSION, now, out);
-	fprintf(out, "License server status: %s\n", servers);
-	fprintf(out, "\n");
-	fprintf(out,
-	    "Error getting status: Cannot connect to license server "
-	    "system. (licd server did not answer: %s)\n",
-	    why);
+	const struct licd_status_feature *f;
+	char expires[32], count[16];
+	size_t i;
+
+	fprintf(out, INFO_HEAD, "Feature", "Version", "#licenses", "Expires",
+	    "Vendor");
+	fprintf(out, INFO_HEAD, "_______", "_________", "_________",
+	    "__________", "______");
+	/* XXX: one row per feature from STATUS, where lmstat -i shows one
+	 * per licence line: INCREMENT lines of a feature are summed. */
+	for (i = 0; i < st->nfeatures; i++) {
+		f = &st->features[i];
+		if (feature != NULL && strcmp(f->feature, feature) != 0)
+			continue;
+		lmstat_expiry((long long)f->expiry, expires, sizeof(expires));
+		if (f->uncounted)
+			snprintf(count, sizeof(count), "uncounted");
+		else
+			snprintf(count, sizeof(count), "%d", f->issued);
+		fprintf(out, INFO_ROW, f->feature, f->version, count, expires,
+		    feature_vendor(st, f));
+	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }
