@@ -28,20 +28,15 @@
 #define LIC_TOKENS_MAX (1 + 7 + CORE_LINE_ATTRS_MAX + 1)
 
 /* Things reported once per file with "is parsed but not yet honoured".
- * The first entries are attribute keywords, in the order of the bits. */
+ * The first entries are attribute keywords, in the order of the bits.
+ * HOSTID splits pools and keeps uncounted lines from being served, but a
+ * counted line is not locked to the host it names. */
 static const char *const lic_later_attrs[] = {
     "BORROW",
-    "DUP_GROUP",
-    "USER_BASED",
-    "HOST_BASED",
-    "OVERDRAFT",
-    "SUPERSEDE",
     "HOSTID",
 };
 #define LIC_NLATER (sizeof(lic_later_attrs) / sizeof(lic_later_attrs[0]))
-#define LIC_NOTE_UPGRADE (1u << LIC_NLATER)
-#define LIC_NOTE_PACKAGE (1u << (LIC_NLATER + 1))
-#define LIC_NOTE_SERVER (1u << (LIC_NLATER + 2))
+#define LIC_NOTE_SERVER (1u << LIC_NLATER)
 
 static const char *const lic_months[12] = {"jan", "feb", "mar", "apr", "may",
     "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -774,8 +769,6 @@ lic_parse_feature(struct lic_state *st, enum core_line_type type,
 	if (bad)
 		goto drop;
 
-	if (type == CORE_LINE_UPGRADE)
-		lic_notice_once(st, LIC_NOTE_UPGRADE, "UPGRADE");
 	st->out->nlines++;
 	return;
 
@@ -783,8 +776,9 @@ drop:
 	lic_line_clear(ln);
 }
 
-/* PACKAGE name vendor [version] [key] COMPONENTS="..." attrs.  Kept with
- * its attributes for a later issue; it grants nothing itself (count 0). */
+/* PACKAGE name vendor [version] [key] COMPONENTS="..." attrs.  It grants
+ * nothing itself (count 0): the core serves its components through the
+ * FEATURE or INCREMENT line named like the package. */
 static void
 lic_parse_package(struct lic_state *st, struct license_token *tok, size_t ntok)
 {
@@ -829,7 +823,6 @@ lic_parse_package(struct lic_state *st, struct license_token *tok, size_t ntok)
 	if (bad)
 		goto drop;
 
-	lic_notice_once(st, LIC_NOTE_PACKAGE, "PACKAGE");
 	st->out->nlines++;
 	return;
 

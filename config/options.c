@@ -74,6 +74,8 @@ static const struct opt_keyword opt_keywords[] = {
     {"TIMEOUTALL", OPT_A_RULE, CORE_OPT_TIMEOUTALL, "s", "TIMEOUTALL seconds"},
     {"LINGER", OPT_A_RULE, CORE_OPT_LINGER, "fs", "LINGER feature seconds"},
     {"GROUPCASEINSENSITIVE", OPT_A_CASE, 0, "o", "GROUPCASEINSENSITIVE ON|OFF"},
+    {"MAX_OVERDRAFT", OPT_A_RULE, CORE_OPT_MAX_OVERDRAFT, "fz",
+	"MAX_OVERDRAFT feature count"},
 
     {"ACTIVATION_EXPIRY_DAYS", OPT_A_LATER, 0, "wz",
 	"ACTIVATION_EXPIRY_DAYS entitlement days"},
@@ -101,7 +103,6 @@ static const struct opt_keyword opt_keywords[] = {
     {"MAX_BORROW_HOURS", OPT_A_LATER, 0, "fz",
 	"MAX_BORROW_HOURS feature hours"},
     {"MAX_CONNECTIONS", OPT_A_LATER, 0, "c", "MAX_CONNECTIONS count"},
-    {"MAX_OVERDRAFT", OPT_A_LATER, 0, "fz", "MAX_OVERDRAFT feature count"},
     {"NOLOG", OPT_A_LATER, 0, "w", "NOLOG IN|OUT|DENIED|QUEUED"},
     {"REPORTLOG", OPT_A_LATER, 0, "w", "REPORTLOG [+]path"},
     {"TIMEZONE", OPT_A_LATER, 0, "+", "TIMEZONE zone ..."},

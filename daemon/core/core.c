@@ -47,6 +47,9 @@ struct core_charge {
 
 struct core_session;
 
+/* "user\037host\037display\037vendor string": the DUP_GROUP key. */
+#define DUPKEY_MAX (4 * CORE_NAME_MAX)
+
 struct core_grant {
 	struct core_grant_info info;
 	enum grant_state state;
@@ -60,6 +63,14 @@ struct core_grant {
 	int timeout; /* seconds without heartbeat, 0: never */
 	int64_t resume_deadline;
 	uint64_t tgen; /* the generation of its live timer */
+	/* Seats it takes from its pool: its count, or under DUP_GROUP the
+	 * largest count of its set on one member and 0 on the others. */
+	int seats;
+	char dupkey[DUPKEY_MAX];
+	char vstring[CORE_NAME_MAX];
+	uint64_t suite; /* a component: the suite grant it shares, or 0 */
+	int is_suite; /* the suite seat of PACKAGE components */
+	int suite_refs; /* components sharing it */
 
 	struct core_grant *prev, *next; /* all grants, oldest first */
 	struct core_grant *fprev, *fnext; /* its feature's, or orphans */
@@ -71,6 +82,7 @@ struct core_qentry {
 	uint64_t tag;
 	struct core_grant_info who; /* the client and what it asked for */
 	char reqver[CORE_VERSION_MAX];
+	char vstring[CORE_NAME_MAX];
 	int linger;
 	struct core_owner *owner;
 	struct core_session *sess;
@@ -110,7 +122,11 @@ struct eval {
 	struct core_pool *pool;
 	const char *unit;
 	int reserved_room; /* the client matches a RESERVE with free seats */
+	int need; /* seats the grant adds (0: it shares a DUP_GROUP seat) */
+	int overdraft; /* the grant goes past the licensed count */
 };
+
+static void queue_scan(struct core *, struct core_feature *, int64_t);
 
 static void
 copy_str(char *dst, size_t size, const char *src)
@@ -133,6 +149,7 @@ ident_of(const struct core_grant_info *gi, struct core_ident *id)
 	id->display = gi->display;
 	id->address = gi->address;
 	id->project = gi->project;
+	id->vstring = "";
 }
 
 static int
@@ -331,7 +348,7 @@ grant_charge(struct core *c, struct core_grant *g, int64_t now)
 	struct core_charge *v;
 	struct core_rule *r;
 	struct core_ident id;
-	int need = g->info.count, remaining, eff, take;
+	int need = g->seats, remaining, eff, take;
 	size_t j;
 
 	if (f == NULL || f->res.n == 0)
@@ -372,15 +389,20 @@ grant_uncharge(struct core_grant *g)
 	g->ncharges = 0;
 }
 
-/* The pool a kept grant belongs to: the same version, else any pool of
+/* The pool a kept grant belongs to: the same version and splitting
+ * attributes (split NULL: any), else the same version, else any pool of
  * the feature that counts, else its first. */
 static struct core_pool *
-pool_for(struct core_feature *f, const char *version)
+pool_for(struct core_feature *f, const char *version, const char *split)
 {
 	size_t i;
 
 	if (f == NULL || f->npools == 0)
 		return NULL;
+	for (i = 0; split != NULL && i < f->npools; i++)
+		if (core_version_cmp(f->pools[i].version, version) == 0 &&
+		    strcmp(f->pools[i].split, split) == 0)
+			return &f->pools[i];
 	for (i = 0; i < f->npools; i++)
 		if (core_version_cmp(f->pools[i].version, version) == 0)
 			return &f->pools[i];
@@ -390,22 +412,104 @@ pool_for(struct core_feature *f, const char *version)
 	return &f->pools[0];
 }
 
+/* The DUP_GROUP key of a holder in pool p: the fields the pool's
+ * DUP_GROUP names, the others left empty (all empty for SITE). */
+static void
+dup_key(const struct core_pool *p, const struct core_ident *id, char *out,
+    size_t len)
+{
+	snprintf(out, len, "%s\037%s\037%s\037%s",
+	    (p->dup & CORE_DUP_USER) ? id->user : "",
+	    (p->dup & CORE_DUP_HOST) ? id->host : "",
+	    (p->dup & CORE_DUP_DISPLAY) ? id->display : "",
+	    (p->dup & CORE_DUP_VENDOR) ? id->vstring : "");
+}
+
+/* The largest count held in pool p under DUP_GROUP key: the seats that a
+ * further checkout with the same key shares. */
+static int
+dup_held(
+    const struct core_feature *f, const struct core_pool *p, const char *key)
+{
+	const struct core_grant *g;
+	int n = 0;
+
+	/* XXX: the set is found by scanning the feature's grants, so a
+	 * checkout under DUP_GROUP costs time linear in them. */
+	for (g = f->ghead; g != NULL; g = g->fnext)
+		if (g->pool == p && g->info.count > n &&
+		    strcmp(g->dupkey, key) == 0)
+			n = g->info.count;
+	return n;
+}
+
+/* Seats a checkout of count by id would add to pool p. */
+static int
+pool_need(const struct core_feature *f, const struct core_pool *p,
+    const struct core_ident *id, int count)
+{
+	char key[DUPKEY_MAX];
+	int held;
+
+	if (p->dup == 0)
+		return count;
+	dup_key(p, id, key, sizeof(key));
+	held = dup_held(f, p, key);
+	return count > held ? count - held : 0;
+}
+
+static void
+grant_seats(struct core_feature *f, struct core_grant *g, int n)
+{
+	int d = n - g->seats;
+
+	g->seats = n;
+	f->in_use += d;
+	if (g->pool != NULL)
+		g->pool->used += d;
+}
+
+/* Puts the seats of a DUP_GROUP set on the member with the largest count
+ * (the oldest of those), so the set takes that many seats and the seat
+ * comes back only with its last member. */
+static void
+dup_rebalance(struct core_feature *f, struct core_pool *p, const char *key)
+{
+	struct core_grant *g, *lead = NULL;
+
+	for (g = f->ghead; g != NULL; g = g->fnext)
+		if (g->pool == p && strcmp(g->dupkey, key) == 0 &&
+		    (lead == NULL || g->info.count > lead->info.count))
+			lead = g;
+	for (g = f->ghead; g != NULL; g = g->fnext)
+		if (g->pool == p && strcmp(g->dupkey, key) == 0)
+			grant_seats(f, g, g == lead ? g->info.count : 0);
+}
+
 /* Links a grant into its feature (or the orphans) and counts its seats. */
 static void
 grant_link_feature(struct core *c, struct core_grant *g)
 {
 	struct core_feature *f = g->feat;
+	struct core_ident id;
 
+	g->seats = 0;
+	g->dupkey[0] = '\0';
 	if (f == NULL) {
 		LIST_APPEND(c->ohead, c->otail, g, fprev, fnext);
 		return;
 	}
 	LIST_APPEND(f->ghead, f->gtail, g, fprev, fnext);
-	f->in_use += g->info.count;
-	if (g->pool != NULL)
-		g->pool->used += g->info.count;
 	if (g->state == GRANT_LINGER)
 		f->nlinger++;
+	if (g->pool != NULL && g->pool->dup != 0) {
+		ident_of(&g->info, &id);
+		id.vstring = g->vstring;
+		dup_key(g->pool, &id, g->dupkey, sizeof(g->dupkey));
+		dup_rebalance(f, g->pool, g->dupkey);
+		return;
+	}
+	grant_seats(f, g, g->info.count);
 }
 
 static void
@@ -418,11 +522,11 @@ grant_unlink_feature(struct core *c, struct core_grant *g)
 		return;
 	}
 	LIST_REMOVE(f->ghead, f->gtail, g, fprev, fnext);
-	f->in_use -= g->info.count;
-	if (g->pool != NULL)
-		g->pool->used -= g->info.count;
+	grant_seats(f, g, 0);
 	if (g->state == GRANT_LINGER)
 		f->nlinger--;
+	if (g->pool != NULL && g->pool->dup != 0)
+		dup_rebalance(f, g->pool, g->dupkey);
 }
 
 /* Adds a fully described grant to every index.  Returns 0 or -1. */
@@ -449,6 +553,8 @@ grant_release(
 	struct core_owner *owner = g->owner;
 	struct core_session *s = g->sess;
 	struct core_feature *f = g->feat;
+	struct core_grant *sg;
+	uint64_t suite = g->suite;
 
 	grant_uncharge(g);
 	grant_unlink_feature(c, g);
@@ -461,6 +567,15 @@ grant_release(
 	emit(c, CORE_EV_CHECKIN, now, &snap, CORE_OK, why, 0, 0,
 	    in_use_of(c, f, snap.feature), owner);
 	session_maybe_free(c, s);
+
+	/* The suite seat goes back with the last component sharing it. */
+	if (suite != 0 && (sg = core_u64map_get(&c->grants, suite)) != NULL &&
+	    sg->is_suite && --sg->suite_refs <= 0) {
+		f = sg->feat;
+		grant_release(c, sg, why, now);
+		if (f != NULL)
+			queue_scan(c, f, now);
+	}
 }
 
 /* Starts a returned seat's linger: it stays counted, belongs to no session
@@ -528,6 +643,26 @@ pool_policy(const struct core *c, const struct core_feature *f,
 		if (core_rule_matches(cf, &cf->exclall.v[i], id))
 			return CORE_E_EXCLUDED;
 
+	/* USER_BASED (HOST_BASED): only users (hosts) that an INCLUDE of
+	 * the feature names, alone or through a group. */
+	if (p->user_based >= 0 || p->host_based >= 0) {
+		for (i = 0; i < f->incl.n; i++) {
+			r = &f->incl.v[i];
+			if (!core_rule_applies(r, p))
+				continue;
+			if (p->user_based >= 0 && r->who != CORE_WHO_USER &&
+			    r->who != CORE_WHO_GROUP)
+				continue;
+			if (p->host_based >= 0 && r->who != CORE_WHO_HOST &&
+			    r->who != CORE_WHO_HOST_GROUP)
+				continue;
+			if (core_rule_matches(cf, r, id))
+				break;
+		}
+		if (i == f->incl.n)
+			return CORE_E_NOT_INCLUDED;
+	}
+
 	for (i = 0; i < f->incl.n; i++) {
 		r = &f->incl.v[i];
 		if (!core_rule_applies(r, p))
@@ -569,7 +704,7 @@ max_blocks(const struct core *c, const struct core_feature *f,
 				continue;
 			ident_of(&g->info, &gid);
 			if (core_rule_matches(c->conf, r, &gid))
-				held += g->info.count;
+				held += g->seats;
 		}
 		if (held + count > r->count)
 			return 1;
@@ -605,6 +740,18 @@ pool_in_date(const struct core_pool *p, int64_t now, int *future)
 			in = 1;
 	}
 	return in;
+}
+
+/* The pool's OVERDRAFT seats, at most the feature's MAX_OVERDRAFT. */
+static int
+pool_overdraft(
+    const struct core_feature *f, const struct core_pool *p, int64_t now)
+{
+	int n = core_pool_overdraft(p, now);
+
+	if (f->max_overdraft >= 0 && n > f->max_overdraft)
+		n = f->max_overdraft;
+	return n;
 }
 
 /* Does the client match a reservation of f that still has free seats? */
@@ -643,7 +790,7 @@ evaluate(const struct core *c, const struct core_feature *f,
 	struct core_pool *p;
 	int any_version = 0, any_date = 0, future = 0, any_excl = 0;
 	int any_ok = 0, maxcap = 0, issued, remaining, eff, cap;
-	int others = 0, others_unused = 0, free_seats, ever;
+	int others = 0, others_unused = 0, free_seats, ever, need, fod;
 	int seat_blocked = 0;
 	enum core_reason pr;
 	size_t i;
@@ -687,7 +834,7 @@ evaluate(const struct core *c, const struct core_feature *f,
 		if (pr != CORE_OK)
 			continue;
 		any_ok = 1;
-		cap = core_pool_capacity(p, now);
+		cap = core_pool_capacity(p, now) + pool_overdraft(f, p, now);
 		if (cap > maxcap)
 			maxcap = cap;
 	}
@@ -702,6 +849,7 @@ evaluate(const struct core *c, const struct core_feature *f,
 	 * XXX: a selector on a RESERVE limits which grants it takes, but
 	 * its seats are held from the whole feature. */
 	issued = feature_issued(f, now);
+	fod = core_feature_overdraft(f, now);
 	remaining = issued;
 	for (i = 0; i < f->res.n; i++) {
 		r = &f->res.v[i];
@@ -716,29 +864,79 @@ evaluate(const struct core *c, const struct core_feature *f,
 		if (eff - r->charged > 0)
 			others_unused += eff - r->charged;
 	}
-	ever = issued - others < maxcap ? issued - others : maxcap;
+	ever = issued + fod - others;
+	if (ever > maxcap)
+		ever = maxcap;
 	if (count > ever) {
 		ev->reason = CORE_E_TOO_MANY;
 		return;
 	}
 
-	free_seats = issued - f->in_use - others_unused;
+	/* Overdraft seats are free to anyone the pool serves, past the
+	 * licensed count and past the reservations. */
+	free_seats = issued + fod - f->in_use - others_unused;
 	for (i = 0; i < f->npools; i++) {
 		p = &f->pools[i];
 		if (!pool_serves(p, reqver) || !pool_in_date(p, now, &future) ||
 		    pool_policy(c, f, p, id) != CORE_OK)
 			continue;
-		if (max_blocks(c, f, p, id, count))
+		need = pool_need(f, p, id, count);
+		if (max_blocks(c, f, p, id, need))
 			continue;
-		if (core_pool_capacity(p, now) - p->used >= count &&
-		    free_seats >= count) {
+		cap = core_pool_capacity(p, now);
+		if (need == 0 ||
+		    (cap + pool_overdraft(f, p, now) - p->used >= need &&
+			free_seats >= need)) {
 			ev->pool = p;
+			ev->need = need;
+			ev->overdraft = need > 0 &&
+			    (p->used + need > cap ||
+				f->in_use + need > issued - others_unused);
 			ev->reason = CORE_OK;
 			return;
 		}
 		seat_blocked = 1;
 	}
 	ev->reason = seat_blocked ? CORE_E_NO_SEATS : CORE_E_MAX;
+}
+
+/* The suite seat that a component checkout by id shares: one held by
+ * the same user on the same host. */
+static struct core_grant *
+suite_find(const struct core *c, const struct core_feature *s,
+    const struct core_ident *id)
+{
+	struct core_grant *g;
+
+	for (g = s->ghead; g != NULL; g = g->fnext)
+		if (g->is_suite &&
+		    core_name_eq(c->conf, g->info.user, id->user) &&
+		    core_name_eq(c->conf, g->info.host, id->host))
+			return g;
+	return NULL;
+}
+
+/* The policy decision for a feature that may be a SUITE component: the
+ * component's own, then, when the client holds no suite seat yet, one
+ * seat of the suite. */
+static void
+evaluate_all(const struct core *c, const struct core_feature *f,
+    const struct core_ident *id, const char *reqver, int count, int64_t now,
+    struct eval *ev)
+{
+	struct eval sev;
+
+	evaluate(c, f, id, reqver, count, now, ev);
+	if (ev->reason != CORE_OK || f->suite == NULL ||
+	    suite_find(c, f->suite, id) != NULL)
+		return;
+	evaluate(c, f->suite, id, NULL, 1, now, &sev);
+	if (sev.reason == CORE_OK)
+		return;
+	/* A suite too small for one seat is as good as a full one. */
+	ev->reason =
+	    sev.reason == CORE_E_TOO_MANY ? CORE_E_NO_SEATS : sev.reason;
+	ev->pool = NULL;
 }
 
 /*
@@ -755,11 +953,15 @@ queue_blocks(const struct core *c, const struct core_feature *f,
 	struct core_ident id;
 	struct eval qev;
 
+	/* Sharing a seat already held takes nothing from anyone. */
+	if (ev->need == 0)
+		return 0;
 	for (e = f->qhead; e != NULL; e = e->next) {
 		ident_of(&e->who, &id);
+		id.vstring = e->vstring;
 		if (ev->reserved_room && !reserved_room(c, f, &id, now))
 			continue;
-		evaluate(c, f, &id, e->reqver, e->who.count, now, &qev);
+		evaluate_all(c, f, &id, e->reqver, e->who.count, now, &qev);
 		if (qev.reason == CORE_OK || qev.reason == CORE_E_NO_SEATS)
 			return 1;
 	}
@@ -770,8 +972,8 @@ queue_blocks(const struct core *c, const struct core_feature *f,
  * memory. */
 static struct core_grant *
 grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
-    const struct core_grant_info *who, struct core_owner *owner, int linger,
-    int64_t now)
+    const struct core_grant_info *who, const char *vstring,
+    struct core_owner *owner, int linger, int64_t now)
 {
 	struct core_session *s;
 	struct core_grant *g;
@@ -794,6 +996,8 @@ grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
 	g->info.last_heartbeat = now;
 	g->info.linger_until = 0;
 	g->info.linger = linger > f->linger ? linger : f->linger;
+	g->info.overdraft = ev->overdraft;
+	copy_str(g->vstring, sizeof(g->vstring), vstring);
 	g->state = GRANT_ACTIVE;
 	g->owner = owner;
 	g->feat = f;
@@ -808,6 +1012,53 @@ grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
 	c->next_handle++;
 	session_attach(s, g);
 	return g;
+}
+
+/*
+ * Gives a new component grant its suite seat: shares the one the user
+ * holds on that host, or takes a new one (reported as a CHECKOUT of the
+ * suite with no owner, so that no front end takes it for a reply).  The
+ * suite seat belongs to no session and never times out; it goes back
+ * with the last component (grant_release).
+ */
+static void
+suite_attach(struct core *c, struct core_grant *g, int64_t now)
+{
+	struct core_feature *s = g->feat->suite;
+	struct core_grant_info who;
+	struct core_grant *sg;
+	struct core_session *sess;
+	struct core_ident id;
+	struct eval ev;
+
+	ident_of(&g->info, &id);
+	id.vstring = g->vstring;
+	sg = suite_find(c, s, &id);
+	if (sg == NULL) {
+		evaluate(c, s, &id, NULL, 1, now, &ev);
+		/* XXX: when the suite has no seat left here (evaluate_all
+		 * said it had), the component is served without one. */
+		if (ev.reason != CORE_OK)
+			return;
+		who = g->info;
+		copy_str(who.feature, sizeof(who.feature), s->name);
+		who.version[0] = '\0';
+		who.count = 1;
+		sg = grant_new(c, s, &ev, &who, g->vstring, NULL, 0, now);
+		if (sg == NULL)
+			return;
+		sess = sg->sess;
+		session_detach(sg);
+		session_maybe_free(c, sess);
+		sg->is_suite = 1;
+		sg->info.linger = 0;
+		sg->timeout = 0;
+		grant_arm(c, sg, now);
+		emit(c, CORE_EV_CHECKOUT, now, &sg->info, CORE_OK,
+		    CORE_REL_CLIENT, 0, 0, s->in_use, NULL);
+	}
+	sg->suite_refs++;
+	g->suite = sg->info.handle;
 }
 
 static void
@@ -862,21 +1113,25 @@ again:
 		for (e = f->qhead; e != NULL; e = next) {
 			next = e->next;
 			ident_of(&e->who, &id);
+			id.vstring = e->vstring;
 			room = reserved_room(c, f, &id, now);
 			if (room != (pass == 0))
 				continue;
 
-			evaluate(c, f, &id, e->reqver, e->who.count, now, &ev);
+			evaluate_all(
+			    c, f, &id, e->reqver, e->who.count, now, &ev);
 			switch (ev.reason) {
 			case CORE_OK:
-				g = grant_new(c, f, &ev, &e->who, e->owner,
-				    e->linger, now);
+				g = grant_new(c, f, &ev, &e->who, e->vstring,
+				    e->owner, e->linger, now);
 				if (g == NULL)
 					return;
 				emit(c, CORE_EV_CHECKOUT, now, &g->info,
 				    CORE_OK, CORE_REL_CLIENT, 1, e->tag,
 				    f->in_use, e->owner);
 				entry_remove(c, e);
+				if (f->suite != NULL)
+					suite_attach(c, g, now);
 				goto again;
 			case CORE_E_NO_SEATS:
 				return;
@@ -1033,8 +1288,9 @@ core_configure(struct core *c, const struct core_settings *st,
 		g->charges = NULL;
 		g->ncharges = 0;
 		g->feat = core_conf_feature(nc, g->info.feature);
-		g->pool = pool_for(g->feat, g->info.version);
-		if (g->feat != NULL)
+		g->pool = pool_for(g->feat, g->info.version,
+		    g->pool != NULL ? g->pool->split : NULL);
+		if (g->feat != NULL && !g->is_suite)
 			g->timeout = g->feat->timeout;
 		grant_link_feature(c, g);
 	}
@@ -1167,6 +1423,7 @@ enqueue(struct core *c, struct core_feature *f,
 	e->who = *snap;
 	e->who.handle = e->ticket;
 	copy_str(e->reqver, sizeof(e->reqver), req->version);
+	copy_str(e->vstring, sizeof(e->vstring), cl->vendor_string);
 	e->linger = req->linger > 0 ? req->linger : 0;
 	e->owner = cl->owner;
 	e->sess = s;
@@ -1194,12 +1451,16 @@ core_checkout(struct core *c, const struct core_client *cl,
 	struct core_ident id;
 	struct eval ev;
 	enum core_reason why;
+	const char *vstring;
 
 	set_now(c, now);
 	memset(res, 0, sizeof(*res));
 	res->count = req != NULL ? req->count : 0;
 	client_snapshot(&snap, cl, req, now);
 	ident_of(&snap, &id);
+	vstring =
+	    cl != NULL && cl->vendor_string != NULL ? cl->vendor_string : "";
+	id.vstring = vstring;
 
 	why = request_check(cl, req);
 	if (why == CORE_OK &&
@@ -1225,7 +1486,7 @@ core_checkout(struct core *c, const struct core_client *cl,
 		return;
 	}
 
-	evaluate(c, f, &id, req->version, req->count, now, &ev);
+	evaluate_all(c, f, &id, req->version, req->count, now, &ev);
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -1234,12 +1495,14 @@ core_checkout(struct core *c, const struct core_client *cl,
 		ev.reason = CORE_E_NO_SEATS;
 
 	if (ev.reason == CORE_OK) {
-		g = grant_new(c, f, &ev, &snap, cl->owner,
+		g = grant_new(c, f, &ev, &snap, vstring, cl->owner,
 		    req->linger > 0 ? req->linger : 0, now);
 		if (g != NULL) {
 			result_grant(res, g);
 			emit(c, CORE_EV_CHECKOUT, now, &g->info, CORE_OK,
 			    CORE_REL_CLIENT, 0, req->tag, f->in_use, cl->owner);
+			if (f->suite != NULL)
+				suite_attach(c, g, now);
 			return;
 		}
 		/* XXX: out of memory is reported as no seats; the core
@@ -1539,7 +1802,7 @@ core_restore(struct core *c, const struct core_grant_info *gi, int64_t now)
 	g->state = GRANT_RESTORED;
 	g->resume_deadline = now + (int64_t)c->settings.resume_grace * 1000;
 	g->feat = core_conf_feature(c->conf, gi->feature);
-	g->pool = pool_for(g->feat, gi->version);
+	g->pool = pool_for(g->feat, gi->version, NULL);
 	g->timeout = g->feat != NULL ? g->feat->timeout : 0;
 	if (grant_insert(c, g, now) == -1) {
 		free(g);
@@ -1579,6 +1842,40 @@ core_foreach_feature(
 		fi.uncounted = f->ncounted == 0;
 		fi.expiry = f->expiry;
 		fn(arg, &fi);
+	}
+}
+
+void
+core_foreach_line(const struct core *c, int64_t now, core_line_fn fn, void *arg)
+{
+	const struct core_feature *f;
+	const struct core_pool *p;
+	const struct core_cline *l;
+	struct core_line_info li;
+	size_t i, j, k;
+
+	for (i = 0; i < c->conf->nfeatures; i++) {
+		f = c->conf->features[i];
+		for (j = 0; j < f->npools; j++) {
+			p = &f->pools[j];
+			for (k = 0; k < p->nlines; k++) {
+				l = &p->lines[k];
+				memset(&li, 0, sizeof(li));
+				memcpy(li.feature, f->name, sizeof(li.feature));
+				memcpy(li.vendor, f->vendor, sizeof(li.vendor));
+				memcpy(
+				    li.version, p->version, sizeof(li.version));
+				li.count = l->count;
+				li.uncounted = l->uncounted;
+				li.overdraft = l->overdraft;
+				li.start = l->start;
+				li.expiry = l->expiry;
+				li.expired = l->expiry != 0 && now >= l->expiry;
+				li.file = l->file != NULL ? l->file : "";
+				li.lineno = l->lineno;
+				fn(arg, &li);
+			}
+		}
 	}
 }
 

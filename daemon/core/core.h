@@ -91,6 +91,8 @@ struct core_client {
 	const char *frontend; /* "flex" */
 	uint64_t session; /* nonzero id of the connection */
 	struct core_owner *owner;
+	/* The client's vendor string, the V of DUP_GROUP; NULL means "". */
+	const char *vendor_string;
 };
 
 struct core_checkout_req {
@@ -138,6 +140,8 @@ struct core_grant_info {
 	int64_t last_heartbeat;
 	int64_t linger_until; /* 0 unless the seat lingers after checkin */
 	int linger; /* seconds */
+	/* Granted past the licensed count, under OVERDRAFT. */
+	int overdraft;
 };
 
 enum core_event_type {
@@ -277,6 +281,30 @@ void core_foreach_grant(
     const struct core *, const char *feature, core_grant_fn fn, void *arg);
 void core_foreach_reservation(const struct core *, const char *feature,
     core_reservation_fn fn, void *arg);
+
+/* One licence line that serves (after SUPERSEDE, UPGRADE and PACKAGE are
+ * applied), for expiry warnings.  A PACKAGE component is reported with the
+ * file and line of its enabling line. */
+struct core_line_info {
+	char feature[CORE_NAME_MAX];
+	char vendor[CORE_NAME_MAX];
+	char version[CORE_VERSION_MAX];
+	int count; /* seats after UPGRADE moved some; 0 when uncounted */
+	int uncounted;
+	int overdraft; /* OVERDRAFT= of the line */
+	int64_t start; /* 0: none */
+	int64_t expiry; /* 0: permanent */
+	int expired; /* expiry has passed at "now" */
+	const char *file;
+	int lineno;
+};
+
+typedef void (*core_line_fn)(void *arg, const struct core_line_info *);
+
+/* Calls fn for each serving line, feature by feature in licence-file
+ * order; now only decides the expired flag. */
+void
+core_foreach_line(const struct core *, int64_t now, core_line_fn fn, void *arg);
 
 /* Totals, for STATUS lines and sd_notify. */
 size_t core_grant_count(const struct core *);

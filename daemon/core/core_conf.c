@@ -17,11 +17,6 @@
 /* Longest "group\037user" key of the membership table. */
 #define MEMBER_KEY_MAX (2 * CORE_NAME_MAX + 2)
 
-struct kept_line {
-	struct core_feature *f;
-	const struct core_line *l;
-};
-
 static void conf_err(char *, size_t, const char *, int, const char *, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -108,8 +103,10 @@ feature_free(struct core_feature *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->npools; i++)
+	for (i = 0; i < f->npools; i++) {
 		free(f->pools[i].lines);
+		free(f->pools[i].split);
+	}
 	free(f->pools);
 	for (i = 0; i < f->nquals; i++)
 		free(f->quals[i]);
@@ -236,8 +233,412 @@ nomem:
 	return -1;
 }
 
+/*
+ * Licence lines as the build works on them: every FEATURE, INCREMENT,
+ * UPGRADE and PACKAGE line in file order, then the PACKAGE components
+ * appended.  SUPERSEDE, the first-FEATURE rule, UPGRADE and PACKAGE only
+ * mark lines dead or move seats here; what is left becomes pools.
+ */
+struct wline {
+	const struct core_line *l; /* dates, attributes, file and line */
+	char feature[CORE_NAME_MAX];
+	char version[CORE_VERSION_MAX];
+	int count;
+	int uncounted;
+	int dead; /* superseded, a later FEATURE, or a PACKAGE enabler */
+	const char *suite; /* SUITE component: the package's name */
+	struct core_feature *f;
+};
+
+struct wlines {
+	struct wline *v;
+	size_t n;
+	size_t cap;
+};
+
+static struct wline *
+wline_add(struct wlines *w)
+{
+	struct wline *v;
+	size_t cap;
+
+	if (w->n == w->cap) {
+		cap = w->cap ? w->cap * 2 : 16;
+		v = realloc(w->v, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		w->v = v;
+		w->cap = cap;
+	}
+	memset(&w->v[w->n], 0, sizeof(w->v[0]));
+	return &w->v[w->n++];
+}
+
+static const char *
+line_attr(const struct core_line *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->nattrs && i < CORE_LINE_ATTRS_MAX; i++)
+		if (strcasecmp(l->attrs[i].key, key) == 0)
+			return l->attrs[i].value != NULL ? l->attrs[i].value
+							 : "";
+	return NULL;
+}
+
+/* Reads dd-mmm-yyyy into yyyymmdd, which orders dates as numbers. */
+static int
+issued_date(const char *s, long *out)
+{
+	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	char mon[4];
+	int d, y, n, i;
+
+	if (sscanf(s, "%2d-%3[A-Za-z]-%4d%n", &d, mon, &y, &n) != 3 ||
+	    s[n] != '\0' || d < 1 || d > 31)
+		return -1;
+	for (i = 0; i < 3; i++)
+		mon[i] = (char)tolower((unsigned char)mon[i]);
+	for (i = 0; i < 12; i++)
+		if (strncmp(months + 3 * i, mon, 3) == 0)
+			break;
+	if (i == 12)
+		return -1;
+	*out = (long)y * 10000 + (i + 1) * 100 + d;
+	return 0;
+}
+
+/* The ISSUED date of a line, 0 when it has none (older than any). */
+static int
+line_issued(const struct core_line *l, long *out, char *err, size_t errlen)
+{
+	const char *v = line_attr(l, "ISSUED");
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (issued_date(v, out) == -1) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "ISSUED=%s is not a date dd-mmm-yyyy", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is name one of the blank-separated words of list? */
+static int
+word_in(const char *list, const char *name)
+{
+	size_t n = strlen(name), k;
+
+	for (;;) {
+		list += strspn(list, " \t,");
+		if (*list == '\0')
+			return 0;
+		k = strcspn(list, " \t,");
+		if (k == n && strncmp(list, name, n) == 0)
+			return 1;
+		list += k;
+	}
+}
+
+static int
+check_line(const struct core_line *l, char *err, size_t errlen)
+{
+	if (!terminated(l->feature, sizeof(l->feature)) ||
+	    !terminated(l->version, sizeof(l->version)) ||
+	    !terminated(l->from_version, sizeof(l->from_version)) ||
+	    !terminated(l->vendor, sizeof(l->vendor)) ||
+	    !terminated(l->key, sizeof(l->key)) ||
+	    !terminated(l->file, sizeof(l->file))) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "a field is not terminated");
+		return -1;
+	}
+	if ((int)l->type < (int)CORE_LINE_FEATURE ||
+	    (int)l->type > (int)CORE_LINE_PACKAGE) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "unknown line type %d", (int)l->type);
+		return -1;
+	}
+	if (l->feature[0] == '\0') {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "licence line without a feature name");
+		return -1;
+	}
+	if (l->count < 0) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "negative count %d for %s", l->count, l->feature);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SUPERSEDE[="f1 f2 ..."]: the line replaces every earlier line of the
+ * listed features (its own by default) of the same vendor whose ISSUED
+ * date is older.  The superseding line must carry ISSUED itself.
+ */
+static int
+apply_supersede(struct wlines *w, char *err, size_t errlen)
+{
+	const struct core_line *l, *o;
+	const char *list;
+	long mine, theirs;
+	size_t i, j;
+
+	for (i = 0; i < w->n; i++) {
+		l = w->v[i].l;
+		if ((list = line_attr(l, "SUPERSEDE")) == NULL)
+			continue;
+		if (line_issued(l, &mine, err, errlen) == -1)
+			return -1;
+		if (mine == 0) {
+			conf_err(err, errlen, l->file, l->lineno,
+			    "SUPERSEDE on %s needs ISSUED=dd-mmm-yyyy",
+			    l->feature);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			o = w->v[j].l;
+			if (strcmp(o->vendor, l->vendor) != 0)
+				continue;
+			if (list[0] == '\0'
+				? strcmp(o->feature, l->feature) != 0
+				: !word_in(list, o->feature))
+				continue;
+			if (line_issued(o, &theirs, err, errlen) == -1)
+				return -1;
+			if (theirs < mine)
+				w->v[j].dead = 1;
+		}
+	}
+	return 0;
+}
+
+/* Only the first FEATURE line of a name counts; INCREMENT lines add. */
+static int
+apply_first_feature(struct wlines *w)
+{
+	struct core_strmap seen;
+	size_t i;
+	int rc = 0;
+
+	memset(&seen, 0, sizeof(seen));
+	for (i = 0; i < w->n; i++) {
+		if (w->v[i].dead || w->v[i].l->type != CORE_LINE_FEATURE)
+			continue;
+		if (core_strmap_get(&seen, w->v[i].feature) != NULL) {
+			w->v[i].dead = 1;
+			continue;
+		}
+		if (core_strmap_put(&seen, w->v[i].feature, &w->v[i]) == -1) {
+			rc = -1;
+			break;
+		}
+	}
+	core_strmap_free(&seen);
+	return rc;
+}
+
+/*
+ * UPGRADE name vendor from to expiry count: takes count seats from the
+ * nearest earlier line of the feature whose version lies in [from, to)
+ * and serves them at version to.  An UPGRADE that finds no such line is
+ * an error, as it would silently grant nothing.
+ */
+static int
+apply_upgrade(struct wlines *w, char *err, size_t errlen)
+{
+	struct wline *u, *o;
+	size_t i, j;
+	int moved;
+
+	for (i = 0; i < w->n; i++) {
+		u = &w->v[i];
+		if (u->dead || u->l->type != CORE_LINE_UPGRADE)
+			continue;
+		if (core_version_cmp(u->l->from_version, u->version) >= 0) {
+			conf_err(err, errlen, u->l->file, u->l->lineno,
+			    "UPGRADE of %s from %s to %s does not go up",
+			    u->feature, u->l->from_version, u->version);
+			return -1;
+		}
+		o = NULL;
+		for (j = i; j-- > 0;) {
+			o = &w->v[j];
+			if (!o->dead && o->l->type != CORE_LINE_PACKAGE &&
+			    strcmp(o->feature, u->feature) == 0 &&
+			    strcmp(o->l->vendor, u->l->vendor) == 0 &&
+			    !o->uncounted && o->count > 0 &&
+			    core_version_cmp(o->version, u->l->from_version) >=
+				0 &&
+			    core_version_cmp(o->version, u->version) < 0)
+				break;
+			o = NULL;
+		}
+		if (o == NULL) {
+			conf_err(err, errlen, u->l->file, u->l->lineno,
+			    "UPGRADE of %s finds no earlier line of a version "
+			    "from %s up to %s with seats",
+			    u->feature, u->l->from_version, u->version);
+			return -1;
+		}
+		moved =
+		    u->uncounted || u->count > o->count ? o->count : u->count;
+		o->count -= moved;
+		u->count = moved;
+		u->uncounted = 0;
+	}
+	return 0;
+}
+
+/* One "feature[:version[:count]]" of COMPONENTS, checked. */
+static int
+component_parse(const char *s, size_t len, char *name, char *version, int *n)
+{
+	const char *c1, *c2, *end = s + len;
+	size_t k;
+	long v;
+	char *e, num[16];
+
+	c1 = memchr(s, ':', len);
+	k = (size_t)((c1 != NULL ? c1 : end) - s);
+	if (k == 0 || k >= CORE_NAME_MAX)
+		return -1;
+	memcpy(name, s, k);
+	name[k] = '\0';
+	version[0] = '\0';
+	*n = 1;
+	if (c1 == NULL)
+		return 0;
+
+	c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
+	k = (size_t)((c2 != NULL ? c2 : end) - c1 - 1);
+	if (k >= CORE_VERSION_MAX || (k > 0 && !isdigit((unsigned char)c1[1])))
+		return -1;
+	memcpy(version, c1 + 1, k);
+	version[k] = '\0';
+	if (c2 == NULL)
+		return 0;
+
+	k = (size_t)(end - c2 - 1);
+	if (k == 0 || k >= sizeof(num))
+		return -1;
+	memcpy(num, c2 + 1, k);
+	num[k] = '\0';
+	v = strtol(num, &e, 10);
+	if (*e != '\0' || !isdigit((unsigned char)num[0]) || v < 1 ||
+	    v > 1000000)
+		return -1;
+	*n = (int)v;
+	return 0;
+}
+
+/*
+ * PACKAGE name vendor [version] COMPONENTS="f[:v[:n]] ..." [OPTIONS=SUITE]:
+ * each FEATURE/INCREMENT/UPGRADE line named like the package enables the
+ * components, n times its count, at version v (default: the package's,
+ * else the enabling line's).  Without SUITE the enabling line only
+ * enables; with it, it stays and serves the suite seat.  Only the first
+ * PACKAGE of a name counts.
+ */
+static int
+apply_packages(struct wlines *w, char *err, size_t errlen)
+{
+	char name[CORE_NAME_MAX], ver[CORE_VERSION_MAX];
+	const struct core_line *p;
+	const char *comps, *opts, *s;
+	struct wline *e, *nw;
+	size_t i, j, n0, len;
+	long total;
+	int suite, n;
+
+	n0 = w->n;
+	for (i = 0; i < n0; i++) {
+		p = w->v[i].l;
+		if (w->v[i].dead || p->type != CORE_LINE_PACKAGE)
+			continue;
+		for (j = 0; j < i; j++)
+			if (!w->v[j].dead &&
+			    w->v[j].l->type == CORE_LINE_PACKAGE &&
+			    strcmp(w->v[j].feature, p->feature) == 0)
+				break;
+		if (j < i)
+			continue;
+		comps = line_attr(p, "COMPONENTS");
+		if (comps == NULL || comps[strspn(comps, " \t")] == '\0') {
+			conf_err(err, errlen, p->file, p->lineno,
+			    "PACKAGE %s without COMPONENTS", p->feature);
+			return -1;
+		}
+		opts = line_attr(p, "OPTIONS");
+		suite = opts != NULL && strcasecmp(opts, "SUITE") == 0;
+
+		for (j = 0; j < n0; j++) {
+			if (w->v[j].dead ||
+			    w->v[j].l->type == CORE_LINE_PACKAGE ||
+			    strcmp(w->v[j].feature, p->feature) != 0 ||
+			    strcmp(w->v[j].l->vendor, p->vendor) != 0)
+				continue;
+			if (!suite)
+				w->v[j].dead = 1;
+			for (s = comps;;) {
+				s += strspn(s, " \t");
+				if (*s == '\0')
+					break;
+				len = strcspn(s, " \t");
+				if (component_parse(s, len, name, ver, &n) ==
+				    -1) {
+					conf_err(err, errlen, p->file,
+					    p->lineno,
+					    "bad component \"%.*s\" of PACKAGE "
+					    "%s (expected feature[:version"
+					    "[:count]])",
+					    (int)(len > 64 ? 64 : len), s,
+					    p->feature);
+					return -1;
+				}
+				s += len;
+				if ((nw = wline_add(w)) == NULL)
+					goto nomem;
+				/* w->v may have moved. */
+				e = &w->v[j];
+				total = (long)e->count * n;
+				if (total > 1000000000L) {
+					conf_err(err, errlen, p->file,
+					    p->lineno,
+					    "component %s of PACKAGE %s has "
+					    "too many seats",
+					    name, p->feature);
+					return -1;
+				}
+				nw->l = e->l;
+				memcpy(nw->feature, name, sizeof(nw->feature));
+				if (ver[0] != '\0')
+					memcpy(nw->version, ver,
+					    sizeof(nw->version));
+				else if (p->version[0] != '\0')
+					memcpy(nw->version, p->version,
+					    sizeof(nw->version));
+				else
+					memcpy(nw->version, e->version,
+					    sizeof(nw->version));
+				nw->count = (int)total;
+				nw->uncounted = e->uncounted;
+				nw->suite = suite ? p->feature : NULL;
+			}
+		}
+	}
+	return 0;
+
+nomem:
+	conf_err(err, errlen, NULL, 0, "out of memory");
+	return -1;
+}
+
 static struct core_feature *
-feature_add(struct core_conf *cf, const struct core_line *l)
+feature_add(struct core_conf *cf, const struct wline *l)
 {
 	struct core_feature **v, *f;
 
@@ -250,65 +651,15 @@ feature_add(struct core_conf *cf, const struct core_line *l)
 	if (f == NULL)
 		return NULL;
 	memcpy(f->name, l->feature, sizeof(f->name));
-	snprintf(f->vendor, sizeof(f->vendor), "%s", l->vendor);
+	snprintf(f->vendor, sizeof(f->vendor), "%s", l->l->vendor);
 	f->index = cf->nfeatures;
+	f->max_overdraft = -1;
 	if (core_strmap_put(&cf->fmap, f->name, f) == -1) {
 		free(f);
 		return NULL;
 	}
 	cf->features[cf->nfeatures++] = f;
 	return f;
-}
-
-/* Checks one licence line and, when it serves, finds or creates its
- * feature.  *fp is NULL for a line that is valid but does not serve. */
-static int
-take_line(struct core_conf *cf, const struct core_line *l,
-    struct core_feature **fp, char *err, size_t errlen)
-{
-	struct core_feature *f;
-
-	*fp = NULL;
-	if (!terminated(l->feature, sizeof(l->feature)) ||
-	    !terminated(l->version, sizeof(l->version)) ||
-	    !terminated(l->vendor, sizeof(l->vendor)) ||
-	    !terminated(l->key, sizeof(l->key))) {
-		conf_err(err, errlen, l->file, l->lineno,
-		    "a field is not terminated");
-		return -1;
-	}
-
-	/* XXX: UPGRADE and PACKAGE lines are not served yet; a feature
-	 * that only they name is unknown to clients. */
-	if (l->type != CORE_LINE_FEATURE && l->type != CORE_LINE_INCREMENT)
-		return 0;
-
-	if (l->feature[0] == '\0') {
-		conf_err(err, errlen, l->file, l->lineno,
-		    "licence line without a feature name");
-		return -1;
-	}
-	if (l->count < 0) {
-		conf_err(err, errlen, l->file, l->lineno,
-		    "negative count %d for %s", l->count, l->feature);
-		return -1;
-	}
-
-	f = core_conf_feature(cf, l->feature);
-	if (f == NULL && (f = feature_add(cf, l)) == NULL) {
-		conf_err(err, errlen, l->file, l->lineno, "out of memory");
-		return -1;
-	}
-
-	/* Only the first FEATURE line of a name counts; INCREMENT lines
-	 * add to it. */
-	if (l->type == CORE_LINE_FEATURE) {
-		if (f->seen_feature)
-			return 0;
-		f->seen_feature = 1;
-	}
-	*fp = f;
-	return 0;
 }
 
 /* Splits one "key=value" term of a selector; returns 0 or -1. */
@@ -436,7 +787,7 @@ compile_rule(struct core_conf *cf, const struct core_options *o,
 		return -1;
 	}
 	if ((int)r->kind < (int)CORE_OPT_INCLUDE ||
-	    (int)r->kind > (int)CORE_OPT_LINGER) {
+	    (int)r->kind > (int)CORE_OPT_MAX_OVERDRAFT) {
 		conf_err(err, errlen, o->path, r->lineno, "unknown rule %d",
 		    (int)r->kind);
 		return -1;
@@ -472,7 +823,8 @@ compile_rule(struct core_conf *cf, const struct core_options *o,
 			return -1;
 		}
 	}
-	if ((r->kind == CORE_OPT_RESERVE || r->kind == CORE_OPT_MAX) &&
+	if ((r->kind == CORE_OPT_RESERVE || r->kind == CORE_OPT_MAX ||
+		r->kind == CORE_OPT_MAX_OVERDRAFT) &&
 	    r->count < 0) {
 		conf_err(err, errlen, o->path, r->lineno, "negative count %d",
 		    r->count);
@@ -523,6 +875,9 @@ compile_rule(struct core_conf *cf, const struct core_options *o,
 	case CORE_OPT_LINGER:
 		f->linger = r->seconds;
 		return 0;
+	case CORE_OPT_MAX_OVERDRAFT:
+		f->max_overdraft = r->count;
+		return 0;
 	case CORE_OPT_INCLUDE:
 		list = &f->incl;
 		break;
@@ -555,23 +910,177 @@ nomem:
 	return -1;
 }
 
-/* Puts a serving line in the pool of its feature that has the same
- * version and the same answers to the feature's selectors. */
 static int
-pool_add_line(struct core_feature *f, const struct core_line *l)
+dup_parse(const char *v, int *out)
 {
+	*out = 0;
+	if (strcasecmp(v, "NONE") == 0)
+		return 0;
+	if (strcasecmp(v, "SITE") == 0) {
+		*out = CORE_DUP_SITE;
+		return 0;
+	}
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		switch (toupper((unsigned char)*v)) {
+		case 'U':
+			*out |= CORE_DUP_USER;
+			break;
+		case 'H':
+			*out |= CORE_DUP_HOST;
+			break;
+		case 'D':
+			*out |= CORE_DUP_DISPLAY;
+			break;
+		case 'V':
+			*out |= CORE_DUP_VENDOR;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* USER_BASED[=n] and HOST_BASED[=n]: -1 absent, 0 without n. */
+static int
+based_parse(const struct core_line *l, const char *key, int *out)
+{
+	const char *v = line_attr(l, key);
+	char *e;
+	long n;
+
+	*out = -1;
+	if (v == NULL)
+		return 0;
+	if (*v == '\0') {
+		*out = 0;
+		return 0;
+	}
+	n = strtol(v, &e, 10);
+	if (*e != '\0' || !isdigit((unsigned char)*v) || n < 1 || n > 1000000)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+/* What a line says about sharing and naming, checked. */
+struct line_split {
+	int dup;
+	int user_based;
+	int host_based;
+	int overdraft;
+	char *key; /* malloc'd */
+};
+
+static int
+line_split(
+    const struct wline *wl, struct line_split *sp, char *err, size_t errlen)
+{
+	static const char *const keys[] = {
+	    "BORROW", "HOSTID", "USER_BASED", "HOST_BASED", "VENDOR_STRING"};
+	const struct core_line *l = wl->l;
+	const char *v, *dg;
+	size_t i, len;
+	char *e;
+	long n;
+
+	memset(sp, 0, sizeof(*sp));
+	dg = line_attr(l, "DUP_GROUP");
+	if (dg == NULL)
+		dg = line_attr(l, "DUPLICATE_GROUPING");
+	if (dg != NULL && dup_parse(dg, &sp->dup) == -1) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "DUP_GROUP=%.40s is not NONE, SITE or letters of UHDV", dg);
+		return -1;
+	}
+	if (based_parse(l, "USER_BASED", &sp->user_based) == -1 ||
+	    based_parse(l, "HOST_BASED", &sp->host_based) == -1) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "USER_BASED= and HOST_BASED= take a count of at least 1");
+		return -1;
+	}
+	if (sp->user_based >= 0 && sp->host_based >= 0) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "a line cannot be both USER_BASED and HOST_BASED");
+		return -1;
+	}
+	/* A named user (host) holds one seat however often it checks
+	 * out, unless DUP_GROUP says otherwise. */
+	if (dg == NULL && sp->user_based >= 0)
+		sp->dup = CORE_DUP_USER;
+	if (dg == NULL && sp->host_based >= 0)
+		sp->dup = CORE_DUP_HOST;
+	if ((v = line_attr(l, "OVERDRAFT")) != NULL) {
+		n = strtol(v, &e, 10);
+		if (*e != '\0' || !isdigit((unsigned char)*v) || n < 0 ||
+		    n > 1000000) {
+			conf_err(err, errlen, l->file, l->lineno,
+			    "OVERDRAFT=%.40s is not a count", v);
+			return -1;
+		}
+		sp->overdraft = (int)n;
+	}
+
+	len = 16;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v = line_attr(l, keys[i])) != NULL)
+			len += strlen(v) + 2;
+	sp->key = malloc(len);
+	if (sp->key == NULL) {
+		conf_err(err, errlen, NULL, 0, "out of memory");
+		return -1;
+	}
+	len = (size_t)snprintf(sp->key, 16, "%d", sp->dup);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = line_attr(l, keys[i]);
+		/* \037 keeps "a" + "bc" apart from "ab" + "c"; \036 marks
+		 * an absent attribute apart from an empty one. */
+		sp->key[len++] = '\037';
+		if (v == NULL) {
+			sp->key[len++] = '\036';
+			continue;
+		}
+		memcpy(sp->key + len, v, strlen(v));
+		len += strlen(v);
+	}
+	sp->key[len] = '\0';
+	return 0;
+}
+
+/* Puts a serving line in the pool of its feature that has the same
+ * version, the same answers to the feature's selectors and the same
+ * splitting attributes.  file is the interned file name. */
+static int
+pool_add_line(struct core_feature *f, const struct wline *wl, const char *file,
+    char *err, size_t errlen)
+{
+	const struct core_line *l = wl->l;
 	struct core_pool *p = NULL, *v;
 	struct core_cline *lv;
+	struct line_split sp;
+	struct core_line probe;
 	uint64_t mask = 0;
 	size_t i, cap;
 
-	for (i = 0; i < f->nquals; i++)
-		if (qual_match(f->quals[i], l))
-			mask |= (uint64_t)1 << i;
+	if (line_split(wl, &sp, err, errlen) == -1)
+		return -1;
+
+	/* Selectors see the version the line serves at (an UPGRADE's or a
+	 * component's), not the one written. */
+	if (f->nquals > 0) {
+		probe = *l;
+		memcpy(probe.version, wl->version, sizeof(probe.version));
+		for (i = 0; i < f->nquals; i++)
+			if (qual_match(f->quals[i], &probe))
+				mask |= (uint64_t)1 << i;
+	}
 
 	for (i = 0; i < f->npools; i++)
 		if (f->pools[i].qmask == mask &&
-		    core_version_cmp(f->pools[i].version, l->version) == 0) {
+		    strcmp(f->pools[i].split, sp.key) == 0 &&
+		    core_version_cmp(f->pools[i].version, wl->version) == 0) {
 			p = &f->pools[i];
 			break;
 		}
@@ -580,39 +1089,132 @@ pool_add_line(struct core_feature *f, const struct core_line *l)
 			cap = f->poolcap ? f->poolcap * 2 : 2;
 			v = realloc(f->pools, cap * sizeof(*v));
 			if (v == NULL)
-				return -1;
+				goto nomem;
 			f->pools = v;
 			f->poolcap = cap;
 		}
 		p = &f->pools[f->npools++];
 		memset(p, 0, sizeof(*p));
-		memcpy(p->version, l->version, sizeof(p->version));
+		memcpy(p->version, wl->version, sizeof(p->version));
 		p->qmask = mask;
+		p->split = sp.key;
+		sp.key = NULL;
+		p->dup = sp.dup;
+		p->user_based = sp.user_based;
+		p->host_based = sp.host_based;
 	}
+	free(sp.key);
 
 	if (p->nlines == p->linecap) {
 		cap = p->linecap ? p->linecap * 2 : 2;
 		lv = realloc(p->lines, cap * sizeof(*lv));
 		if (lv == NULL)
-			return -1;
+			goto nomem;
 		p->lines = lv;
 		p->linecap = cap;
 	}
 	lv = &p->lines[p->nlines++];
+	memset(lv, 0, sizeof(*lv));
 	lv->start = l->start;
 	lv->expiry = l->expiry;
-	lv->uncounted = l->uncounted || l->count == 0;
-	lv->count = lv->uncounted ? 0 : l->count;
+	lv->uncounted = wl->uncounted || wl->count == 0;
+	lv->count = lv->uncounted ? 0 : wl->count;
+	lv->overdraft = lv->uncounted ? 0 : sp.overdraft;
+	lv->file = file;
+	lv->lineno = l->lineno;
 	if (!lv->uncounted) {
 		p->ncounted++;
 		f->ncounted++;
 	}
 
 	if (f->version[0] == '\0' ||
-	    core_version_cmp(l->version, f->version) > 0)
-		memcpy(f->version, l->version, sizeof(f->version));
+	    core_version_cmp(wl->version, f->version) > 0)
+		memcpy(f->version, wl->version, sizeof(f->version));
 	if (l->expiry != 0 && (f->expiry == 0 || l->expiry < f->expiry))
 		f->expiry = l->expiry;
+	return 0;
+
+nomem:
+	free(sp.key);
+	conf_err(err, errlen, NULL, 0, "out of memory");
+	return -1;
+}
+
+/* Counts the distinct users (hosts) that the feature's INCLUDE rules
+ * name for pool p; GROUP members count one each. */
+static int
+based_named(const struct core_feature *f, const struct core_pool *p, int hosts,
+    int *lineno)
+{
+	const struct core_rule *r;
+	size_t i, j, k;
+	int n = 0, dup;
+
+	for (i = 0; i < f->incl.n; i++) {
+		r = &f->incl.v[i];
+		if (!core_rule_applies(r, p))
+			continue;
+		if (r->who == (hosts ? CORE_WHO_HOST : CORE_WHO_USER)) {
+			dup = 0;
+			for (k = 0; k < i && !dup; k++)
+				dup = f->incl.v[k].who == r->who &&
+				    strcmp(f->incl.v[k].name, r->name) == 0 &&
+				    core_rule_applies(&f->incl.v[k], p);
+			if (!dup)
+				n++;
+		} else if (r->who ==
+			(hosts ? CORE_WHO_HOST_GROUP : CORE_WHO_GROUP) &&
+		    r->group != NULL) {
+			/* XXX: a name listed both alone and in a GROUP
+			 * counts twice here. */
+			for (j = 0; j < r->group->nmembers; j++)
+				n++;
+		} else {
+			continue;
+		}
+		*lineno = r->lineno;
+	}
+	return n;
+}
+
+/* USER_BASED=n (HOST_BASED=n): INCLUDE may name at most n users (hosts),
+ * n being the line's count when not given. */
+static int
+check_based(const struct core_conf *cf, const struct core_options *o, char *err,
+    size_t errlen)
+{
+	const struct core_feature *f;
+	const struct core_pool *p;
+	size_t i, j, k;
+	int limit, named, lineno, hosts, seats;
+
+	for (i = 0; i < cf->nfeatures; i++) {
+		f = cf->features[i];
+		for (j = 0; j < f->npools; j++) {
+			p = &f->pools[j];
+			if (p->user_based < 0 && p->host_based < 0)
+				continue;
+			hosts = p->host_based >= 0;
+			limit = hosts ? p->host_based : p->user_based;
+			if (limit == 0) {
+				for (seats = 0, k = 0; k < p->nlines; k++)
+					seats += p->lines[k].count;
+				limit = seats;
+			}
+			lineno = 0;
+			named = based_named(f, p, hosts, &lineno);
+			if (named <= limit)
+				continue;
+			conf_err(err, errlen, o != NULL ? o->path : NULL,
+			    lineno,
+			    "INCLUDE names %d %s for %s, but its line %s:%d "
+			    "is %s=%d",
+			    named, hosts ? "hosts" : "users", f->name,
+			    p->lines[0].file, p->lines[0].lineno,
+			    hosts ? "HOST_BASED" : "USER_BASED", limit);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -620,8 +1222,11 @@ pool_add_line(struct core_feature *f, const struct core_line *l)
  * Builds and checks a whole configuration.  Accepts any number of licence
  * files (lics may be NULL when nlics is 0) and opts NULL.  Refuses, with
  * err set to "file:line: why": negative settings, counts or times, lines
- * without a feature, rules without a type and name, rules naming an unknown
- * GROUP or HOST_GROUP, malformed or too many line selectors.  Returns the
+ * without a feature, SUPERSEDE without ISSUED, an UPGRADE with nothing to
+ * upgrade, bad PACKAGE components, bad DUP_GROUP, USER_BASED, HOST_BASED
+ * or OVERDRAFT values, INCLUDE lists longer than USER_BASED/HOST_BASED
+ * allow, rules without a type and name, rules naming an unknown GROUP or
+ * HOST_GROUP, malformed or too many line selectors.  Returns the
  * configuration or NULL.
  */
 struct core_conf *
@@ -630,11 +1235,15 @@ core_conf_build(const struct core_settings *st,
     const struct core_options *o, uint64_t gen, char *err, size_t errlen)
 {
 	struct core_conf *cf;
-	struct kept_line *kept = NULL, *kv;
+	struct wlines w;
+	struct wline *wl;
 	struct core_feature *f;
-	size_t i, j, nkept = 0, keptcap = 0;
+	const struct core_line *l;
+	const char *file = NULL, *lastfile = NULL;
+	size_t i, j;
 	int t;
 
+	memset(&w, 0, sizeof(w));
 	if (st->min_timeout < 0 || st->resume_grace < 0 || st->max_queue < 0 ||
 	    !terminated(st->default_unit, sizeof(st->default_unit))) {
 		conf_err(err, errlen, NULL, 0, "invalid core settings");
@@ -658,22 +1267,34 @@ core_conf_build(const struct core_settings *st,
 
 	for (i = 0; i < nlics; i++) {
 		for (j = 0; j < lics[i].nlines; j++) {
-			if (take_line(cf, &lics[i].lines[j], &f, err, errlen) ==
-			    -1)
+			l = &lics[i].lines[j];
+			if (check_line(l, err, errlen) == -1)
 				goto fail;
-			if (f == NULL)
-				continue;
-			if (nkept == keptcap) {
-				keptcap = keptcap ? keptcap * 2 : 16;
-				kv = realloc(kept, keptcap * sizeof(*kv));
-				if (kv == NULL)
-					goto nomem;
-				kept = kv;
-			}
-			kept[nkept].f = f;
-			kept[nkept].l = &lics[i].lines[j];
-			nkept++;
+			if ((wl = wline_add(&w)) == NULL)
+				goto nomem;
+			wl->l = l;
+			memcpy(wl->feature, l->feature, sizeof(wl->feature));
+			memcpy(wl->version, l->version, sizeof(wl->version));
+			wl->count = l->count;
+			wl->uncounted = l->uncounted || l->count == 0;
 		}
+	}
+	if (apply_supersede(&w, err, errlen) == -1)
+		goto fail;
+	if (apply_first_feature(&w) == -1)
+		goto nomem;
+	if (apply_upgrade(&w, err, errlen) == -1 ||
+	    apply_packages(&w, err, errlen) == -1)
+		goto fail;
+
+	for (i = 0; i < w.n; i++) {
+		wl = &w.v[i];
+		if (wl->dead || wl->l->type == CORE_LINE_PACKAGE)
+			continue;
+		f = core_conf_feature(cf, wl->feature);
+		if (f == NULL && (f = feature_add(cf, wl)) == NULL)
+			goto nomem;
+		wl->f = f;
 	}
 
 	/* Rules before pools: the selectors they name decide how lines
@@ -684,11 +1305,25 @@ core_conf_build(const struct core_settings *st,
 			    -1)
 				goto fail;
 
-	for (i = 0; i < nkept; i++)
-		if (pool_add_line(kept[i].f, kept[i].l) == -1)
-			goto nomem;
-	free(kept);
-	kept = NULL;
+	for (i = 0; i < w.n; i++) {
+		wl = &w.v[i];
+		if (wl->f == NULL)
+			continue;
+		if (lastfile == NULL || strcmp(lastfile, wl->l->file) != 0) {
+			if ((file = conf_key(cf, wl->l->file)) == NULL)
+				goto nomem;
+			lastfile = file;
+		}
+		if (pool_add_line(wl->f, wl, file, err, errlen) == -1)
+			goto fail;
+		if (wl->suite != NULL && strcmp(wl->suite, wl->feature) != 0)
+			wl->f->suite = core_conf_feature(cf, wl->suite);
+	}
+	free(w.v);
+	w.v = NULL;
+
+	if (check_based(cf, o, err, errlen) == -1)
+		goto fail;
 
 	for (i = 0; i < cf->nfeatures; i++) {
 		f = cf->features[i];
@@ -702,7 +1337,7 @@ core_conf_build(const struct core_settings *st,
 nomem:
 	conf_err(err, errlen, NULL, 0, "out of memory");
 fail:
-	free(kept);
+	free(w.v);
 	core_conf_free(cf);
 	return NULL;
 }
@@ -723,6 +1358,41 @@ core_pool_capacity(const struct core_pool *p, int64_t now)
 			continue;
 		n += l->count;
 	}
+	return n;
+}
+
+/* Seats past the count that the pool's lines in date allow (OVERDRAFT),
+ * cut to the feature's MAX_OVERDRAFT. */
+int
+core_pool_overdraft(const struct core_pool *p, int64_t now)
+{
+	const struct core_cline *l;
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < p->nlines; i++) {
+		l = &p->lines[i];
+		if (l->uncounted || l->start > now)
+			continue;
+		if (l->expiry != 0 && now >= l->expiry)
+			continue;
+		n += l->overdraft;
+	}
+	return n;
+}
+
+/* The overdraft of the whole feature: its pools' together, at most its
+ * MAX_OVERDRAFT. */
+int
+core_feature_overdraft(const struct core_feature *f, int64_t now)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < f->npools; i++)
+		n += core_pool_overdraft(&f->pools[i], now);
+	if (f->max_overdraft >= 0 && n > f->max_overdraft)
+		n = f->max_overdraft;
 	return n;
 }
 

@@ -87,6 +87,7 @@ struct core_ident {
 	const char *display;
 	const char *address;
 	const char *project;
+	const char *vstring; /* the client's vendor string, never NULL */
 };
 
 /* A licence line as the core keeps it for serving. */
@@ -95,13 +96,29 @@ struct core_cline {
 	int64_t expiry; /* 0: permanent */
 	int count;
 	int uncounted;
+	int overdraft; /* OVERDRAFT= */
+	const char *file; /* owned by the configuration */
+	int lineno;
 };
 
+/* DUP_GROUP: which of the holder's fields make repeat checkouts share one
+ * seat.  SITE shares one seat among all. */
+#define CORE_DUP_USER 0x01
+#define CORE_DUP_HOST 0x02
+#define CORE_DUP_DISPLAY 0x04
+#define CORE_DUP_VENDOR 0x08
+#define CORE_DUP_SITE 0x10
+
 /* The lines of one feature that policy cannot tell apart: same version,
- * same answer to every selector of the feature's rules. */
+ * same answer to every selector of the feature's rules, and the same
+ * BORROW, DUP_GROUP, HOSTID, USER_BASED, HOST_BASED and VENDOR_STRING. */
 struct core_pool {
 	char version[CORE_VERSION_MAX];
 	uint64_t qmask;
+	char *split; /* those attributes, joined: the rest of the key */
+	int dup; /* CORE_DUP_* bits, 0: every checkout takes seats */
+	int user_based; /* -1: no; 0: as many users as seats; else n */
+	int host_based; /* the same for hosts */
 	struct core_cline *lines;
 	size_t nlines;
 	size_t linecap;
@@ -153,6 +170,10 @@ struct core_feature {
 	int timeout; /* seconds after clamping, 0: none */
 	int timeout_set;
 	int linger;
+	int max_overdraft; /* MAX_OVERDRAFT, -1 when not given */
+	/* A component of a PACKAGE with OPTIONS=SUITE: each checkout also
+	 * holds a seat of the suite feature. */
+	struct core_feature *suite;
 
 	/* Run-time state, rebuilt when a configuration is swapped in. */
 	int in_use; /* seats of grants charged to its pools */
@@ -200,6 +221,8 @@ struct core_feature *
 core_conf_feature(const struct core_conf *, const char *name);
 
 int core_pool_capacity(const struct core_pool *, int64_t now);
+int core_pool_overdraft(const struct core_pool *, int64_t now);
+int core_feature_overdraft(const struct core_feature *, int64_t now);
 int core_rule_matches(const struct core_conf *, const struct core_rule *,
     const struct core_ident *);
 int core_rule_applies(const struct core_rule *, const struct core_pool *);

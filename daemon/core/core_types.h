@@ -96,6 +96,7 @@ enum core_opt_kind {
 	CORE_OPT_TIMEOUT,
 	CORE_OPT_TIMEOUTALL,
 	CORE_OPT_LINGER,
+	CORE_OPT_MAX_OVERDRAFT, /* MAX_OVERDRAFT feature count */
 };
 
 /* The kind of name a rule applies to. */

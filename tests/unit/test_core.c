@@ -634,10 +634,10 @@ test_feature_vs_increment(void **state)
 	line(fx, CORE_LINE_FEATURE, "FI", "1", 2);
 	line(fx, CORE_LINE_INCREMENT, "FI", "1", 3);
 	line(fx, CORE_LINE_FEATURE, "FI", "1", 100); /* ignored */
-	l = line(fx, CORE_LINE_UPGRADE, "II", "2", 9);
+	/* UPGRADE takes 2 seats of the nearest II line of a version in
+	 * [1, 2) and serves them at version 2. */
+	l = line(fx, CORE_LINE_UPGRADE, "II", "2", 2);
 	snprintf(l->from_version, sizeof(l->from_version), "1");
-	line(fx, CORE_LINE_PACKAGE, "PK", "1", 0);
-	line(fx, CORE_LINE_UPGRADE, "UP", "1", 4);
 
 	/* A second file: a FEATURE line there is a duplicate as well. */
 	memset(&second, 0, sizeof(second));
@@ -661,13 +661,15 @@ test_feature_vs_increment(void **state)
 	assert_int_equal(finfo(fx, "FF").issued, 2);
 	assert_string_equal(finfo(fx, "FF").version, "1");
 	assert_int_equal(finfo(fx, "II").issued, 7);
+	assert_string_equal(finfo(fx, "II").version, "2");
 	assert_int_equal(finfo(fx, "FI").issued, 5);
-	assert_int_equal(finfo(fx, "PK").issued, -1); /* not a feature */
-	assert_int_equal(finfo(fx, "UP").issued, -1);
 	assert_int_equal(core_feature_count(fx->c), 3);
-	assert_int_equal(
-	    co(fx, "u", "h", 1, "UP", 1).reason, CORE_E_UNKNOWN_FEATURE);
-	assert_int_equal(co(fx, "u", "h", 1, "II", 7).status, CORE_GRANTED);
+	assert_int_equal(co(fx, "u", "h", 1, "II", 6).reason, CORE_E_TOO_MANY);
+	assert_int_equal(co(fx, "u", "h", 1, "II", 5).status, CORE_GRANTED);
+	assert_int_equal(co_full(fx, &(struct who){"v", "h", "", "", "", 2},
+			     "II", "2", 2, 0, 0, T0)
+			     .status,
+	    CORE_GRANTED);
 }
 
 /* ---- units ----------------------------------------------------------- */
