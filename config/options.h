@@ -1,10 +1,11 @@
 /*
  * FlexLM options files: GROUP, HOST_GROUP, INCLUDE, INCLUDEALL, EXCLUDE,
- * EXCLUDEALL, RESERVE, MAX, TIMEOUT, TIMEOUTALL, LINGER and
+ * EXCLUDEALL (with USER, HOST, DISPLAY, GROUP, HOST_GROUP, INTERNET and
+ * PROJECT), RESERVE, MAX, MAX_OVERDRAFT, TIMEOUT, TIMEOUTALL, LINGER and
  * GROUPCASEINSENSITIVE are honoured.  Every other known keyword (BORROW_*,
- * MAX_BORROW_HOURS, PROJECT rules, NOLOG, REPORTLOG, DEBUGLOG, ...) is parsed
- * and reported once as a DIAG_NOTICE "not yet honoured"; an unknown keyword
- * is an error.
+ * MAX_BORROW_HOURS, NOLOG, REPORTLOG, DEBUGLOG, ...) is parsed and
+ * reported once as a DIAG_NOTICE "not yet honoured"; an unknown keyword is
+ * an error.
  */
 #ifndef LICD_OPTIONS_H
 #define LICD_OPTIONS_H
