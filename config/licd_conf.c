@@ -235,6 +235,64 @@ conf_read_listeners(
 	}
 }
 
+/* trusted-keys: public key files, relative to the file's folder. */
+static void
+conf_read_trusted_keys(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
+{
+	config_setting_t *list, *item;
+	const char *v;
+	int i, n;
+
+	list = config_lookup(cfg, "trusted-keys");
+	if (list == NULL)
+		return;
+	if (!config_setting_is_aggregate(list)) {
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(list),
+		    "trusted-keys: expected a list of key files, "
+		    "[ \"site.pub\" ]");
+		return;
+	}
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		item = config_setting_get_elem(list, (unsigned)i);
+		v = config_setting_get_string(item);
+		if (v == NULL || v[0] == '\0') {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(item),
+			    "trusted-keys: expected a file name");
+			continue;
+		}
+		if (conf->ntrusted_keys == CONF_TRUSTED_KEYS_MAX) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(item),
+			    "trusted-keys: more than %d keys",
+			    CONF_TRUSTED_KEYS_MAX);
+			return;
+		}
+		conf_path(conf->trusted_keys[conf->ntrusted_keys++],
+		    CONF_PATH_MAX, file, v);
+	}
+}
+
+static void
+conf_read_require_signature(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
+{
+	config_setting_t *s;
+
+	s = config_lookup(cfg, "require-signature");
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		diag_add(diag, DIAG_ERROR, file, config_setting_source_line(s),
+		    "require-signature: expected true or false");
+		return;
+	}
+	conf->require_signature = config_setting_get_bool(s) ? 1 : 0;
+}
+
 /* Every setting the file may hold, to catch misspelt names. */
 static const char *const conf_known[] = {
     "state-dir",
@@ -250,6 +308,9 @@ static const char *const conf_known[] = {
     "admin-socket",
     "admin-group",
     "debug-log",
+    "trusted-keys",
+    "require-signature",
+    "http",
 };
 
 static void
@@ -296,6 +357,28 @@ conf_check_names(config_setting_t *group, const char *prefix, const char *file,
 			conf_check_names(s, full, file, diag);
 		}
 	}
+}
+
+/* "http" is "" or ADDRESS:PORT; the address itself is resolved when
+ * licd binds it. */
+static void
+conf_check_http(
+    config_t *cfg, const char *v, const char *file, struct diag *diag)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (v[0] == '\0')
+		return;
+	port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+	if (colon == NULL || colon == v || colon[1] == '\0' || *end != '\0' ||
+	    port < 1 || port > 65535)
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(config_lookup(cfg, "http")),
+		    "http: expected \"ADDRESS:PORT\" (e.g. "
+		    "\"127.0.0.1:9100\") or \"\", not \"%s\"",
+		    v);
 }
 
 int
@@ -349,9 +432,14 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	    0)
 		conf_path(
 		    conf->debug_log, sizeof(conf->debug_log), path, value);
+	if (conf_string(
+		&cfg, "http", conf->http, sizeof(conf->http), path, diag) > 0)
+		conf_check_http(&cfg, conf->http, path, diag);
 	conf_read_ints(&cfg, conf, path, diag);
 	conf_read_licenses(&cfg, conf, path, diag);
 	conf_read_listeners(&cfg, conf, path, diag);
+	conf_read_trusted_keys(&cfg, conf, path, diag);
+	conf_read_require_signature(&cfg, conf, path, diag);
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;

@@ -13,6 +13,7 @@
 #define CONF_LISTENERS_MAX 16
 #define CONF_LICENSES_MAX 64
 #define CONF_PATH_MAX 1024
+#define CONF_TRUSTED_KEYS_MAX 16
 
 struct conf_listener {
 	char protocol[16]; /* "flex" */
@@ -50,6 +51,17 @@ struct licd_conf {
 	int max_pending; /* requests waiting per connection */
 	int heartbeat; /* advertised heartbeat interval, seconds */
 	int shutdown_grace; /* seconds to flush replies when stopping */
+
+	/* licd signatures on licence lines (config/signature.h): the
+	 * public keys (PEM files) whose signatures are trusted, and
+	 * whether every line must carry one. */
+	char trusted_keys[CONF_TRUSTED_KEYS_MAX][CONF_PATH_MAX];
+	size_t ntrusted_keys;
+	int require_signature;
+
+	/* The HTTP views (/metrics, /api/status, the status page): "host:port"
+	 * or "[v6]:port", "" for none. */
+	char http[256];
 };
 
 /* Fills every setting with its default (no listeners, no files). */

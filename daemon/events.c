@@ -15,6 +15,7 @@
 #include "debuglog.h"
 #include "licd.h"
 #include "log.h"
+#include "metrics.h"
 
 #define LICD_TICK_MS 250
 
@@ -244,6 +245,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 	journal_append(licd->journal, &rec);
 	events_schedule_flush(licd);
 	debuglog_event(licd->debuglog, ev);
+	metrics_core_event(ev);
 
 	/* Once stopping, sessions are gone; their grants stay for resume. */
 	if (!licd->stopping && ev->owner != NULL && ev->owner->notify != NULL)

@@ -23,9 +23,11 @@
 #include "../config/license.h"
 #include "../config/licd_conf.h"
 #include "../config/options.h"
+#include "../config/signature.h"
 #include "../protocols/protocol.h"
 #include "admin.h"
 #include "debuglog.h"
+#include "http.h"
 #include "licd.h"
 #include "log.h"
 
@@ -39,6 +41,7 @@ struct flags {
 	const char *options;
 	const char *state_dir;
 	const char *log_level;
+	const char *http;
 	int port;
 	int foreground;
 	int check;
@@ -73,6 +76,8 @@ usage(FILE *out)
 	    "  -s, --state-dir DIR  where the journal lives\n"
 	    "  -f, --foreground     stay in the foreground, log to stderr\n"
 	    "      --log-level L    error, warning, notice, info or debug\n"
+	    "      --http ADDR:PORT serve /metrics, /api/status and a status "
+	    "page\n"
 	    "  -V, --version        print the version\n");
 }
 
@@ -88,6 +93,7 @@ flags_parse(int argc, char **argv)
 	    {"state-dir", required_argument, NULL, 's'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'L'},
+	    {"http", required_argument, NULL, 'H'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -136,6 +142,9 @@ flags_parse(int argc, char **argv)
 		case 'L':
 			flags.log_level = optarg;
 			break;
+		case 'H':
+			flags.http = optarg;
+			break;
 		case 'V':
 			printf("licd %s\n", LICD_VERSION);
 			exit(0);
@@ -178,6 +187,8 @@ conf_build(struct licd_conf *conf, struct diag *diag)
 	if (flags.log_level != NULL)
 		snprintf(conf->log_level, sizeof(conf->log_level), "%s",
 		    flags.log_level);
+	if (flags.http != NULL)
+		snprintf(conf->http, sizeof(conf->http), "%s", flags.http);
 	if (log_level_parse(conf->log_level, &level) == -1)
 		diag_add(diag, DIAG_ERROR, conf->path[0] ? conf->path : "licd",
 		    0,
@@ -228,6 +239,8 @@ files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
 			rc = -1;
 		f->nlics++;
 	}
+	if (signature_check_files(conf, f->lics, f->nlics, diag) == -1)
+		rc = -1;
 	if (conf->options_file[0] != '\0') {
 		f->have_opts = 1;
 		if (options_load(conf->options_file, &f->opts, diag) == -1)
@@ -757,6 +770,8 @@ main(int argc, char **argv)
 
 	if (listen_start() == -1)
 		fatalx("cannot listen");
+	if (http_start(&licd) == -1)
+		fatalx("cannot serve http on %s", licd.conf.http);
 	if (admin_resolve(&licd) == -1)
 		fatalx("admin-group %s: no such group", licd.conf.admin_group);
 	admin_fd = admin_listen(&licd);
@@ -812,6 +827,7 @@ main(int argc, char **argv)
 	for (const struct licd_protocol *const *p = licd_protocols; *p != NULL;
 	     p++)
 		(*p)->cleanup(&licd);
+	http_stop();
 	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);
 	core_free(licd.core);

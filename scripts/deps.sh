@@ -7,7 +7,8 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm git \
 	ca-certificates \
 	libevent-dev libssl-dev libconfig-dev libsystemd-dev libsqlite3-dev \
 	libcmocka-dev sqlite3 clang-format monitoring-plugins-standard \
-	debhelper lintian systemd"
+	debhelper lintian systemd \
+	prometheus chromium"
 
 missing=""
 for p in $pkgs; do

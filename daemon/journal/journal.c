@@ -289,6 +289,7 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 	struct journal_fields f;
 	const unsigned char *prev = j->chain_mac;
 	unsigned char *mac;
+	int64_t start_ns = journal_stats_clock();
 	size_t i;
 
 	if (b->n == 0)
@@ -329,6 +330,7 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 		goto fail;
 
 	memcpy(j->chain_mac, prev, JOURNAL_MAC_LEN);
+	journal_stats_commit(b->n, start_ns);
 	return 0;
 
 fail:

@@ -140,4 +140,56 @@ int journal_show(const char *state_dir, uint64_t from_seq, uint64_t limit,
 void
 journal_format_record(const struct journal_record *, char *buf, size_t len);
 
+/*
+ * A streaming reader over the whole series (archives oldest first, then
+ * journal.db), read-only and alongside a running licd.  It hands out, in
+ * sequence order, the records with from_ms <= time_ms < to_ms (INT64_MIN
+ * and INT64_MAX for all); a record met twice (a rotation while reading)
+ * is handed out once.  journal_iter_open returns NULL with err set when
+ * the state directory cannot be listed.
+ */
+struct journal_iter;
+
+struct journal_iter *journal_iter_open(const char *state_dir, int64_t from_ms,
+    int64_t to_ms, char *err, size_t errlen);
+
+/* Fills rec with the next record and returns 1; 0 at the end; -1 with err
+ * set when a file cannot be read (journal.db missing included). */
+int journal_iter_next(struct journal_iter *, struct journal_record *rec,
+    char *err, size_t errlen);
+
+/* Accepts NULL. */
+void journal_iter_close(struct journal_iter *);
+
+/*
+ * Commit statistics for /metrics, process-wide (one journal per licd):
+ * how long each batch took from BEGIN to COMMIT (the fsync included) and
+ * how many records it held, as cumulative histogram buckets.  The writer
+ * thread records; any thread may read a snapshot.
+ */
+#define JOURNAL_STATS_LATENCY_BUCKETS 12
+#define JOURNAL_STATS_BATCH_BUCKETS 11
+
+struct journal_stats {
+	uint64_t commits;
+	uint64_t records;
+	double seconds; /* sum of commit latencies */
+	/* counts of commits at or below each bound (cumulative) */
+	uint64_t latency_le[JOURNAL_STATS_LATENCY_BUCKETS];
+	uint64_t batch_le[JOURNAL_STATS_BATCH_BUCKETS];
+};
+
+/* Upper bounds of the buckets: seconds, and records per batch. */
+extern const double journal_stats_latency_bounds[];
+extern const unsigned journal_stats_batch_bounds[];
+
+/* A monotonic clock in nanoseconds, for the writer's measurement. */
+int64_t journal_stats_clock(void);
+
+/* Writer thread: a batch of n records committed, begun at start_ns. */
+void journal_stats_commit(size_t n, int64_t start_ns);
+
+/* Any thread: a consistent copy of the statistics so far. */
+void journal_stats_get(struct journal_stats *);
+
 #endif

@@ -214,6 +214,65 @@ test_idle_versus_heartbeat(void **state)
 	diag_free(&d);
 }
 
+/* The two signature settings: key files relative to licd.conf, a bool. */
+static void
+test_signature_settings(void **state)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *needle;
+	} bad[] = {
+	    {"require-signature = 1;\n", 1, "expected true or false"},
+	    {"\nrequire-signature = \"yes\";\n", 2, "expected true or false"},
+	    {"trusted-keys = \"a.pub\";\n", 1, "expected a list of key files"},
+	    {"trusted-keys = ( \"a.pub\",\n  2 );\n", 2,
+		"expected a file name"},
+	    {"trusted-keys = [ \"\" ];\n", 1, "expected a file name"},
+	    {"trusted-key = [ \"a.pub\" ];\n", 1,
+		"unknown setting \"trusted-key\""},
+	};
+	struct licd_conf c;
+	struct diag d;
+	char want[256];
+	size_t i;
+
+	conf_defaults(&c);
+	assert_int_equal(c.ntrusted_keys, 0);
+	assert_int_equal(c.require_signature, 0);
+
+	diag_init(&d);
+	assert_int_equal(conf_load(write_conf("trusted-keys = [ \"site.pub\", "
+					      "\"/etc/licd/old.pub\" ];\n"
+					      "require-signature = true;\n"),
+			     &c, &d),
+	    0);
+	assert_int_equal(c.ntrusted_keys, 2);
+	snprintf(want, sizeof(want), "%s/site.pub", tmpdir);
+	assert_string_equal(c.trusted_keys[0], want);
+	assert_string_equal(c.trusted_keys[1], "/etc/licd/old.pub");
+	assert_int_equal(c.require_signature, 1);
+	diag_free(&d);
+
+	conf_defaults(&c);
+	diag_init(&d);
+	assert_int_equal(
+	    conf_load(write_conf("require-signature = false;\n"), &c, &d), 0);
+	assert_int_equal(c.require_signature, 0);
+	diag_free(&d);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf_defaults(&c);
+		diag_init(&d);
+		if (conf_load(write_conf(bad[i].text), &c, &d) != -1)
+			fail_msg("case %zu: accepted", i);
+		if (!has_message(&d, bad[i].line, bad[i].needle))
+			fail_msg("case %zu: no \"%s\" at line %d", i,
+			    bad[i].needle, bad[i].line);
+		diag_free(&d);
+	}
+}
+
 static void
 test_diag_format(void **state)
 {
@@ -242,6 +301,7 @@ main(void)
 	    cmocka_unit_test(test_flags_replace_licenses),
 	    cmocka_unit_test(test_idle_versus_heartbeat),
 	    cmocka_unit_test(test_diag_format),
+	    cmocka_unit_test(test_signature_settings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_report.h"
+#include "cmd_sign.h"
 #include "licctl.h"
 
 #ifndef LICD_VERSION
@@ -79,6 +81,18 @@ main(int argc, char **argv)
 		return cmd_down(argc - 1, argv + 1);
 	if (strcmp(cmd, "newlog") == 0)
 		return cmd_newlog(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "usage") == 0)
+		return cmd_usage(argc - 1, argv + 1);
+	if (strcmp(cmd, "chargeback") == 0)
+		return cmd_chargeback(argc - 1, argv + 1);
+	if (strcmp(cmd, "renewals") == 0)
+		return cmd_renewals(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(cmd, "sign") == 0)
+		return cmd_sign(argc - 1, argv + 1);
 	if (strcmp(cmd, "journal") == 0)
 		return cmd_journal(argc - 1, argv + 1);
 	if (strcmp(cmd, "lmutil") == 0)
