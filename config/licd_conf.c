@@ -38,6 +38,7 @@ static const struct conf_int conf_ints[] = {
     CONF_INT("limits.max-pending", max_pending, 1, 100000, 64),
     CONF_INT("limits.heartbeat", heartbeat, 1, 3600, 60),
     CONF_INT("limits.shutdown-grace", shutdown_grace, 0, 60, 2),
+    CONF_INT("expiry-warn-days", expiry_warn_days, 0, 3650, 14),
 };
 
 #define CONF_NINTS (sizeof(conf_ints) / sizeof(conf_ints[0]))

@@ -51,6 +51,7 @@ struct licd_conf {
 	int max_pending; /* requests waiting per connection */
 	int heartbeat; /* advertised heartbeat interval, seconds */
 	int shutdown_grace; /* seconds to flush replies when stopping */
+	int expiry_warn_days; /* warn of licence lines expiring this soon */
 
 	/* licd signatures on licence lines (config/signature.h): the
 	 * public keys (PEM files) whose signatures are trusted, and

@@ -27,6 +27,7 @@
 #include "../protocols/protocol.h"
 #include "admin.h"
 #include "debuglog.h"
+#include "expiry.h"
 #include "http.h"
 #include "licd.h"
 #include "log.h"
@@ -581,6 +582,7 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	licd_journal_note(l, "reload", detail);
 	log_info("reload: done, %s, %zu grants kept", detail,
 	    core_grant_count(l->core));
+	expiry_check(l, 0, licd_now());
 	if (admin_resolve(l) == -1)
 		log_warnx("reload: admin-group %s not found; only root and "
 			  "licd's user may administer",
@@ -674,6 +676,17 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	sd_notify(0, "WATCHDOG=1");
 }
 
+/* Once a day: licence lines expiring soon, or expired since yesterday. */
+static void
+expiry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static int64_t last;
+	int64_t now = licd_now();
+
+	expiry_check(&licd, last != 0 ? last : now - 86400000, now);
+	last = now;
+}
+
 static void
 status_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -684,6 +697,7 @@ int
 main(int argc, char **argv)
 {
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog, *status;
+	struct event *expiry_ev;
 	struct core_settings settings;
 	struct diag diag;
 	struct files files;
@@ -795,6 +809,11 @@ main(int argc, char **argv)
 		tv.tv_usec = (suseconds_t)(usec / 2 % 1000000);
 		event_add(watchdog, &tv);
 	}
+	expiry_check(&licd, 0, licd_now());
+	expiry_ev = event_new(licd.base, -1, EV_PERSIST, expiry_cb, NULL);
+	tv.tv_sec = 86400;
+	tv.tv_usec = 0;
+	event_add(expiry_ev, &tv);
 	status = event_new(licd.base, -1, EV_PERSIST, status_cb, NULL);
 	tv.tv_sec = 10;
 	tv.tv_usec = 0;
@@ -822,6 +841,7 @@ main(int argc, char **argv)
 	if (watchdog != NULL)
 		event_free(watchdog);
 	event_free(status);
+	event_free(expiry_ev);
 	if (stop_ev != NULL)
 		event_free(stop_ev);
 	for (const struct licd_protocol *const *p = licd_protocols; *p != NULL;

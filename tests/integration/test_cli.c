@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -147,6 +148,66 @@ test_run_exit_codes(void **state)
 	h_licd_cleanup(&d);
 }
 
+/* A FlexLM date n days from now, e.g. "8-dec-2026". */
+static void
+flex_date(int days, char *buf, size_t len)
+{
+	static const char *const mon[] = {"jan", "feb", "mar", "apr", "may",
+	    "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%d-%s-%d", tm.tm_mday, mon[tm.tm_mon],
+	    tm.tm_year + 1900);
+}
+
+static int
+file_has(const char *path, const char *needle)
+{
+	char line[2048];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* licd warns ahead of expiry, and says which lines have expired. */
+static void
+test_expiry_warnings(void **state)
+{
+	struct h_licd d;
+	char lic[512], soon[32], past[32], later[32], log[320];
+
+	flex_date(5, soon, sizeof(soon));
+	flex_date(-3, past, sizeof(past));
+	flex_date(200, later, sizeof(later));
+	snprintf(lic, sizeof(lic),
+	    "VENDOR demo\n"
+	    "FEATURE soon demo 1.0 %s 2 0\n"
+	    "FEATURE gone demo 1.0 %s 2 0\n"
+	    "FEATURE later demo 1.0 %s 2 0\n",
+	    soon, past, later);
+	h_licd_init(&d, lic, NULL, "expiry-warn-days = 30;");
+	h_licd_start(&d);
+	snprintf(log, sizeof(log), "%s/licd.log", d.dir);
+	assert_true(H_WAIT(file_has(log,
+			       "licence expires soon: "
+			       "feature=soon version=1.0 seats=2"),
+	    5000));
+	assert_true(
+	    file_has(log, "days=6 file=") || file_has(log, "days=5 file="));
+	assert_true(file_has(log, "licence expired: feature=gone"));
+	assert_false(file_has(log, "feature=later"));
+	assert_true(file_has(log, "test.lic:2"));
+	h_licd_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -154,6 +215,7 @@ main(void)
 	    cmocka_unit_test(test_check_mode),
 	    cmocka_unit_test(test_stat_lmstat_layout),
 	    cmocka_unit_test(test_run_exit_codes),
+	    cmocka_unit_test(test_expiry_warnings),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
