@@ -90,5 +90,4 @@ int journal_key_load(
 /* Builds dir/name into buf.  Returns 0, or -1 when it does not fit. */
 int journal_path(char *buf, size_t len, const char *dir, const char *name);
 
-
 #endif
