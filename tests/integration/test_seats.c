@@ -236,6 +236,57 @@ test_include_list(void **state)
 	h_licd_cleanup(&d);
 }
 
+/* PROJECT rules match the project the client declares (LM_PROJECT),
+ * INTERNET rules its address, and feature:KEYWORD=value qualifiers pick
+ * the licence lines a rule is about. */
+static void
+test_project_internet_qualifier(void **state)
+{
+	static const char lic[] = "VENDOR demo\n"
+				  "FEATURE solver demo 2.0 permanent 3 0\n"
+				  "INCREMENT viewer demo 1.0 permanent 2 0\n"
+				  "INCREMENT viewer demo 2.0 permanent 2 0\n"
+				  "FEATURE plotter demo 1.0 permanent 2 0\n";
+	static const char options[] = "INCLUDE solver PROJECT apollo\n"
+				      "EXCLUDE plotter INTERNET 127.0.0.*\n"
+				      "EXCLUDE viewer:VERSION=2.0 USER bob\n";
+	struct h_licd d;
+	struct h_conn a, b;
+	char reason[64], reply[1024], v[32];
+
+	h_licd_init(&d, lic, options, NULL);
+	h_licd_start(&d);
+	h_connect(&a, d.port);
+	h_connect(&b, d.port);
+	h_request(&a, "HELLO user=alice host=ws1 project=apollo", reply,
+	    sizeof(reply));
+	h_hello(&b, "bob", "ws2");
+
+	assert_true(h_checkout(&a, "solver", 1, NULL, 0) != 0);
+	assert_int_equal(
+	    h_checkout(&b, "solver", 1, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "not-included");
+
+	/* Every client here comes from 127.0.0.1. */
+	assert_int_equal(
+	    h_checkout(&a, "plotter", 1, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "excluded");
+
+	/* bob is kept off the version 2.0 viewer seats only. */
+	h_request(
+	    &b, "CHECKOUT feature=viewer version=2.0", reply, sizeof(reply));
+	assert_string_equal(h_get(reply, "reason", v, sizeof(v)), "excluded");
+	h_request(
+	    &b, "CHECKOUT feature=viewer version=1.0", reply, sizeof(reply));
+	assert_string_equal(h_get(reply, "version", v, sizeof(v)), "1.0");
+	h_request(
+	    &a, "CHECKOUT feature=viewer version=2.0", reply, sizeof(reply));
+	assert_string_equal(h_get(reply, "version", v, sizeof(v)), "2.0");
+	h_close(&a);
+	h_close(&b);
+	h_licd_cleanup(&d);
+}
+
 /* A holder that dies (its process killed) gives its seat back. */
 static void
 test_killed_holder_returns_seat(void **state)
@@ -347,6 +398,7 @@ main(void)
 	    cmocka_unit_test(test_queue_order),
 	    cmocka_unit_test(test_policy_reserve_max_exclude),
 	    cmocka_unit_test(test_include_list),
+	    cmocka_unit_test(test_project_internet_qualifier),
 	    cmocka_unit_test(test_killed_holder_returns_seat),
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_bad_requests),
