@@ -238,31 +238,39 @@ static void
 test_client_resumes_after_kill9(void **state)
 {
 	struct h_licd d;
-	char server[64];
+	char server[64], dir[300], out[65536];
 	pid_t pid;
 	int status;
 
 	h_licd_init(&d, license, NULL,
-	    "limits = { resume-grace = 4; heartbeat = 1; idle-timeout = 10; "
+	    "limits = { resume-grace = 8; heartbeat = 1; idle-timeout = 10; "
 	    "};");
 	h_licd_start(&d);
 	snprintf(server, sizeof(server), "%d@127.0.0.1", d.port);
+	snprintf(dir, sizeof(dir), "%s/state", d.dir);
 	pid = h_licctl_spawn("run", "-c", server, "-f", "solver", "--", "sleep",
-	    "9", (char *)NULL);
+	    "60", (char *)NULL);
 	assert_true(H_WAIT(h_in_use(d.port, "solver") == 1, 10000));
 
 	h_licd_kill9(&d);
 	h_sleep_ms(500);
 	h_licd_start(&d);
 
+	/* The client comes back on its own and takes its grant again. */
+	assert_true(H_WAIT(h_licctl(out, sizeof(out), "journal", "show",
+			       "--state-dir", dir, (char *)NULL) == 0 &&
+		strstr(out, " resume ") != NULL,
+	    8000));
+
 	/* Past the grace, the seat is still held: it was resumed. */
-	h_sleep_ms(5000);
+	h_sleep_ms(8500);
 	assert_int_equal(h_in_use(d.port, "solver"), 1);
 	assert_int_equal(kill(pid, 0), 0);
 
 	/* The command ends: the seat comes back. */
+	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM);
 	assert_true(H_WAIT(h_in_use(d.port, "solver") == 0, 5000));
 	h_licd_cleanup(&d);
 }
