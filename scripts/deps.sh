@@ -8,6 +8,7 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm git \
 	libevent-dev libssl-dev libconfig-dev libsystemd-dev libsqlite3-dev \
 	libcmocka-dev sqlite3 clang-format monitoring-plugins-standard \
 	debhelper lintian systemd \
+	mandoc man-db groff-base rpm \
 	prometheus chromium"
 
 missing=""

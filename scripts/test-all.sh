@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets everything up and runs every test: formatting, unit and integration
-# tests, the same under ASan+UBSan, and each fuzz target briefly.
+# tests, the same under ASan+UBSan, each fuzz target briefly, and the
+# Debian packages (scripts/test-packages.sh: installs and purges them).
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -42,5 +43,14 @@ for t in build-fuzz/fuzz_*; do
 	echo "fuzz_$name: $(grep -o 'Done [0-9]* runs' "$work.log" || echo ok)"
 	rm -rf "$work" "$work.log"
 done
+
+echo "== manual pages"
+sh scripts/check-man.sh build/man
+
+echo "== RPM packages (rpmbuild)"
+sh scripts/test-rpm.sh
+
+echo "== Debian packages: build, lintian, install, upgrade, purge"
+bash scripts/test-packages.sh
 
 echo "== all tests passed"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "licctl.h"
 #include "licd.h"
@@ -21,6 +22,13 @@ licctl_admin_path(char *buf, size_t len, const char *sock, const char *dir)
 	}
 	if (dir == NULL)
 		dir = getenv("LICD_STATE_DIR");
+	/* The packaged licd keeps its socket in /run/licd, where the admin
+	 * group can reach it; a licd run by hand keeps it in its state
+	 * directory. */
+	if (dir == NULL && access("/run/licd/admin.sock", F_OK) == 0) {
+		snprintf(buf, len, "%s", "/run/licd/admin.sock");
+		return;
+	}
 	snprintf(buf, len, "%s/admin.sock", dir ? dir : "/var/lib/licd");
 }
 
