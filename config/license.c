@@ -32,7 +32,6 @@
  * HOSTID splits pools and keeps uncounted lines from being served, but a
  * counted line is not locked to the host it names. */
 static const char *const lic_later_attrs[] = {
-    "BORROW",
     "HOSTID",
 };
 #define LIC_NLATER (sizeof(lic_later_attrs) / sizeof(lic_later_attrs[0]))

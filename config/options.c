@@ -30,6 +30,9 @@ enum opt_action {
 	OPT_A_HOST_GROUP,
 	OPT_A_RULE,
 	OPT_A_CASE,
+	OPT_A_DEBUGLOG, /* kept in core_options for the daemon */
+	OPT_A_NOLOG,
+	OPT_A_REPORTLOG, /* accepted; the journal takes its place */
 	OPT_A_LATER, /* known, not honoured yet: checked, then dropped */
 };
 
@@ -82,29 +85,30 @@ static const struct opt_keyword opt_keywords[] = {
     {"ACTIVATION_LOWWATER", OPT_A_LATER, 0, "wz",
 	"ACTIVATION_LOWWATER entitlement count"},
     {"AUTOMATIC_REREAD", OPT_A_LATER, 0, "o", "AUTOMATIC_REREAD ON|OFF"},
-    {"BORROW_LOWWATER", OPT_A_LATER, 0, "fz", "BORROW_LOWWATER feature count"},
+    {"BORROW_LOWWATER", OPT_A_RULE, CORE_OPT_BORROW_LOWWATER, "fz",
+	"BORROW_LOWWATER feature count"},
     {"DAEMON_SELECT_TIMEOUT", OPT_A_LATER, 0, "s",
 	"DAEMON_SELECT_TIMEOUT seconds"},
-    {"DEBUGLOG", OPT_A_LATER, 0, "w*", "DEBUGLOG [+]path"},
+    {"DEBUGLOG", OPT_A_DEBUGLOG, 0, "w*", "DEBUGLOG [+]path"},
     {"DEFAULT", OPT_A_LATER, 0, "*", "DEFAULT ..."},
-    {"EXCLUDE_BORROW", OPT_A_LATER, 0, "ftn",
+    {"EXCLUDE_BORROW", OPT_A_RULE, CORE_OPT_EXCLUDE_BORROW, "ftn",
 	"EXCLUDE_BORROW feature type name"},
     {"EXCLUDE_ENTITLEMENT", OPT_A_LATER, 0, "wtn",
 	"EXCLUDE_ENTITLEMENT entitlement type name"},
     {"EXCLUDEALL_ENTITLEMENT", OPT_A_LATER, 0, "tn",
 	"EXCLUDEALL_ENTITLEMENT type name"},
     {"FQDN_MATCHING", OPT_A_LATER, 0, "w", "FQDN_MATCHING exact|lenient"},
-    {"INCLUDE_BORROW", OPT_A_LATER, 0, "ftn",
+    {"INCLUDE_BORROW", OPT_A_RULE, CORE_OPT_INCLUDE_BORROW, "ftn",
 	"INCLUDE_BORROW feature type name"},
     {"INCLUDE_ENTITLEMENT", OPT_A_LATER, 0, "wtn",
 	"INCLUDE_ENTITLEMENT entitlement type name"},
     {"INCLUDEALL_ENTITLEMENT", OPT_A_LATER, 0, "tn",
 	"INCLUDEALL_ENTITLEMENT type name"},
-    {"MAX_BORROW_HOURS", OPT_A_LATER, 0, "fz",
+    {"MAX_BORROW_HOURS", OPT_A_RULE, CORE_OPT_MAX_BORROW_HOURS, "fz",
 	"MAX_BORROW_HOURS feature hours"},
     {"MAX_CONNECTIONS", OPT_A_LATER, 0, "c", "MAX_CONNECTIONS count"},
-    {"NOLOG", OPT_A_LATER, 0, "w", "NOLOG IN|OUT|DENIED|QUEUED"},
-    {"REPORTLOG", OPT_A_LATER, 0, "w", "REPORTLOG [+]path"},
+    {"NOLOG", OPT_A_NOLOG, 0, "w", "NOLOG IN|OUT|DENIED|QUEUED"},
+    {"REPORTLOG", OPT_A_REPORTLOG, 0, "w", "REPORTLOG [+]path"},
     {"TIMEZONE", OPT_A_LATER, 0, "+", "TIMEZONE zone ..."},
 };
 #define OPT_NKEYWORDS (sizeof(opt_keywords) / sizeof(opt_keywords[0]))
@@ -517,6 +521,57 @@ opt_add_rule(struct opt_state *st, const struct core_opt_rule *r)
 	return 0;
 }
 
+/* DEBUGLOG, NOLOG and REPORTLOG: settings of the whole file, the last
+ * DEBUGLOG and REPORTLOG winning as in FlexLM, NOLOG adding up. */
+static void
+opt_parse_log(
+    struct opt_state *st, const struct opt_keyword *kw, const char *word)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} nolog[] = {
+	    {"IN", CORE_NOLOG_IN},
+	    {"OUT", CORE_NOLOG_OUT},
+	    {"DENIED", CORE_NOLOG_DENIED},
+	    {"QUEUED", CORE_NOLOG_QUEUED},
+	};
+	struct core_options *out = st->out;
+	int append = word[0] == '+';
+	size_t i;
+
+	if (kw->action == OPT_A_NOLOG) {
+		for (i = 0; i < sizeof(nolog) / sizeof(nolog[0]); i++)
+			if (strcasecmp(word, nolog[i].name) == 0) {
+				out->nolog_mask |= nolog[i].bit;
+				return;
+			}
+		opt_msg(st, DIAG_ERROR,
+		    "expected IN, OUT, DENIED or QUEUED, got \"%.40s\"", word);
+		return;
+	}
+
+	if (append)
+		word++;
+	if (word[0] == '\0' || strlen(word) >= CORE_PATH_MAX) {
+		opt_msg(st, DIAG_ERROR, "expected a path of 1 to %d bytes",
+		    CORE_PATH_MAX - 1);
+		return;
+	}
+	if (kw->action == OPT_A_DEBUGLOG) {
+		snprintf(
+		    out->debuglog_path, sizeof(out->debuglog_path), "%s", word);
+		out->debuglog_append = append;
+		return;
+	}
+	snprintf(out->reportlog_path, sizeof(out->reportlog_path), "%s", word);
+	/* FlexLM's report log is a binary format read only by its vendor's
+	 * tools; the journal holds the same facts in the open. */
+	opt_msg(st, DIAG_NOTICE,
+	    "REPORTLOG: licd writes no report log; it keeps usage in its "
+	    "journal (licctl export, licctl usage)");
+}
+
 /* Checks the words of a line against the keyword's shape and, for the
  * keywords licd honours, stores the rule. */
 static void
@@ -633,6 +688,11 @@ opt_parse_shaped(struct opt_state *st, const struct opt_keyword *kw,
 			opt_msg(st, DIAG_NOTICE,
 			    "%s is parsed but not yet honoured", kw->name);
 		st->noticed |= UINT64_C(1) << i;
+		return;
+	}
+	if (kw->action == OPT_A_DEBUGLOG || kw->action == OPT_A_NOLOG ||
+	    kw->action == OPT_A_REPORTLOG) {
+		opt_parse_log(st, kw, tok[0].s);
 		return;
 	}
 	if (kw->action == OPT_A_RULE)

@@ -1,11 +1,17 @@
 /*
  * FlexLM options files: GROUP, HOST_GROUP, INCLUDE, INCLUDEALL, EXCLUDE,
  * EXCLUDEALL (with USER, HOST, DISPLAY, GROUP, HOST_GROUP, INTERNET and
- * PROJECT), RESERVE, MAX, MAX_OVERDRAFT, TIMEOUT, TIMEOUTALL, LINGER and
- * GROUPCASEINSENSITIVE are honoured.  Every other known keyword (BORROW_*,
- * MAX_BORROW_HOURS, NOLOG, REPORTLOG, DEBUGLOG, ...) is parsed and
- * reported once as a DIAG_NOTICE "not yet honoured"; an unknown keyword is
- * an error.
+ * PROJECT), RESERVE, MAX, MAX_OVERDRAFT, TIMEOUT, TIMEOUTALL, LINGER,
+ * GROUPCASEINSENSITIVE, and for borrowing MAX_BORROW_HOURS,
+ * BORROW_LOWWATER, INCLUDE_BORROW and EXCLUDE_BORROW become rules.
+ * DEBUGLOG [+]path, NOLOG IN|OUT|DENIED|QUEUED and REPORTLOG [+]path are
+ * settings of struct core_options (debuglog_path, debuglog_append,
+ * nolog_mask, reportlog_path) that the daemon applies to its debug log;
+ * REPORTLOG is accepted with a DIAG_NOTICE that licd's journal takes the
+ * report log's place.  Every other known keyword (ACTIVATION_*,
+ * AUTOMATIC_REREAD, MAX_CONNECTIONS, TIMEZONE, ...) is parsed and
+ * reported once as a DIAG_NOTICE "not yet honoured"; an unknown keyword
+ * is an error.
  */
 #ifndef LICD_OPTIONS_H
 #define LICD_OPTIONS_H

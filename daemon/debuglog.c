@@ -17,6 +17,7 @@ struct debuglog {
 	int64_t last_stamp; /* ms of the last TIMESTAMP line */
 	int last_yday; /* its local day of the year */
 	int last_year;
+	unsigned nolog; /* CORE_NOLOG_* */
 };
 
 static void
@@ -60,7 +61,7 @@ debuglog_begin(struct debuglog *d, int64_t now, const char *who)
 }
 
 struct debuglog *
-debuglog_open(const char *path, int64_t now)
+debuglog_open(const char *path, int truncate, unsigned nolog, int64_t now)
 {
 	struct debuglog *d;
 	struct tm tm;
@@ -70,7 +71,11 @@ debuglog_open(const char *path, int64_t now)
 	if (d == NULL)
 		return NULL;
 	snprintf(d->path, sizeof(d->path), "%s", path);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	d->nolog = nolog;
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		(truncate ? O_TRUNC : 0),
+	    0640);
 	if (fd == -1 || (d->f = fdopen(fd, "a")) == NULL) {
 		log_warn("debug log %s", path);
 		if (fd != -1)
@@ -102,28 +107,36 @@ debuglog_event(struct debuglog *d, const struct core_event *ev)
 {
 	const struct core_grant_info *g = ev->grant;
 	const char *what;
+	unsigned skip;
 
 	if (d == NULL || g == NULL)
 		return;
 	switch (ev->type) {
 	case CORE_EV_CHECKOUT:
 		what = "OUT";
+		skip = d->nolog & CORE_NOLOG_OUT;
 		break;
 	case CORE_EV_CHECKIN:
 		what = "IN";
+		skip = d->nolog & CORE_NOLOG_IN;
 		break;
 	case CORE_EV_DENY:
 		what = "DENIED";
+		skip = d->nolog & CORE_NOLOG_DENIED;
 		break;
 	case CORE_EV_QUEUE:
 		what = "QUEUED";
+		skip = d->nolog & CORE_NOLOG_QUEUED;
 		break;
 	case CORE_EV_DEQUEUE:
 		what = "DEQUEUED";
+		skip = d->nolog & CORE_NOLOG_QUEUED;
 		break;
 	default:
 		return;
 	}
+	if (skip)
+		return;
 
 	debuglog_begin(d, ev->time, g->vendor[0] ? g->vendor : "licd");
 	fprintf(d->f, "%s: \"%s\" %s@%s  ", what, g->feature, g->user, g->host);

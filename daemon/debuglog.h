@@ -20,8 +20,12 @@
 
 struct debuglog;
 
-/* Opens path for appending (created 0640).  Returns NULL and logs why. */
-struct debuglog *debuglog_open(const char *path, int64_t now);
+/* Opens path (created 0640), appending, or emptying it first when
+ * truncate is set (an options-file DEBUGLOG without "+").  nolog holds
+ * CORE_NOLOG_* bits: the kinds of line not written (NOLOG).  Returns NULL
+ * and logs why. */
+struct debuglog *
+debuglog_open(const char *path, int truncate, unsigned nolog, int64_t now);
 void debuglog_close(struct debuglog *);
 
 /* Writes the line for a core event, if it has one. */

@@ -215,6 +215,12 @@ licd_core_sink(void *arg, const struct core_event *ev)
 		rec.grant = *g;
 		if (ev->from_queue)
 			snprintf(rec.detail, sizeof(rec.detail), "from queue");
+		/* A borrow is a checkout with an end: reports and auditors
+		 * find it by this detail. */
+		if (ev->type == CORE_EV_CHECKOUT && g->borrowed_until != 0)
+			snprintf(rec.detail, sizeof(rec.detail),
+			    "borrow until_ms=%lld",
+			    (long long)g->borrowed_until);
 		break;
 	case CORE_EV_CHECKIN:
 		rec.grant_op = JOURNAL_GRANT_DEL;

@@ -250,6 +250,38 @@ files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
 	return rc;
 }
 
+/*
+ * Opens the debug log: licd.conf's debug-log, else the options file's
+ * DEBUGLOG (a relative path from the options file's folder; "+path"
+ * appends, a plain path starts the file afresh, as FlexLM does), with the
+ * options file's NOLOG kinds left out.
+ */
+static struct debuglog *
+debuglog_from(const struct licd_conf *conf, const struct files *f)
+{
+	const struct core_options *o = f->have_opts ? &f->opts : NULL;
+	char path[CONF_PATH_MAX * 2], dir[CONF_PATH_MAX];
+	unsigned nolog = o != NULL ? o->nolog_mask : 0;
+	char *slash;
+
+	if (conf->debug_log[0] != '\0')
+		return debuglog_open(conf->debug_log, 0, nolog, licd_now());
+	if (o == NULL || o->debuglog_path[0] == '\0')
+		return NULL;
+	if (o->debuglog_path[0] == '/') {
+		snprintf(path, sizeof(path), "%s", o->debuglog_path);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", conf->options_file);
+		slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		snprintf(path, sizeof(path), "%s/%s", dir, o->debuglog_path);
+	}
+	return debuglog_open(path, !o->debuglog_append, nolog, licd_now());
+}
+
 static void
 settings_from_conf(const struct licd_conf *conf, struct core_settings *s)
 {
@@ -551,6 +583,11 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 		files_free(&f);
 		goto done;
 	}
+	/* The debug log is opened again, so that a rotated file (logrotate
+	 * renames, then sends SIGHUP) is left alone. */
+	debuglog_close(l->debuglog);
+	l->debuglog = debuglog_from(&conf, &f);
+	debuglog_note(l->debuglog, licd_now(), "Re-read the configuration");
 	files_free(&f);
 
 	/* Settings that need no restart take effect now. */
@@ -568,14 +605,7 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	if (log_level_parse(conf.log_level, &level) == 0)
 		log_set_level(level);
 
-	/* The debug log is opened again, so that a rotated file (logrotate
-	 * renames, then sends SIGHUP) is left alone. */
-	debuglog_close(l->debuglog);
-	l->debuglog = NULL;
 	memcpy(l->conf.debug_log, conf.debug_log, sizeof(conf.debug_log));
-	if (l->conf.debug_log[0] != '\0')
-		l->debuglog = debuglog_open(l->conf.debug_log, licd_now());
-	debuglog_note(l->debuglog, licd_now(), "Re-read the configuration");
 
 	snprintf(detail, sizeof(detail), "%zu licence files, %zu features",
 	    conf.nlicense_files, core_feature_count(l->core));
@@ -762,6 +792,7 @@ main(int argc, char **argv)
 		files.have_opts ? &files.opts : NULL, now, err,
 		sizeof(err)) == -1)
 		fatalx("%s", err);
+	licd.debuglog = debuglog_from(&licd.conf, &files);
 	files_free(&files);
 
 	licd.journal = journal_open(licd.conf.state_dir, err, sizeof(err));
@@ -772,8 +803,6 @@ main(int argc, char **argv)
 	core_set_next_handle(licd.core, journal_max_handle(licd.journal) + 1);
 	if (licd_events_init(&licd) == -1)
 		fatalx("cannot start the journal writer");
-	if (licd.conf.debug_log[0] != '\0')
-		licd.debuglog = debuglog_open(licd.conf.debug_log, licd_now());
 
 	snprintf(detail, sizeof(detail),
 	    "licd %s, %zu features, %zu grants restored", LICD_VERSION,

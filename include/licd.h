@@ -132,6 +132,7 @@ struct licd_status_grant {
 	int count;
 	int64_t start;
 	int linger;
+	int64_t borrowed_until; /* seconds since the epoch, 0: not borrowed */
 };
 
 struct licd_status {
@@ -163,6 +164,23 @@ int licd_error_code(const struct licd_conn *);
 /* The reason name of the last error as PROTOCOL.md lists it ("no-seats"),
  * or "" for a local or network error. */
 const char *licd_error_reason(const struct licd_conn *);
+
+/*
+ * Borrows count seats of feature (version: minimum version or NULL) until
+ * until_ms (milliseconds since the epoch): the seats stay taken after
+ * licd_close() and across server restarts, until that time or until
+ * licd_borrow_return().  The server refuses a feature whose licence lines
+ * lack BORROW, a period past BORROW=hours or MAX_BORROW_HOURS, and seats
+ * BORROW_LOWWATER keeps (licd_error_reason() says which).  On success the
+ * handle is stored in *handle; it is not resumed by licd_reconnect(), as
+ * no session holds it.
+ */
+int licd_borrow(struct licd_conn *, const char *feature, const char *version,
+    int count, int64_t until_ms, uint64_t *handle);
+
+/* Gives a borrowed grant back before its end.  Only the user and host
+ * that borrowed it may. */
+int licd_borrow_return(struct licd_conn *, uint64_t handle);
 
 #ifdef __cplusplus
 }

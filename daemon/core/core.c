@@ -37,6 +37,7 @@ enum grant_state {
 	GRANT_ACTIVE, /* held by a live session */
 	GRANT_RESTORED, /* read back at start-up, waiting for its client */
 	GRANT_LINGER, /* returned, but the seat stays taken a while */
+	GRANT_BORROWED, /* held by no session until borrowed_until */
 };
 
 /* Seats of a grant charged to one RESERVE of its feature. */
@@ -122,6 +123,7 @@ struct eval {
 	struct core_pool *pool;
 	const char *unit;
 	int reserved_room; /* the client matches a RESERVE with free seats */
+	int64_t borrow_ms; /* a borrow for this long; 0 for a checkout */
 	int need; /* seats the grant adds (0: it shares a DUP_GROUP seat) */
 	int overdraft; /* the grant goes past the licensed count */
 };
@@ -258,6 +260,8 @@ grant_deadline(const struct core_grant *g)
 		return g->info.last_heartbeat + (int64_t)g->timeout * 1000;
 	case GRANT_LINGER:
 		return g->info.linger_until;
+	case GRANT_BORROWED:
+		return g->info.borrowed_until;
 	default:
 		return g->resume_deadline;
 	}
@@ -679,6 +683,68 @@ pool_policy(const struct core *c, const struct core_feature *f,
 	return listed ? CORE_E_NOT_INCLUDED : CORE_OK;
 }
 
+/* What INCLUDE_BORROW, EXCLUDE_BORROW and the borrow periods say about
+ * borrowing from pool p for ms milliseconds. */
+static enum core_reason
+borrow_policy(const struct core *c, const struct core_feature *f,
+    const struct core_pool *p, const struct core_ident *id, int64_t ms)
+{
+	const struct core_conf *cf = c->conf;
+	const struct core_rule *r;
+	int listed = 0, matched = 0;
+	size_t i;
+
+	if (p->borrow_hours < 0)
+		return CORE_E_NOT_BORROWABLE;
+	for (i = 0; i < f->excl_borrow.n; i++) {
+		r = &f->excl_borrow.v[i];
+		if (core_rule_applies(r, p) && core_rule_matches(cf, r, id))
+			return CORE_E_EXCLUDED;
+	}
+	for (i = 0; i < f->incl_borrow.n && !matched; i++) {
+		r = &f->incl_borrow.v[i];
+		if (!core_rule_applies(r, p))
+			continue;
+		listed = 1;
+		matched = core_rule_matches(cf, r, id);
+	}
+	if (listed && !matched)
+		return CORE_E_NOT_INCLUDED;
+	if (ms > (int64_t)p->borrow_hours * 3600000 ||
+	    (f->max_borrow_hours >= 0 &&
+		ms > (int64_t)f->max_borrow_hours * 3600000))
+		return CORE_E_BORROW_TOO_LONG;
+	return CORE_OK;
+}
+
+/* The policy for pool p: EXCLUDE/INCLUDE, then for a borrow the borrow
+ * rules. */
+static enum core_reason
+pool_allows(const struct core *c, const struct core_feature *f,
+    const struct core_pool *p, const struct core_ident *id, int64_t borrow_ms)
+{
+	enum core_reason r;
+
+	r = pool_policy(c, f, p, id);
+	if (r == CORE_OK && borrow_ms > 0)
+		r = borrow_policy(c, f, p, id, borrow_ms);
+	return r;
+}
+
+/* Seats of the feature out on borrow. */
+static int
+borrowed_seats(const struct core_feature *f)
+{
+	const struct core_grant *g;
+	int n = 0;
+
+	/* Borrowing is rare and asked for by hand: a scan is enough. */
+	for (g = f->ghead; g != NULL; g = g->fnext)
+		if (g->state == GRANT_BORROWED)
+			n += g->info.count;
+	return n;
+}
+
 /* Would count more seats from pool p take the client past a MAX? */
 static int
 max_blocks(const struct core *c, const struct core_feature *f,
@@ -784,7 +850,7 @@ reserved_room(const struct core *c, const struct core_feature *f,
 static void
 evaluate(const struct core *c, const struct core_feature *f,
     const struct core_ident *id, const char *reqver, int count, int64_t now,
-    struct eval *ev)
+    int64_t borrow_ms, struct eval *ev)
 {
 	const struct core_rule *r;
 	struct core_pool *p;
@@ -792,10 +858,11 @@ evaluate(const struct core *c, const struct core_feature *f,
 	int any_ok = 0, maxcap = 0, issued, remaining, eff, cap;
 	int others = 0, others_unused = 0, free_seats, ever, need, fod;
 	int seat_blocked = 0;
-	enum core_reason pr;
+	enum core_reason pr, bwhy = CORE_OK;
 	size_t i;
 
 	memset(ev, 0, sizeof(*ev));
+	ev->borrow_ms = borrow_ms;
 	if (f->ncounted == 0) {
 		ev->reason = CORE_E_UNCOUNTED;
 		return;
@@ -828,9 +895,16 @@ evaluate(const struct core *c, const struct core_feature *f,
 		p = &f->pools[i];
 		if (!pool_serves(p, reqver) || !pool_in_date(p, now, &future))
 			continue;
-		pr = pool_policy(c, f, p, id);
+		pr = pool_allows(c, f, p, id, borrow_ms);
 		if (pr == CORE_E_EXCLUDED)
 			any_excl = 1;
+		/* Of the borrow refusals the most telling one: a period
+		 * too long says more than a line without BORROW. */
+		if (pr == CORE_E_NOT_INCLUDED ||
+		    (pr == CORE_E_BORROW_TOO_LONG &&
+			bwhy != CORE_E_NOT_INCLUDED) ||
+		    (pr == CORE_E_NOT_BORROWABLE && bwhy == CORE_OK))
+			bwhy = pr;
 		if (pr != CORE_OK)
 			continue;
 		any_ok = 1;
@@ -839,7 +913,9 @@ evaluate(const struct core *c, const struct core_feature *f,
 			maxcap = cap;
 	}
 	if (!any_ok) {
-		ev->reason = any_excl ? CORE_E_EXCLUDED : CORE_E_NOT_INCLUDED;
+		ev->reason = any_excl ? CORE_E_EXCLUDED
+		    : bwhy != CORE_OK ? bwhy
+				      : CORE_E_NOT_INCLUDED;
 		return;
 	}
 
@@ -871,6 +947,11 @@ evaluate(const struct core *c, const struct core_feature *f,
 		ev->reason = CORE_E_TOO_MANY;
 		return;
 	}
+	if (borrow_ms > 0 && f->borrow_lowwater > 0 &&
+	    borrowed_seats(f) + count > issued - f->borrow_lowwater) {
+		ev->reason = CORE_E_BORROW_LOWWATER;
+		return;
+	}
 
 	/* Overdraft seats are free to anyone the pool serves, past the
 	 * licensed count and past the reservations. */
@@ -878,7 +959,7 @@ evaluate(const struct core *c, const struct core_feature *f,
 	for (i = 0; i < f->npools; i++) {
 		p = &f->pools[i];
 		if (!pool_serves(p, reqver) || !pool_in_date(p, now, &future) ||
-		    pool_policy(c, f, p, id) != CORE_OK)
+		    pool_allows(c, f, p, id, borrow_ms) != CORE_OK)
 			continue;
 		need = pool_need(f, p, id, count);
 		if (max_blocks(c, f, p, id, need))
@@ -922,15 +1003,15 @@ suite_find(const struct core *c, const struct core_feature *s,
 static void
 evaluate_all(const struct core *c, const struct core_feature *f,
     const struct core_ident *id, const char *reqver, int count, int64_t now,
-    struct eval *ev)
+    int64_t borrow_ms, struct eval *ev)
 {
 	struct eval sev;
 
-	evaluate(c, f, id, reqver, count, now, ev);
+	evaluate(c, f, id, reqver, count, now, borrow_ms, ev);
 	if (ev->reason != CORE_OK || f->suite == NULL ||
 	    suite_find(c, f->suite, id) != NULL)
 		return;
-	evaluate(c, f->suite, id, NULL, 1, now, &sev);
+	evaluate(c, f->suite, id, NULL, 1, now, 0, &sev);
 	if (sev.reason == CORE_OK)
 		return;
 	/* A suite too small for one seat is as good as a full one. */
@@ -961,7 +1042,7 @@ queue_blocks(const struct core *c, const struct core_feature *f,
 		id.vstring = e->vstring;
 		if (ev->reserved_room && !reserved_room(c, f, &id, now))
 			continue;
-		evaluate_all(c, f, &id, e->reqver, e->who.count, now, &qev);
+		evaluate_all(c, f, &id, e->reqver, e->who.count, now, 0, &qev);
 		if (qev.reason == CORE_OK || qev.reason == CORE_E_NO_SEATS)
 			return 1;
 	}
@@ -1035,7 +1116,7 @@ suite_attach(struct core *c, struct core_grant *g, int64_t now)
 	id.vstring = g->vstring;
 	sg = suite_find(c, s, &id);
 	if (sg == NULL) {
-		evaluate(c, s, &id, NULL, 1, now, &ev);
+		evaluate(c, s, &id, NULL, 1, now, 0, &ev);
 		/* XXX: when the suite has no seat left here (evaluate_all
 		 * said it had), the component is served without one. */
 		if (ev.reason != CORE_OK)
@@ -1119,7 +1200,7 @@ again:
 				continue;
 
 			evaluate_all(
-			    c, f, &id, e->reqver, e->who.count, now, &ev);
+			    c, f, &id, e->reqver, e->who.count, now, 0, &ev);
 			switch (ev.reason) {
 			case CORE_OK:
 				g = grant_new(c, f, &ev, &e->who, e->vstring,
@@ -1486,7 +1567,7 @@ core_checkout(struct core *c, const struct core_client *cl,
 		return;
 	}
 
-	evaluate_all(c, f, &id, req->version, req->count, now, &ev);
+	evaluate_all(c, f, &id, req->version, req->count, now, 0, &ev);
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -1515,6 +1596,107 @@ core_checkout(struct core *c, const struct core_client *cl,
 			return;
 	}
 	deny(c, f, &snap, ev.reason, req->tag, cl->owner, now, res);
+}
+
+void
+core_borrow(struct core *c, const struct core_client *cl,
+    const struct core_checkout_req *req, int64_t until, int64_t now,
+    struct core_result *res)
+{
+	struct core_grant_info snap;
+	struct core_feature *f = NULL;
+	struct core_session *s;
+	struct core_grant *g;
+	struct core_ident id;
+	struct eval ev;
+	enum core_reason why;
+	const char *vstring;
+
+	set_now(c, now);
+	memset(res, 0, sizeof(*res));
+	res->count = req != NULL ? req->count : 0;
+	client_snapshot(&snap, cl, req, now);
+	ident_of(&snap, &id);
+	vstring =
+	    cl != NULL && cl->vendor_string != NULL ? cl->vendor_string : "";
+	id.vstring = vstring;
+
+	why = request_check(cl, req);
+	if (why == CORE_OK && until <= now)
+		why = CORE_E_BAD_REQUEST;
+	if (why == CORE_OK &&
+	    (f = core_conf_feature(c->conf, req->feature)) == NULL)
+		why = CORE_E_UNKNOWN_FEATURE;
+	if (why != CORE_OK) {
+		deny(c, f, &snap, why, req != NULL ? req->tag : 0,
+		    cl != NULL ? cl->owner : NULL, now, res);
+		return;
+	}
+
+	evaluate_all(
+	    c, f, &id, req->version, req->count, now, until - now, &ev);
+	if (ev.unit != NULL) {
+		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
+		copy_str(res->unit, sizeof(res->unit), ev.unit);
+	}
+	if (ev.reason == CORE_OK && queue_blocks(c, f, &ev, now))
+		ev.reason = CORE_E_NO_SEATS;
+	if (ev.reason != CORE_OK) {
+		deny(c, f, &snap, ev.reason, req->tag, cl->owner, now, res);
+		return;
+	}
+
+	g = grant_new(c, f, &ev, &snap, vstring, NULL, 0, now);
+	if (g == NULL) {
+		/* XXX: out of memory is reported as no seats, as for a
+		 * checkout. */
+		deny(c, f, &snap, CORE_E_NO_SEATS, req->tag, cl->owner, now,
+		    res);
+		return;
+	}
+	/* It leaves the session at once: a borrow outlives the connection
+	 * that asked for it. */
+	s = g->sess;
+	session_detach(g);
+	session_maybe_free(c, s);
+	g->state = GRANT_BORROWED;
+	g->timeout = 0;
+	g->info.session = 0;
+	g->info.linger = 0;
+	g->info.borrowed_until = until;
+	grant_arm(c, g, now);
+
+	result_grant(res, g);
+	/* No owner: the session holds nothing, so no front end counts it
+	 * among the session's grants; the reply comes from res. */
+	emit(c, CORE_EV_CHECKOUT, now, &g->info, CORE_OK, CORE_REL_CLIENT, 0,
+	    req->tag, f->in_use, NULL);
+	if (f->suite != NULL)
+		suite_attach(c, g, now);
+}
+
+enum core_reason
+core_borrow_return(
+    struct core *c, const struct core_client *cl, uint64_t handle, int64_t now)
+{
+	struct core_grant *g;
+	struct core_feature *f;
+
+	set_now(c, now);
+	g = core_u64map_get(&c->grants, handle);
+	if (g == NULL || g->state != GRANT_BORROWED)
+		return CORE_E_NO_GRANT;
+	if (cl == NULL ||
+	    !core_name_eq(
+		c->conf, g->info.user, cl->user != NULL ? cl->user : "") ||
+	    !core_name_eq(
+		c->conf, g->info.host, cl->host != NULL ? cl->host : ""))
+		return CORE_E_NOT_OWNER;
+	f = g->feat;
+	grant_release(c, g, CORE_REL_BORROW_RETURN, now);
+	if (f != NULL)
+		queue_scan(c, f, now);
+	return CORE_OK;
 }
 
 enum core_reason
@@ -1578,6 +1760,9 @@ core_resume(struct core *c, const struct core_client *cl, uint64_t handle,
 	g = core_u64map_get(&c->grants, handle);
 	if (g == NULL)
 		return CORE_E_NO_GRANT;
+	/* A borrowed seat is held by no session, and stays so. */
+	if (g->state == GRANT_BORROWED)
+		return CORE_E_NOT_OWNER;
 	if (g->state == GRANT_ACTIVE) {
 		/* Resuming what one already holds changes nothing. */
 		if (g->info.session != cl->session)
@@ -1751,6 +1936,9 @@ timer_fire(struct core *c, const struct core_timer *t, int64_t now)
 	case GRANT_LINGER:
 		grant_release(c, g, g->release, now);
 		break;
+	case GRANT_BORROWED:
+		grant_release(c, g, CORE_REL_BORROW_EXPIRED, now);
+		break;
 	default:
 		grant_release(c, g, CORE_REL_NOT_RESUMED, now);
 		break;
@@ -1804,6 +1992,13 @@ core_restore(struct core *c, const struct core_grant_info *gi, int64_t now)
 	g->feat = core_conf_feature(c->conf, gi->feature);
 	g->pool = pool_for(g->feat, gi->version, NULL);
 	g->timeout = g->feat != NULL ? g->feat->timeout : 0;
+	if (gi->borrowed_until != 0) {
+		/* No client comes back for it: it runs to its end. */
+		g->state = GRANT_BORROWED;
+		g->resume_deadline = 0;
+		g->timeout = 0;
+		g->info.linger = 0;
+	}
 	if (grant_insert(c, g, now) == -1) {
 		free(g);
 		return -1;
@@ -1969,6 +2164,12 @@ static const struct {
     [CORE_E_NO_GRANT] = {"no-grant", "No such handle or ticket"},
     [CORE_E_NOT_OWNER] = {"not-owner",
 	"The grant is held by another session or client"},
+    [CORE_E_NOT_BORROWABLE] = {"not-borrowable",
+	"The feature has no license that may be borrowed"},
+    [CORE_E_BORROW_TOO_LONG] = {"borrow-too-long",
+	"The borrow period is longer than the license or options allow"},
+    [CORE_E_BORROW_LOWWATER] = {"borrow-lowwater",
+	"The remaining licenses may not be borrowed (BORROW_LOWWATER)"},
 };
 
 const char *
@@ -1998,6 +2199,8 @@ core_release_name(enum core_release r)
 	    [CORE_REL_NOT_RESUMED] = "not-resumed",
 	    [CORE_REL_SHUTDOWN] = "shutdown",
 	    [CORE_REL_FEATURE_GONE] = "feature-gone",
+	    [CORE_REL_BORROW_EXPIRED] = "borrow-expired",
+	    [CORE_REL_BORROW_RETURN] = "borrow-return",
 	};
 
 	if ((size_t)r >= sizeof(names) / sizeof(names[0]))

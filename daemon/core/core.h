@@ -54,6 +54,9 @@ enum core_reason {
 	CORE_E_NO_UNIT = 13, /* no unit matches and there is no default */
 	CORE_E_NO_GRANT = 14, /* checkin/resume: no such handle */
 	CORE_E_NOT_OWNER = 15, /* resume/checkin by someone else */
+	CORE_E_NOT_BORROWABLE = 16, /* borrow: no line with BORROW */
+	CORE_E_BORROW_TOO_LONG = 17, /* past BORROW= or MAX_BORROW_HOURS */
+	CORE_E_BORROW_LOWWATER = 18, /* BORROW_LOWWATER seats stay */
 };
 
 const char *core_reason_name(enum core_reason); /* "no-seats" ... */
@@ -68,6 +71,8 @@ enum core_release {
 	CORE_REL_NOT_RESUMED = 4, /* restored, not resumed in the grace */
 	CORE_REL_SHUTDOWN = 5, /* not used at start-up restore */
 	CORE_REL_FEATURE_GONE = 6, /* the feature left the licence files */
+	CORE_REL_BORROW_EXPIRED = 7, /* a borrowed seat reached its end */
+	CORE_REL_BORROW_RETURN = 8, /* a borrowed seat given back early */
 };
 
 const char *core_release_name(enum core_release);
@@ -142,6 +147,9 @@ struct core_grant_info {
 	int linger; /* seconds */
 	/* Granted past the licensed count, under OVERDRAFT. */
 	int overdraft;
+	/* Borrowed: the seat belongs to no session and stays taken until
+	 * this time (ms), or until returned.  0 for any other grant. */
+	int64_t borrowed_until;
 };
 
 enum core_event_type {
@@ -195,6 +203,30 @@ int core_configure(struct core *, const struct core_settings *,
 void core_checkout(struct core *, const struct core_client *,
     const struct core_checkout_req *, int64_t now, struct core_result *);
 
+/*
+ * Borrows seats: a checkout that belongs to no session, survives the
+ * client's disconnect and any restart, is never timed out, and is
+ * returned at "until" (ms, release BORROW_EXPIRED) or by
+ * core_borrow_return().  req->queue and req->linger are ignored: a borrow
+ * is granted at once or refused.  Besides every rule of a checkout it
+ * refuses: until not after now (BAD_REQUEST), a feature without a
+ * BORROW line the client may use (NOT_BORROWABLE, or EXCLUDED and
+ * NOT_INCLUDED under EXCLUDE_BORROW and INCLUDE_BORROW), a period past
+ * the line's BORROW hours or MAX_BORROW_HOURS (BORROW_TOO_LONG), and
+ * seats that BORROW_LOWWATER keeps (BORROW_LOWWATER).  Emits CHECKOUT
+ * (with no owner: no session holds it) or DENY.
+ */
+void core_borrow(struct core *, const struct core_client *,
+    const struct core_checkout_req *, int64_t until, int64_t now,
+    struct core_result *);
+
+/* Gives a borrowed grant back early.  The client must name the user and
+ * host that borrowed it.  Emits CHECKIN with release BORROW_RETURN.
+ * Returns CORE_OK, CORE_E_NO_GRANT (no borrowed grant of that handle) or
+ * CORE_E_NOT_OWNER. */
+enum core_reason core_borrow_return(
+    struct core *, const struct core_client *, uint64_t handle, int64_t now);
+
 /* Returns a grant.  Only the session that holds it may do so (session
  * match); returns CORE_OK, CORE_E_NO_GRANT or CORE_E_NOT_OWNER.  The seat
  * lingers if LINGER or the request asked for it (emits LINGER, then
@@ -238,9 +270,11 @@ int64_t core_tick(struct core *, int64_t now);
 /*
  * Puts back a grant read from the journal at start-up, before any client
  * connects, as held by nobody (session 0) until resumed or until
- * now + resume_grace.  Emits nothing.  Restores even past the licensed
- * count (the seats were granted); no new grant is made while a feature is
- * over its count.  Returns 0, or -1 if the handle is already in use.
+ * now + resume_grace.  A borrowed grant (borrowed_until set) has no grace:
+ * it stays borrowed until its end, and one already past it is returned
+ * (BORROW_EXPIRED) at the next core_tick().  Emits nothing.  Restores even past
+ * the licensed count (the seats were granted); no new grant is made while a
+ * feature is over its count.  Returns 0, or -1 if the handle is already in use.
  */
 int core_restore(struct core *, const struct core_grant_info *, int64_t now);
 

@@ -114,6 +114,8 @@ feature_free(struct core_feature *f)
 	free(f->excl.v);
 	free(f->res.v);
 	free(f->max.v);
+	free(f->incl_borrow.v);
+	free(f->excl_borrow.v);
 	free(f);
 }
 
@@ -654,6 +656,7 @@ feature_add(struct core_conf *cf, const struct wline *l)
 	snprintf(f->vendor, sizeof(f->vendor), "%s", l->l->vendor);
 	f->index = cf->nfeatures;
 	f->max_overdraft = -1;
+	f->max_borrow_hours = -1;
 	if (core_strmap_put(&cf->fmap, f->name, f) == -1) {
 		free(f);
 		return NULL;
@@ -767,7 +770,8 @@ is_who_rule(enum core_opt_kind k)
 {
 	return k == CORE_OPT_INCLUDE || k == CORE_OPT_INCLUDEALL ||
 	    k == CORE_OPT_EXCLUDE || k == CORE_OPT_EXCLUDEALL ||
-	    k == CORE_OPT_RESERVE || k == CORE_OPT_MAX;
+	    k == CORE_OPT_RESERVE || k == CORE_OPT_MAX ||
+	    k == CORE_OPT_INCLUDE_BORROW || k == CORE_OPT_EXCLUDE_BORROW;
 }
 
 static int
@@ -787,7 +791,7 @@ compile_rule(struct core_conf *cf, const struct core_options *o,
 		return -1;
 	}
 	if ((int)r->kind < (int)CORE_OPT_INCLUDE ||
-	    (int)r->kind > (int)CORE_OPT_MAX_OVERDRAFT) {
+	    (int)r->kind > (int)CORE_OPT_EXCLUDE_BORROW) {
 		conf_err(err, errlen, o->path, r->lineno, "unknown rule %d",
 		    (int)r->kind);
 		return -1;
@@ -824,7 +828,9 @@ compile_rule(struct core_conf *cf, const struct core_options *o,
 		}
 	}
 	if ((r->kind == CORE_OPT_RESERVE || r->kind == CORE_OPT_MAX ||
-		r->kind == CORE_OPT_MAX_OVERDRAFT) &&
+		r->kind == CORE_OPT_MAX_OVERDRAFT ||
+		r->kind == CORE_OPT_MAX_BORROW_HOURS ||
+		r->kind == CORE_OPT_BORROW_LOWWATER) &&
 	    r->count < 0) {
 		conf_err(err, errlen, o->path, r->lineno, "negative count %d",
 		    r->count);
@@ -878,6 +884,21 @@ compile_rule(struct core_conf *cf, const struct core_options *o,
 	case CORE_OPT_MAX_OVERDRAFT:
 		f->max_overdraft = r->count;
 		return 0;
+	case CORE_OPT_MAX_BORROW_HOURS:
+		/* XXX: a line selector on MAX_BORROW_HOURS or
+		 * BORROW_LOWWATER is ignored: the limit holds for the
+		 * whole feature. */
+		f->max_borrow_hours = r->count;
+		return 0;
+	case CORE_OPT_BORROW_LOWWATER:
+		f->borrow_lowwater = r->count;
+		return 0;
+	case CORE_OPT_INCLUDE_BORROW:
+		list = &f->incl_borrow;
+		break;
+	case CORE_OPT_EXCLUDE_BORROW:
+		list = &f->excl_borrow;
+		break;
 	case CORE_OPT_INCLUDE:
 		list = &f->incl;
 		break;
@@ -968,6 +989,7 @@ based_parse(const struct core_line *l, const char *key, int *out)
 /* What a line says about sharing and naming, checked. */
 struct line_split {
 	int dup;
+	int borrow_hours;
 	int user_based;
 	int host_based;
 	int overdraft;
@@ -1012,6 +1034,19 @@ line_split(
 		sp->dup = CORE_DUP_USER;
 	if (dg == NULL && sp->host_based >= 0)
 		sp->dup = CORE_DUP_HOST;
+	/* BORROW alone means FlexLM's default period, 168 hours. */
+	sp->borrow_hours = -1;
+	if ((v = line_attr(l, "BORROW")) != NULL) {
+		n = *v == '\0' ? 168 : strtol(v, &e, 10);
+		if (*v != '\0' &&
+		    (*e != '\0' || !isdigit((unsigned char)*v) || n < 1 ||
+			n > 1000000)) {
+			conf_err(err, errlen, l->file, l->lineno,
+			    "BORROW=%.40s is not a number of hours", v);
+			return -1;
+		}
+		sp->borrow_hours = (int)n;
+	}
 	if ((v = line_attr(l, "OVERDRAFT")) != NULL) {
 		n = strtol(v, &e, 10);
 		if (*e != '\0' || !isdigit((unsigned char)*v) || n < 0 ||
@@ -1102,6 +1137,7 @@ pool_add_line(struct core_feature *f, const struct wline *wl, const char *file,
 		p->dup = sp.dup;
 		p->user_based = sp.user_based;
 		p->host_based = sp.host_based;
+		p->borrow_hours = sp.borrow_hours;
 	}
 	free(sp.key);
 
@@ -1223,8 +1259,8 @@ check_based(const struct core_conf *cf, const struct core_options *o, char *err,
  * files (lics may be NULL when nlics is 0) and opts NULL.  Refuses, with
  * err set to "file:line: why": negative settings, counts or times, lines
  * without a feature, SUPERSEDE without ISSUED, an UPGRADE with nothing to
- * upgrade, bad PACKAGE components, bad DUP_GROUP, USER_BASED, HOST_BASED
- * or OVERDRAFT values, INCLUDE lists longer than USER_BASED/HOST_BASED
+ * upgrade, bad PACKAGE components, bad DUP_GROUP, USER_BASED, HOST_BASED,
+ * OVERDRAFT or BORROW values, INCLUDE lists longer than USER_BASED/HOST_BASED
  * allow, rules without a type and name, rules naming an unknown GROUP or
  * HOST_GROUP, malformed or too many line selectors.  Returns the
  * configuration or NULL.

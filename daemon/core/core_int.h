@@ -119,6 +119,7 @@ struct core_pool {
 	int dup; /* CORE_DUP_* bits, 0: every checkout takes seats */
 	int user_based; /* -1: no; 0: as many users as seats; else n */
 	int host_based; /* the same for hosts */
+	int borrow_hours; /* BORROW[=hours]: -1 when the lines lack it */
 	struct core_cline *lines;
 	size_t nlines;
 	size_t linecap;
@@ -171,6 +172,10 @@ struct core_feature {
 	int timeout_set;
 	int linger;
 	int max_overdraft; /* MAX_OVERDRAFT, -1 when not given */
+	int max_borrow_hours; /* MAX_BORROW_HOURS, -1 when not given */
+	int borrow_lowwater; /* BORROW_LOWWATER: seats never borrowed */
+	struct core_rules incl_borrow; /* INCLUDE_BORROW */
+	struct core_rules excl_borrow; /* EXCLUDE_BORROW */
 	/* A component of a PACKAGE with OPTIONS=SUITE: each checkout also
 	 * holds a seat of the suite feature. */
 	struct core_feature *suite;

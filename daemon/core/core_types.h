@@ -97,6 +97,10 @@ enum core_opt_kind {
 	CORE_OPT_TIMEOUTALL,
 	CORE_OPT_LINGER,
 	CORE_OPT_MAX_OVERDRAFT, /* MAX_OVERDRAFT feature count */
+	CORE_OPT_MAX_BORROW_HOURS, /* MAX_BORROW_HOURS feature hours */
+	CORE_OPT_BORROW_LOWWATER, /* BORROW_LOWWATER feature count */
+	CORE_OPT_INCLUDE_BORROW, /* INCLUDE_BORROW feature type name */
+	CORE_OPT_EXCLUDE_BORROW, /* EXCLUDE_BORROW feature type name */
 };
 
 /* The kind of name a rule applies to. */
@@ -122,7 +126,7 @@ struct core_opt_rule {
 	char qualifier[CORE_NAME_MAX * 2];
 	enum core_who who;
 	char name[CORE_NAME_MAX];
-	int count; /* RESERVE and MAX */
+	int count; /* RESERVE, MAX, MAX_BORROW_HOURS, BORROW_LOWWATER */
 	int seconds; /* TIMEOUT, TIMEOUTALL, LINGER */
 	int lineno;
 };
@@ -144,6 +148,18 @@ struct core_options {
 	size_t ngroups;
 	struct core_opt_rule *rules;
 	size_t nrules;
+	/* DEBUGLOG [+]path: "" when not given; append for "+path". */
+	char debuglog_path[CORE_PATH_MAX];
+	int debuglog_append;
+	/* NOLOG IN|OUT|DENIED|QUEUED, CORE_NOLOG_* bits, one per line. */
+	unsigned nolog_mask;
+	/* REPORTLOG [+]path, kept as given; licd writes no report log. */
+	char reportlog_path[CORE_PATH_MAX];
 };
+
+#define CORE_NOLOG_IN 0x1
+#define CORE_NOLOG_OUT 0x2
+#define CORE_NOLOG_DENIED 0x4
+#define CORE_NOLOG_QUEUED 0x8
 
 #endif

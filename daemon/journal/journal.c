@@ -12,10 +12,14 @@
  *
  *   grants(handle INTEGER PRIMARY KEY, feature, version, vendor, count,
  *       unit, user, host, display, address, project, frontend, pid,
- *       start_ms, last_heartbeat_ms, linger, linger_until_ms)
+ *       start_ms, last_heartbeat_ms, linger, linger_until_ms,
+ *       borrowed_until_ms)
  *     The grants active after the last committed record: what a restart
- *     restores.  Changed in the same transaction as the records that
- *     cause the change (grant_op of struct journal_record).
+ *     restores.  borrowed_until_ms (0 unless borrowed) came after the
+ *     first databases were written: journal_open adds it to a grants
+ *     table that lacks it, with 0 for the grants already there, and the
+ *     schema version stays 1.  Changed in the same transaction as the records
+ * that cause the change (grant_op of struct journal_record).
  *
  *   meta(key TEXT PRIMARY KEY, value)
  *     schema_version  1
@@ -80,8 +84,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GRANT_PUT] = ("INSERT OR REPLACE INTO grants (handle, feature, "
 		      "version, vendor, count, unit, user, host, display, "
 		      "address, project, frontend, pid, start_ms, "
-		      "last_heartbeat_ms, linger, linger_until_ms) "
-		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+		      "last_heartbeat_ms, linger, linger_until_ms, "
+		      "borrowed_until_ms) "
+		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
     [ST_GRANT_DEL] = "DELETE FROM grants WHERE handle = ?",
     [ST_META_PUT] = ("INSERT OR REPLACE INTO meta (key, value) "
 		     "VALUES (?, ?)"),
@@ -107,7 +112,8 @@ static const char schema_sql[] =
     " project TEXT NOT NULL, frontend TEXT NOT NULL,"
     " pid INTEGER NOT NULL, start_ms INTEGER NOT NULL,"
     " last_heartbeat_ms INTEGER NOT NULL, linger INTEGER NOT NULL,"
-    " linger_until_ms INTEGER NOT NULL);"
+    " linger_until_ms INTEGER NOT NULL,"
+    " borrowed_until_ms INTEGER NOT NULL DEFAULT 0);"
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);";
 
 /* A batch of records with room for their MACs. */
@@ -238,6 +244,7 @@ put_grant(struct journal *j, const struct core_grant_info *g)
 	rc |= sqlite3_bind_int64(st, 15, g->last_heartbeat);
 	rc |= sqlite3_bind_int64(st, 16, g->linger);
 	rc |= sqlite3_bind_int64(st, 17, g->linger_until);
+	rc |= sqlite3_bind_int64(st, 18, g->borrowed_until);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -738,6 +745,33 @@ load_key(struct journal *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* A grants table written before borrowing existed lacks
+ * borrowed_until_ms: add it, 0 for every grant it holds.  Returns 0 or
+ * -1. */
+static int
+upgrade_grants(struct journal *j, char *err, size_t errlen)
+{
+	int64_t have = 0;
+
+	if (query_int(j,
+		"SELECT count(*) FROM pragma_table_info('grants') "
+		"WHERE name = 'borrowed_until_ms'",
+		&have) == -1) {
+		db_error(j, "read the grants table", err, errlen);
+		return -1;
+	}
+	if (have > 0)
+		return 0;
+	if (sqlite3_exec(j->db,
+		"ALTER TABLE grants ADD COLUMN borrowed_until_ms "
+		"INTEGER NOT NULL DEFAULT 0",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(j, "add grants.borrowed_until_ms", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 /* sqlite3_exec callback: keeps the first column of the last row. */
 static int
 text_cb(void *arg, int ncols, char **vals, char **names)
@@ -819,7 +853,8 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 		    path, (long long)version, JOURNAL_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (prepare_all(j, err, errlen) == -1 ||
+	if (upgrade_grants(j, err, errlen) == -1 ||
+	    prepare_all(j, err, errlen) == -1 ||
 	    load_key(j, err, errlen) == -1 || load_state(j, err, errlen) == -1)
 		goto fail;
 	finish_rotation(j);
@@ -837,8 +872,8 @@ journal_restore(struct journal *j,
 	static const char sql[] =
 	    "SELECT handle, feature, version, vendor, count, unit, user, "
 	    "host, display, address, project, frontend, pid, start_ms, "
-	    "last_heartbeat_ms, linger, linger_until_ms FROM grants "
-	    "ORDER BY handle";
+	    "last_heartbeat_ms, linger, linger_until_ms, borrowed_until_ms "
+	    "FROM grants ORDER BY handle";
 	struct core_grant_info g;
 	sqlite3_stmt *st;
 	int rc;
@@ -871,6 +906,7 @@ journal_restore(struct journal *j,
 		g.last_heartbeat = sqlite3_column_int64(st, 14);
 		g.linger = sqlite3_column_int(st, 15);
 		g.linger_until = sqlite3_column_int64(st, 16);
+		g.borrowed_until = sqlite3_column_int64(st, 17);
 		fn(arg, &g);
 	}
 	sqlite3_finalize(st);

@@ -1301,6 +1301,62 @@ licd_checkin(struct licd_conn *c, uint64_t handle)
 	return rc == CLIENT_OK ? 0 : -1;
 }
 
+int
+licd_borrow(struct licd_conn *c, const char *feature, const char *version,
+    int count, int64_t until_ms, uint64_t *handle)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	uint64_t h;
+	int rc = -1;
+
+	pthread_mutex_lock(&c->lock);
+	if (feature == NULL || handle == NULL || count < 1 || until_ms < 1) {
+		conn_err(
+		    c, 1, "bad-request", "no feature, a bad count or no end");
+		goto out;
+	}
+	if (c->fd == -1 && reconnect_locked(c, c->timeout_ms) == -1)
+		goto out;
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "BORROW");
+	flex_out_add(&o, "feature", feature);
+	if (version != NULL && version[0] != '\0')
+		flex_out_add(&o, "version", version);
+	flex_out_addf(&o, "count", "%d", count);
+	flex_out_addf(&o, "until_ms", "%" PRId64, until_ms);
+	if (request(c, &o, tag, &reply, NULL, NULL) != CLIENT_OK)
+		goto out;
+	if (flex_msg_get_u64(&reply, "handle", &h) != 1) {
+		conn_err(c, 0, "", "the server sent no handle");
+		goto out;
+	}
+	/* Not remembered for resume: the server keeps it for no session. */
+	*handle = h;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+licd_borrow_return(struct licd_conn *c, uint64_t handle)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_msg reply;
+	struct flex_out o;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, "RETURN");
+	flex_out_addf(&o, "handle", "%" PRIu64, handle);
+	rc = request(c, &o, tag, &reply, NULL, NULL);
+	pthread_mutex_unlock(&c->lock);
+	return rc == CLIENT_OK ? 0 : -1;
+}
+
 /* Collects STATUS data lines into a licd_status. */
 struct status_ctx {
 	struct licd_conn *c;
@@ -1410,6 +1466,7 @@ status_line(void *arg, const struct flex_msg *m)
 		g->count = get_int_or(m, "count", 1);
 		g->start = get_i64_or(m, "start", 0);
 		g->linger = get_int_or(m, "linger", 0);
+		g->borrowed_until = get_i64_or(m, "borrowed_until", 0);
 	}
 	/* Unknown data lines come from a newer server: skipped. */
 	return 0;

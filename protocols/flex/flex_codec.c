@@ -19,6 +19,7 @@
 #define FLEX_LINGER_MAX 86400
 #define FLEX_PID_MAX 2147483647LL
 #define FLEX_PROTO_MAX 1000
+#define FLEX_UNTIL_MAX 253402300799999LL /* 9999-12-31T23:59:59.999Z */
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -452,6 +453,8 @@ static const struct {
     {"REREAD", FLEX_V_REREAD},
     {"DOWN", FLEX_V_DOWN},
     {"NEWLOG", FLEX_V_NEWLOG},
+    {"BORROW", FLEX_V_BORROW},
+    {"RETURN", FLEX_V_RETURN},
 };
 
 /*
@@ -609,6 +612,28 @@ request_checkout(const struct flex_msg *msg, struct flex_request *req,
 	return 0;
 }
 
+/* BORROW: a checkout's feature, version and count, and when the borrow
+ * ends.  The end is bounded to the year 9999 so that no arithmetic on it
+ * overflows; the server decides whether the period is allowed. */
+static int
+request_borrow(const struct flex_msg *msg, struct flex_request *req, char *err,
+    size_t errlen)
+{
+	long long n;
+
+	if (request_checkout(msg, req, err, errlen) == -1)
+		return -1;
+	req->queue = 0;
+	req->linger = 0;
+	if (flex_msg_get_int(msg, "until_ms", 1, FLEX_UNTIL_MAX, &n) != 1) {
+		set_err(
+		    err, errlen, "until_ms: required, 1..%lld", FLEX_UNTIL_MAX);
+		return -1;
+	}
+	req->until_ms = (int64_t)n;
+	return 0;
+}
+
 /* REMOVE names a grant by its handle, or every grant of a feature held by
  * a user at a host (and display), as lmremove does. */
 static int
@@ -682,8 +707,12 @@ flex_request_parse(const char *line, size_t len, struct flex_request *req,
 	case FLEX_V_CHECKOUT:
 		rc = request_checkout(&msg, req, err, errlen);
 		break;
+	case FLEX_V_BORROW:
+		rc = request_borrow(&msg, req, err, errlen);
+		break;
 	case FLEX_V_CHECKIN:
 	case FLEX_V_RESUME:
+	case FLEX_V_RETURN:
 		rc = get_handle(&msg, "handle", &req->handle, err, errlen);
 		break;
 	case FLEX_V_DEQUEUE:

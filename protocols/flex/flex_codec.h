@@ -96,6 +96,9 @@ enum flex_verb {
 	FLEX_V_REREAD, /* read the configuration again */
 	FLEX_V_DOWN, /* stop licd as SIGTERM does (lmdown) */
 	FLEX_V_NEWLOG, /* start a new journal file (lmnewlog) */
+	/* Borrowing (lmborrow): seats that outlive the session. */
+	FLEX_V_BORROW, /* feature, version, count, until_ms */
+	FLEX_V_RETURN, /* handle: give a borrowed grant back early */
 };
 
 /* A request validated for its verb: required keys present, numbers in
@@ -122,6 +125,9 @@ struct flex_request {
 	 * and display) */
 	uint64_t handle;
 	/* STATUS: optional feature filter in feature[] */
+	/* BORROW: the end of the borrow, ms since the epoch; feature,
+	 * version and count as for CHECKOUT. */
+	int64_t until_ms;
 };
 
 /* Protocol error codes sent in ERR replies besides the core's reasons

@@ -363,6 +363,60 @@ flex_checkout(
 	}
 }
 
+/* BORROW: a grant that no session holds, answered like a CHECKOUT with
+ * the end of the borrow added. */
+static void
+flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
+{
+	struct core_checkout_req creq;
+	struct core_client c;
+	struct core_result res;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_client(s, &c);
+	memset(&creq, 0, sizeof(creq));
+	creq.feature = req->feature;
+	creq.version = req->version;
+	creq.count = req->count;
+	creq.tag = ++s->next_reqno;
+
+	core_borrow(flex.licd->core, &c, &creq, req->until_ms, now, &res);
+	if (res.status != CORE_GRANTED) {
+		flex_send_core_error(s, req->tag, res.reason);
+		return;
+	}
+	log_info("borrow: feature=%s user=%s host=%s handle=%llu "
+		 "until_ms=%lld",
+	    req->feature, s->user, s->host, (unsigned long long)res.handle,
+	    (long long)req->until_ms);
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "handle", "%llu", (unsigned long long)res.handle);
+	flex_add_grant(&o, req->feature, res.version, res.count, res.unit);
+	flex_out_addf(&o, "until_ms", "%lld", (long long)req->until_ms);
+	flex_send_out(s, &o, 1);
+}
+
+/* RETURN: a borrowed grant given back early by its borrower. */
+static void
+flex_return(struct flex_session *s, const struct flex_request *req, int64_t now)
+{
+	struct core_client c;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	enum core_reason r;
+
+	flex_client(s, &c);
+	r = core_borrow_return(flex.licd->core, &c, req->handle, now);
+	if (r != CORE_OK) {
+		flex_send_core_error(s, req->tag, r);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "handle", "%llu", (unsigned long long)req->handle);
+	flex_send_out(s, &o, 1);
+}
+
 static void
 flex_checkin(
     struct flex_session *s, const struct flex_request *req, int64_t now)
@@ -473,6 +527,8 @@ flex_status_grant(void *arg, const struct core_grant_info *g)
 	flex_out_add(&o, "unit", g->unit);
 	flex_out_addf(&o, "start", "%lld", (long long)(g->start / 1000));
 	flex_out_addf(&o, "linger", "%d", g->linger);
+	flex_out_addf(&o, "borrowed_until", "%lld",
+	    (long long)((g->borrowed_until + 999) / 1000));
 	flex_send_out(st->s, &o, 0);
 	st->ngrants++;
 }
@@ -756,6 +812,12 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 		break;
 	case FLEX_V_NEWLOG:
 		flex_newlog(s, &req);
+		break;
+	case FLEX_V_BORROW:
+		flex_borrow(s, &req, now);
+		break;
+	case FLEX_V_RETURN:
+		flex_return(s, &req, now);
 		break;
 	case FLEX_V_QUIT:
 		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");

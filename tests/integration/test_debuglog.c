@@ -169,12 +169,45 @@ test_licd_debug_log(void **state)
 	h_licd_cleanup(&d);
 }
 
+/* The options file's DEBUGLOG names the log (from the options file's
+ * folder; "+" appends) and NOLOG leaves kinds of line out. */
+static void
+test_options_debuglog_nolog(void **state)
+{
+	struct h_licd d;
+	struct h_conn a;
+	struct seen seen[64];
+	char path[300], req[64], reply[1024];
+	uint64_t h;
+	size_t n;
+	int stamps;
+
+	h_licd_init(&d, license, "DEBUGLOG +opt-debug.log\nNOLOG IN\n", NULL);
+	h_licd_start(&d);
+	h_connect(&a, d.port);
+	h_hello(&a, "alice", "ws1");
+	h = h_checkout(&a, "solver", 1, NULL, 0);
+	snprintf(
+	    req, sizeof(req), "CHECKIN handle=%llu", (unsigned long long)h);
+	h_request(&a, req, reply, sizeof(reply));
+	h_close(&a);
+	assert_int_equal(h_licd_stop(&d), 0);
+
+	snprintf(path, sizeof(path), "%s/opt-debug.log", d.dir);
+	n = parse_log(path, seen, 64, &stamps);
+	assert_true(stamps >= 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(seen[0].what, "OUT");
+	h_licd_cleanup(&d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patterns_read_corpus),
 	    cmocka_unit_test(test_licd_debug_log),
+	    cmocka_unit_test(test_options_debuglog_nolog),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

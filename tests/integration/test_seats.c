@@ -287,6 +287,59 @@ test_project_internet_qualifier(void **state)
 	h_licd_cleanup(&d);
 }
 
+/* START in the future, uncounted (node-locked) lines, HOST_BASED with
+ * its INCLUDE list, and MAX_OVERDRAFT capping a line's OVERDRAFT. */
+static void
+test_start_uncounted_host_based_overdraft(void **state)
+{
+	static const char lic[] =
+	    "VENDOR demo\n"
+	    "FEATURE later demo 1.0 permanent 2 0 START=1-jan-2999\n"
+	    "FEATURE plotter demo 1.0 permanent uncounted 0 HOSTID=ANY\n"
+	    "FEATURE cad demo 1.0 permanent 2 0 HOST_BASED=2\n"
+	    "FEATURE sim demo 1.0 permanent 1 0 OVERDRAFT=5\n";
+	static const char options[] = "INCLUDE cad HOST ws1\n"
+				      "INCLUDE cad HOST ws2\n"
+				      "MAX_OVERDRAFT sim 1\n";
+	struct h_licd d;
+	struct h_conn a, b, c;
+	char reason[64];
+
+	h_licd_init(&d, lic, options, NULL);
+	h_licd_start(&d);
+	h_connect(&a, d.port);
+	h_connect(&b, d.port);
+	h_connect(&c, d.port);
+	h_hello(&a, "alice", "ws1");
+	h_hello(&b, "bob", "ws2");
+	h_hello(&c, "carol", "ws3");
+
+	assert_int_equal(h_checkout(&a, "later", 1, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "not-started");
+	assert_int_equal(
+	    h_checkout(&a, "plotter", 1, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "uncounted");
+	assert_int_equal(h_feature_int(d.port, "plotter", "uncounted"), 1);
+
+	/* Only the named hosts. */
+	assert_true(h_checkout(&a, "cad", 1, NULL, 0) != 0);
+	assert_true(h_checkout(&b, "cad", 1, NULL, 0) != 0);
+	assert_int_equal(h_checkout(&c, "cad", 1, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "not-included");
+
+	/* One licensed seat, and one more of overdraft: not five. */
+	assert_true(h_checkout(&a, "sim", 1, NULL, 0) != 0);
+	assert_true(h_checkout(&b, "sim", 1, NULL, 0) != 0);
+	assert_int_equal(h_checkout(&c, "sim", 1, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "no-seats");
+	assert_int_equal(h_feature_int(d.port, "sim", "issued"), 1);
+
+	h_close(&a);
+	h_close(&b);
+	h_close(&c);
+	h_licd_cleanup(&d);
+}
+
 /* A holder that dies (its process killed) gives its seat back. */
 static void
 test_killed_holder_returns_seat(void **state)
@@ -399,6 +452,7 @@ main(void)
 	    cmocka_unit_test(test_policy_reserve_max_exclude),
 	    cmocka_unit_test(test_include_list),
 	    cmocka_unit_test(test_project_internet_qualifier),
+	    cmocka_unit_test(test_start_uncounted_host_based_overdraft),
 	    cmocka_unit_test(test_killed_holder_returns_seat),
 	    cmocka_unit_test(test_timeout),
 	    cmocka_unit_test(test_bad_requests),

@@ -54,6 +54,8 @@ struct fake {
 	uint64_t forget; /* this handle is lost at the next restart */
 	int drop_on_heartbeat; /* close the connection at the next one */
 	int notice_on_heartbeat; /* 1: REMOVED the last grant, 2: SHUTDOWN */
+	uint64_t borrowed; /* the borrowed handle, 0 for none */
+	int64_t borrow_until;
 };
 
 static void
@@ -215,7 +217,8 @@ fake_request(struct fake *f, int fd, const struct flex_request *r)
 		fake_send(fd,
 		    "%s GRANT feature=MATLAB version=51 handle=1042 "
 		    "user=alice host=ws12 display=/dev/pts/3 count=2 "
-		    "unit=physics start=1764763500 linger=30\n",
+		    "unit=physics start=1764763500 linger=30 "
+		    "borrowed_until=1900000000\n",
 		    r->tag);
 		fake_send(fd,
 		    "%s FEATURE feature=SERIAL vendor=LMCOMSOL version=6.3 "
@@ -234,6 +237,32 @@ fake_request(struct fake *f, int fd, const struct flex_request *r)
 	case FLEX_V_NEWLOG:
 		fake_send(fd, "%s ERR code=28 reason=forbidden\n", r->tag);
 		return 0;
+	case FLEX_V_BORROW:
+		/* A borrowed handle is kept apart: the client must not
+		 * resume it. */
+		if (strcmp(r->feature, "NOBORROW") == 0) {
+			fake_send(fd, "%s ERR code=16 reason=not-borrowable\n",
+			    r->tag);
+			break;
+		}
+		f->borrowed = f->next_handle++;
+		f->borrow_until = r->until_ms;
+		fake_send(fd,
+		    "%s OK handle=%" PRIu64 " feature=%s version=51 "
+		    "count=%d unit=physics until_ms=%lld\n",
+		    r->tag, f->borrowed, r->feature, r->count,
+		    (long long)r->until_ms);
+		break;
+	case FLEX_V_RETURN:
+		if (r->handle != 0 && r->handle == f->borrowed) {
+			f->borrowed = 0;
+			fake_send(fd, "%s OK handle=%" PRIu64 "\n", r->tag,
+			    r->handle);
+		} else {
+			fake_send(
+			    fd, "%s ERR code=14 reason=no-grant\n", r->tag);
+		}
+		break;
 	}
 	return 0;
 }
@@ -404,6 +433,28 @@ test_checkout_checkin(void **state)
 	licd_close(c);
 	assert_true(fake_wait(f, &f->quits, 1));
 	assert_string_equal(f->user, "alice");
+}
+
+static void
+test_borrow(void **state)
+{
+	struct fake *f = *state;
+	struct licd_conn *c;
+	uint64_t h;
+
+	c = fake_connect(f, 0);
+	assert_int_equal(
+	    licd_borrow(c, "MATLAB", NULL, 1, 1900000000000LL, &h), 0);
+	assert_true(h == f->borrowed);
+	assert_true(f->borrow_until == 1900000000000LL);
+	assert_int_equal(licd_borrow(c, "NOBORROW", NULL, 1, 5, &h), -1);
+	assert_string_equal(licd_error_reason(c), "not-borrowable");
+	assert_int_equal(licd_borrow(c, "MATLAB", NULL, 1, 0, &h), -1);
+	assert_int_equal(licd_error_code(c), 1);
+	assert_int_equal(licd_borrow_return(c, h), 0);
+	assert_int_equal(licd_borrow_return(c, h), -1);
+	assert_int_equal(licd_error_code(c), 14);
+	licd_close(c);
 }
 
 static void
@@ -608,6 +659,7 @@ test_status(void **state)
 	assert_int_equal(st.grants[0].count, 2);
 	assert_int_equal(st.grants[0].linger, 30);
 	assert_true(st.grants[0].start == 1764763500);
+	assert_true(st.grants[0].borrowed_until == 1900000000);
 	licd_status_free(&st);
 	licd_close(c);
 }
@@ -671,6 +723,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_checkout_checkin),
+	    cmocka_unit_test(test_borrow),
 	    cmocka_unit_test(test_identity_default),
 	    cmocka_unit_test(test_server_lists),
 	    cmocka_unit_test(test_refused),

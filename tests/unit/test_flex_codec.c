@@ -359,6 +359,21 @@ static const struct req_case req_cases[] = {
     {"s STATUS feature=" N63 "4", FLEX_E_ARGUMENT, 0, "s"},
     {"b HEARTBEAT", 0, FLEX_V_HEARTBEAT, "b"},
     {"q QUIT", 0, FLEX_V_QUIT, "q"},
+    /* BORROW: a checkout's arguments and its end; RETURN: a handle. */
+    {"b BORROW feature=F until_ms=1900000000000", 0, FLEX_V_BORROW, "b"},
+    {"b BORROW feature=F version=2.0 count=2 until_ms=1", 0, FLEX_V_BORROW,
+	"b"},
+    {"b BORROW feature=F until_ms=253402300799999", 0, FLEX_V_BORROW, "b"},
+    {"b BORROW feature=F until_ms=253402300800000", FLEX_E_ARGUMENT, 0, "b"},
+    {"b BORROW feature=F", FLEX_E_ARGUMENT, 0, "b"},
+    {"b BORROW feature=F until_ms=0", FLEX_E_ARGUMENT, 0, "b"},
+    {"b BORROW feature=F until_ms=-5", FLEX_E_ARGUMENT, 0, "b"},
+    {"b BORROW feature=F until_ms=soon", FLEX_E_ARGUMENT, 0, "b"},
+    {"b BORROW until_ms=5", FLEX_E_ARGUMENT, 0, "b"},
+    {"b BORROW feature=F count=0 until_ms=5", FLEX_E_ARGUMENT, 0, "b"},
+    {"r RETURN handle=7", 0, FLEX_V_RETURN, "r"},
+    {"r RETURN", FLEX_E_ARGUMENT, 0, "r"},
+    {"r RETURN handle=x", FLEX_E_ARGUMENT, 0, "r"},
     /* Syntax and verbs. */
     {"q FOO", FLEX_E_UNKNOWN_VERB, 0, "q"},
     {"q quit", FLEX_E_SYNTAX, 0, "q"},
@@ -402,6 +417,9 @@ test_request_fields(void **state)
 				    "client=licctl/0.1 proto=1 project=p%201";
 	static const char co[] = "c1 CHECKOUT feature=MATLAB version=51 "
 				 "count=3 queue=1 linger=30\r";
+	static const char bo[] = "b1 BORROW feature=MATLAB version=51 "
+				 "count=2 queue=1 linger=9 "
+				 "until_ms=1900000000123";
 	struct flex_request req;
 	char line[FLEX_LINE_MAX + 8];
 
@@ -415,6 +433,15 @@ test_request_fields(void **state)
 	assert_string_equal(req.client, "licctl/0.1");
 	assert_int_equal(req.pid, 4211);
 	assert_int_equal(req.proto, 1);
+
+	assert_int_equal(flex_request_parse(bo, strlen(bo), &req, NULL, 0), 0);
+	assert_int_equal(req.verb, FLEX_V_BORROW);
+	assert_string_equal(req.feature, "MATLAB");
+	assert_string_equal(req.version, "51");
+	assert_int_equal(req.count, 2);
+	assert_int_equal(req.queue, 0);
+	assert_int_equal(req.linger, 0);
+	assert_true(req.until_ms == 1900000000123LL);
 
 	assert_int_equal(flex_request_parse(co, strlen(co), &req, NULL, 0), 0);
 	assert_string_equal(req.tag, "c1");

@@ -256,6 +256,8 @@ make_grant(struct core_grant_info *g, uint64_t handle)
 	g->last_heartbeat = T0 + 60000;
 	g->linger = 30;
 	g->linger_until = T0 + 90000;
+	/* Odd handles are borrowed, so that both kinds make the trip. */
+	g->borrowed_until = handle % 2 == 1 ? T0 + 7200000 : 0;
 }
 
 struct restored {
@@ -331,6 +333,75 @@ test_grants_restore(void **state)
 	j = open_ok(fx->dir);
 	assert_int_equal(journal_max_handle(j), 12);
 	journal_close(j);
+}
+
+/* A journal.db written before borrowing existed: its grants table lacks
+ * borrowed_until_ms.  Opening it adds the column, keeps the grant (not
+ * borrowed), and new grants carry their borrow end. */
+static void
+test_grants_upgrade(void **state)
+{
+	static const char old_grants[] =
+	    "DROP TABLE grants;"
+	    "CREATE TABLE grants ("
+	    " handle INTEGER PRIMARY KEY, feature TEXT NOT NULL,"
+	    " version TEXT NOT NULL, vendor TEXT NOT NULL,"
+	    " count INTEGER NOT NULL, unit TEXT NOT NULL, user TEXT NOT NULL,"
+	    " host TEXT NOT NULL, display TEXT NOT NULL,"
+	    " address TEXT NOT NULL, project TEXT NOT NULL,"
+	    " frontend TEXT NOT NULL, pid INTEGER NOT NULL,"
+	    " start_ms INTEGER NOT NULL, last_heartbeat_ms INTEGER NOT NULL,"
+	    " linger INTEGER NOT NULL, linger_until_ms INTEGER NOT NULL);"
+	    "INSERT INTO grants VALUES (5, 'MATLAB', '51', 'MLM', 1, 'physics',"
+	    " 'bob', 'ws1', '', '10.0.0.1', '', 'flex', 77, 1000, 2000, 0, 0);";
+	struct fixture *fx = *state;
+	struct restored rs = {0};
+	struct journal *j;
+	char path[128];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int cols = 0;
+
+	/* The key and meta rows of a real first start, then the grants
+	 * table of the first schema. */
+	j = open_ok(fx->dir);
+	journal_close(j);
+	snprintf(path, sizeof(path), "%s/journal.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, old_grants, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_restore(j, collect, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_true(rs.g[0].handle == 5);
+	assert_string_equal(rs.g[0].user, "bob");
+	assert_true(rs.g[0].borrowed_until == 0);
+	journal_grant(j, JOURNAL_GRANT_PUT, 9);
+	assert_int_equal(journal_sync(j), 0);
+	journal_close(j);
+
+	/* Opened again: no second ALTER, the borrow end is kept. */
+	j = open_ok(fx->dir);
+	rs.n = 0;
+	assert_int_equal(journal_restore(j, collect, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_true(rs.g[1].handle == 9);
+	assert_true(rs.g[1].borrowed_until == T0 + 7200000);
+	journal_close(j);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT count(*) FROM pragma_table_info('grants') "
+			     "WHERE name = 'borrowed_until_ms'",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	cols = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(cols, 1);
 }
 
 /* One way to tamper with a journal of five records and what verify must
@@ -1053,6 +1124,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_verify_tamper, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_grants_upgrade, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_second_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_retry, setup, teardown),

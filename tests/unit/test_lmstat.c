@@ -60,9 +60,10 @@ static struct licd_status_reservation t_reservations[] = {
 
 static struct licd_status_grant t_grants[] = {
     {"MATLAB", "51", 1042, "alice", "ws12", "/dev/pts/3", "physics", 1,
-	1796285220, 0},
-    {"MATLAB", "50", 1043, "bob", "ws13", "", "chem", 3, 1796117400, 600},
-    {"SIMULINK", "", 1050, "carol", "lab1", ":0", "physics", 1, 1796285220, 0},
+	1796285220, 0, 0},
+    {"MATLAB", "50", 1043, "bob", "ws13", "", "chem", 3, 1796117400, 600, 0},
+    {"SIMULINK", "", 1050, "carol", "lab1", ":0", "physics", 1, 1796285220, 0,
+	0},
 };
 
 static void
@@ -344,6 +345,40 @@ test_format_queued(void **state)
 	free(out);
 }
 
+/* A borrowed seat: FlexLM shows it as lingering for the borrow period,
+ * "(linger: left / total)", and scrapers read it so. */
+static void
+test_format_borrowed(void **state)
+{
+	struct lmstat_opts o = {.now = T_NOW};
+	struct licd_status st;
+	regmatch_t m[4];
+	regex_t re;
+	char *out, *line;
+
+	(void)state;
+	t_status(&st);
+	t_grants[2].borrowed_until = 1796285220 + 86400;
+	out = t_format(&st, &o);
+	assert_non_null(strstr(out,
+	    "    carol lab1 :0 (v51) (lic1.example.edu/27000 1050), start "
+	    "Thu 12/3 8:07  (linger: 68520 / 86400)\n"));
+	line = strstr(out, "    carol");
+	assert_non_null(line);
+	*strchr(line, '\n') = '\0';
+	assert_int_equal(regcomp(&re, RE_LINGER, REG_EXTENDED), 0);
+	assert_int_equal(regexec(&re, line, 3, m, 0), 0);
+	regfree(&re);
+	free(out);
+
+	/* Past its end (the server returns it at the next tick): 0 left. */
+	o.now = 1796285220 + 90000;
+	out = t_format(&st, &o);
+	t_grants[2].borrowed_until = 0;
+	assert_non_null(strstr(out, "8:07  (linger: 0 / 86400)\n"));
+	free(out);
+}
+
 struct scrape {
 	const char *name;
 	const char *pattern;
@@ -563,6 +598,7 @@ main(void)
 	    cmocka_unit_test(test_format_info_and_down),
 	    cmocka_unit_test(test_format_servers),
 	    cmocka_unit_test(test_format_queued),
+	    cmocka_unit_test(test_format_borrowed),
 	    cmocka_unit_test(test_regex_licctl),
 	    cmocka_unit_test(test_regex_corpus),
 	};

@@ -123,6 +123,16 @@ static const struct rule_case {
 	3, 0},
     {"MAX_OVERDRAFT f1 0", CORE_OPT_MAX_OVERDRAFT, "f1", "", CORE_WHO_NONE, "",
 	0, 0},
+    {"MAX_BORROW_HOURS image_toolbox 72", CORE_OPT_MAX_BORROW_HOURS,
+	"image_toolbox", "", CORE_WHO_NONE, "", 72, 0},
+    {"MAX_BORROW_HOURS f 0", CORE_OPT_MAX_BORROW_HOURS, "f", "", CORE_WHO_NONE,
+	"", 0, 0},
+    {"BORROW_LOWWATER MATLAB 3", CORE_OPT_BORROW_LOWWATER, "MATLAB", "",
+	CORE_WHO_NONE, "", 3, 0},
+    {"INCLUDE_BORROW f:VERSION=2 USER fred", CORE_OPT_INCLUDE_BORROW, "f",
+	"VERSION=2", CORE_WHO_USER, "fred", 0, 0},
+    {"EXCLUDE_BORROW image_toolbox GROUP g", CORE_OPT_EXCLUDE_BORROW,
+	"image_toolbox", "", CORE_WHO_GROUP, "g", 0, 0},
     {"INCLUDE \"MATLAB key=abcd1234\" USER u", CORE_OPT_INCLUDE, "MATLAB",
 	"key=abcd1234", CORE_WHO_USER, "u", 0, 0},
     {"INCLUDE \"MATLAB   asset_info=220668 \" USER u", CORE_OPT_INCLUDE,
@@ -303,23 +313,55 @@ static const struct later_case {
     {"ACTIVATION_EXPIRY_DAYS E-1 5", "ACTIVATION_EXPIRY_DAYS"},
     {"ACTIVATION_LOWWATER E-1 2", "ACTIVATION_LOWWATER"},
     {"AUTOMATIC_REREAD OFF", "AUTOMATIC_REREAD"},
-    {"BORROW_LOWWATER f 3", "BORROW_LOWWATER"},
     {"DAEMON_SELECT_TIMEOUT 10", "DAEMON_SELECT_TIMEOUT"},
-    {"DEBUGLOG +/var/log/x.dl", "DEBUGLOG"},
     {"DEFAULT", "DEFAULT"},
-    {"EXCLUDE_BORROW f USER donna", "EXCLUDE_BORROW"},
     {"EXCLUDE_ENTITLEMENT E-1 USER pete", "EXCLUDE_ENTITLEMENT"},
     {"EXCLUDEALL_ENTITLEMENT USER pete", "EXCLUDEALL_ENTITLEMENT"},
     {"FQDN_MATCHING lenient", "FQDN_MATCHING"},
-    {"INCLUDE_BORROW f:VERSION=2 USER fred", "INCLUDE_BORROW"},
     {"INCLUDE_ENTITLEMENT E-1 GROUP g", "INCLUDE_ENTITLEMENT"},
     {"INCLUDEALL_ENTITLEMENT HOST h", "INCLUDEALL_ENTITLEMENT"},
-    {"MAX_BORROW_HOURS image_toolbox 72", "MAX_BORROW_HOURS"},
     {"MAX_CONNECTIONS 100", "MAX_CONNECTIONS"},
-    {"NOLOG DENIED", "NOLOG"},
-    {"REPORTLOG \"+/var/log/with space.rl\"", "REPORTLOG"},
     {"TIMEZONE Europe/London", "TIMEZONE"},
 };
+
+/* DEBUGLOG, NOLOG and REPORTLOG: settings for the daemon's logs. */
+static void
+test_log_keywords(void **state)
+{
+	struct core_options o;
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(parse("DEBUGLOG +/var/log/x.dl\n"
+			       "NOLOG in\n"
+			       "NOLOG DENIED\n"
+			       "NOLOG DENIED\n"
+			       "REPORTLOG \"+/var/log/with space.rl\"\n",
+			     &o, &d),
+	    0);
+	assert_string_equal(o.debuglog_path, "/var/log/x.dl");
+	assert_int_equal(o.debuglog_append, 1);
+	assert_int_equal(o.nolog_mask, CORE_NOLOG_IN | CORE_NOLOG_DENIED);
+	assert_string_equal(o.reportlog_path, "/var/log/with space.rl");
+	assert_int_equal(o.nrules, 0);
+	assert_int_equal(count_level(&d, DIAG_NOTICE), 1);
+	assert_true(has_msg(&d, DIAG_NOTICE, 5,
+	    "REPORTLOG: licd writes no report log; it keeps usage in its "
+	    "journal"));
+	assert_int_equal(count_level(&d, DIAG_WARNING), 0);
+	free_all(&o, &d);
+
+	/* The last DEBUGLOG wins, as in FlexLM; no "+" truncates. */
+	assert_int_equal(parse("DEBUGLOG +/a.dl\nDEBUGLOG /b.dl\n"
+			       "NOLOG OUT\nNOLOG QUEUED\n",
+			     &o, &d),
+	    0);
+	assert_string_equal(o.debuglog_path, "/b.dl");
+	assert_int_equal(o.debuglog_append, 0);
+	assert_int_equal(o.nolog_mask, CORE_NOLOG_OUT | CORE_NOLOG_QUEUED);
+	assert_int_equal(d.n, 0);
+	free_all(&o, &d);
+}
 
 static void
 test_later_keywords(void **state)
@@ -396,6 +438,10 @@ static const struct error_case {
     {"NOLOG\n", 1, "NOLOG"},
     {"NOLOG IN OUT\n", 1, "got \"OUT\" after it"},
     {"MAX_BORROW_HOURS f x\n", 1, "a whole number"},
+    {"NOLOG EVERYTHING\n", 1, "expected IN, OUT, DENIED or QUEUED"},
+    {"DEBUGLOG +\n", 1, "expected a path"},
+    {"REPORTLOG\n", 1, "REPORTLOG [+]path"},
+    {"INCLUDE_BORROW f USER\n", 1, "INCLUDE_BORROW feature type name"},
     {"EXCLUDE_BORROW f NOBODY x\n", 1, "expected USER, HOST"},
     {"MAX_CONNECTIONS 0\n", 1, "a count of at least 1"},
     {"# c\n\nINCLUDE f USER u \\\n\tv\nBAD\n", 5, "options keyword"},
@@ -482,7 +528,7 @@ test_nul_and_long_lines(void **state)
 
 	text = malloc(OPTIONS_LINE_MAX + 64);
 	assert_non_null(text);
-	strcpy(text, "REPORTLOG ");
+	strcpy(text, "TIMEZONE  ");
 	memset(text + 10, 'x', OPTIONS_LINE_MAX - 10);
 	strcpy(text + OPTIONS_LINE_MAX, "\nTIMEOUTALL 5\n");
 	assert_int_equal(parse(text, &o, &d), 0);
@@ -691,7 +737,12 @@ check_every_keyword(const struct core_options *o, const struct diag *d)
 	assert_int_equal(g->nmembers, 3);
 	assert_string_equal(g->members[1], "lab-*.example.org");
 
-	assert_int_equal(o->nrules, 12);
+	assert_int_equal(o->nrules, 13);
+	assert_int_equal(o->rules[12].kind, CORE_OPT_MAX_BORROW_HOURS);
+	assert_int_equal(o->rules[12].count, 24);
+	assert_int_equal(o->nolog_mask, CORE_NOLOG_QUEUED);
+	assert_string_equal(o->reportlog_path, "/var/log/licd/acme.rl");
+	assert_string_equal(o->debuglog_path, "");
 	assert_string_equal(o->rules[2].qualifier, "VERSION=2025.1");
 	assert_string_equal(o->rules[4].qualifier, "VERSION=2024.0");
 	assert_int_equal(o->rules[4].count, 2);
@@ -699,8 +750,11 @@ check_every_keyword(const struct core_options *o, const struct diag *d)
 	assert_int_equal(o->rules[6].lineno, 15);
 	assert_int_equal(o->rules[7].seconds, 7200);
 	assert_int_equal(o->rules[11].who, CORE_WHO_PROJECT);
-	assert_int_equal(count_level(d, DIAG_NOTICE), 3);
-	assert_true(has_msg(d, DIAG_NOTICE, 22, "NOLOG"));
+	/* NOLOG and MAX_BORROW_HOURS are honoured; REPORTLOG is
+	 * accepted with a word about the journal. */
+	assert_int_equal(count_level(d, DIAG_NOTICE), 1);
+	assert_true(has_msg(d, DIAG_NOTICE, 23, "REPORTLOG: licd"));
+	assert_true(has_msg(d, DIAG_NOTICE, 23, "journal"));
 	assert_int_equal(count_level(d, DIAG_WARNING), 0);
 }
 
@@ -771,6 +825,7 @@ main(void)
 	    cmocka_unit_test(test_groups),
 	    cmocka_unit_test(test_many_groups),
 	    cmocka_unit_test(test_case_insensitive),
+	    cmocka_unit_test(test_log_keywords),
 	    cmocka_unit_test(test_later_keywords),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_error_recovery),

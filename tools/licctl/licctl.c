@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_borrow.h"
 #include "cmd_report.h"
 #include "cmd_sign.h"
 #include "licctl.h"
@@ -73,6 +74,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "stat") == 0)
 		return cmd_stat(argc - 1, argv + 1);
+	if (strcmp(cmd, "borrow") == 0)
+		return cmd_borrow(argc - 1, argv + 1);
 	if (strcmp(cmd, "remove") == 0)
 		return cmd_remove(argc - 1, argv + 1);
 	if (strcmp(cmd, "reread") == 0)

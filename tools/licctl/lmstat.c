@@ -136,10 +136,11 @@ print_vendors(const struct licd_status *st, const char *version,
 
 static void
 print_holder(const struct licd_status *st, const struct licd_status_feature *f,
-    const struct licd_status_grant *g, FILE *out)
+    const struct licd_status_grant *g, time_t now, FILE *out)
 {
 	struct tm tm;
 	time_t start = (time_t)g->start;
+	long long left, total;
 
 	localtime_r(&start, &tm);
 	/* FlexLM shows the host where no display was given: the columns
@@ -155,14 +156,27 @@ print_holder(const struct licd_status *st, const struct licd_status_feature *f,
 	 * XXX: STATUS gives the linger, not when a returned seat's linger
 	 * ends, so "left" is the whole linger even for a seat already
 	 * checked in and lingering. */
-	if (g->linger > 0)
+	/* FlexLM shows a borrowed seat as a lingering one whose linger is
+	 * the borrow period: the same "(linger: left / total)" here, in
+	 * seconds from the checkout to the end of the borrow. */
+	if (g->borrowed_until > 0) {
+		total = (long long)g->borrowed_until - (long long)g->start;
+		left = (long long)g->borrowed_until - (long long)now;
+		if (total < 0)
+			total = 0;
+		if (left < 0)
+			left = 0;
+		if (left > total)
+			left = total;
+		fprintf(out, "  (linger: %lld / %lld)", left, total);
+	} else if (g->linger > 0)
 		fprintf(out, "  (linger: %d / %d)", g->linger, g->linger);
 	fprintf(out, "\n");
 }
 
 static void
 print_feature(const struct licd_status *st, const struct licd_status_feature *f,
-    FILE *out)
+    time_t now, FILE *out)
 {
 	char expires[32];
 	size_t j;
@@ -197,7 +211,7 @@ print_feature(const struct licd_status *st, const struct licd_status_feature *f,
 	}
 	for (j = 0; j < st->ngrants; j++)
 		if (strcmp(st->grants[j].feature, f->feature) == 0)
-			print_holder(st, f, &st->grants[j], out);
+			print_holder(st, f, &st->grants[j], now, out);
 	/* lmstat lists each queued request with its holder; STATUS gives
 	 * only how many wait, so that is what is shown. */
 	if (f->queued > 0)
@@ -273,7 +287,8 @@ lmstat_format(
 		fprintf(out, "\n");
 		for (i = 0; i < st->nfeatures; i++)
 			if (feature_selected(st, i, o))
-				print_feature(st, &st->features[i], out);
+				print_feature(
+				    st, &st->features[i], o->now, out);
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;

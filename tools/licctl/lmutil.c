@@ -20,6 +20,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cmd_borrow.h"
 #include "licctl.h"
 #include "licd.h"
 
@@ -392,16 +393,16 @@ licctl_lmutil(int argc, char **argv)
 	    {"lmver", cmd_lmver},
 	    {"lmhostid", cmd_lmhostid},
 	    {"lmdiag", cmd_lmdiag},
+	    {"lmborrow", cmd_lmborrow},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			return cmds[i].fn(argc, argv);
-	/* XXX: lmborrow and lmswitchr wait for BORROW and for journal
-	 * settings that licd does not have yet. */
-	if (strcmp(argv[0], "lmborrow") == 0 ||
-	    strcmp(argv[0], "lmswitchr") == 0 ||
+	/* XXX: lmswitchr waits for journal settings that licd does not
+	 * have yet. */
+	if (strcmp(argv[0], "lmswitchr") == 0 ||
 	    strcmp(argv[0], "lmswitch") == 0) {
 		fprintf(stderr, "%s: not provided by licd yet\n", argv[0]);
 		return LICCTL_EX_FAIL;
