@@ -271,6 +271,20 @@ view_unit_use(const struct http_view *v, size_t *n)
 	return u;
 }
 
+/* Seats of feature out on borrow now. */
+static unsigned long long
+view_borrowed(const struct http_view *v, const char *feature)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < v->ngrants; i++)
+		if (v->grants[i].borrowed_until > v->now &&
+		    strcmp(v->grants[i].feature, feature) == 0)
+			n += (unsigned long long)v->grants[i].count;
+	return n;
+}
+
 static const char *
 who_name(enum core_who who)
 {
@@ -465,11 +479,11 @@ http_metrics(struct evbuffer *b, const struct licd *licd)
 		prom_feature(b, "licd_queue_length", v.features[i].feature,
 		    (unsigned long long)v.features[i].queued);
 	prom_family(b, "licd_seats_borrowed", "gauge",
-	    "Seats of the feature borrowed for use off the network; always "
-	    "0 until licd lends seats.");
+	    "Seats of the feature borrowed for use off the network; they "
+	    "are also counted in use.");
 	for (i = 0; i < v.nfeatures; i++)
-		prom_feature(
-		    b, "licd_seats_borrowed", v.features[i].feature, 0);
+		prom_feature(b, "licd_seats_borrowed", v.features[i].feature,
+		    view_borrowed(&v, v.features[i].feature));
 	prom_family(b, "licd_seats_commuter", "gauge",
 	    "Commuter seats of the feature checked out; always 0 until licd "
 	    "serves commuter licences.");
@@ -581,10 +595,11 @@ http_status_json(struct evbuffer *b, const struct licd *licd)
 		json_str(b, f->version);
 		evbuffer_add_printf(b,
 		    ",\"issued\":%d,\"in_use\":%d,\"queued\":%d,"
-		    "\"uncounted\":%s,\"expiry_ms\":%lld,\"borrowed\":0,"
+		    "\"uncounted\":%s,\"expiry_ms\":%lld,\"borrowed\":%llu,"
 		    "\"commuter\":0,\"units\":[",
 		    f->issued, f->in_use, f->queued,
-		    f->uncounted ? "true" : "false", (long long)f->expiry);
+		    f->uncounted ? "true" : "false", (long long)f->expiry,
+		    view_borrowed(&v, f->feature));
 		first = 1;
 		for (k = 0; uu != NULL && k < nuu; k++) {
 			if (strcmp(uu[k].feature, f->feature) != 0)

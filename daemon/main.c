@@ -602,6 +602,7 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	l->conf.write_timeout = conf.write_timeout;
 	l->conf.max_pending = conf.max_pending;
 	l->conf.heartbeat = conf.heartbeat;
+	l->conf.expiry_warn_days = conf.expiry_warn_days;
 	if (log_level_parse(conf.log_level, &level) == 0)
 		log_set_level(level);
 
