@@ -238,7 +238,7 @@ static void
 test_client_resumes_after_kill9(void **state)
 {
 	struct h_licd d;
-	char server[64], dir[300], out[65536];
+	char server[64], dir[300], out[65536], ready[400], flag[320];
 	pid_t pid;
 	int status;
 
@@ -248,9 +248,16 @@ test_client_resumes_after_kill9(void **state)
 	h_licd_start(&d);
 	snprintf(server, sizeof(server), "%d@127.0.0.1", d.port);
 	snprintf(dir, sizeof(dir), "%s/state", d.dir);
-	pid = h_licctl_spawn("run", "-c", server, "-f", "solver", "--", "sleep",
-	    "60", (char *)NULL);
-	assert_true(H_WAIT(h_in_use(d.port, "solver") == 1, 10000));
+	snprintf(
+	    ready, sizeof(ready), "touch '%s/ready'; exec sleep 60", d.dir);
+	snprintf(flag, sizeof(flag), "%s/ready", d.dir);
+	pid = h_licctl_spawn("run", "-c", server, "-f", "solver", "--", "sh",
+	    "-c", ready, (char *)NULL);
+	/* The command starts only once the checkout is acknowledged, that
+	 * is, committed: a seat merely granted may still be lost to the
+	 * kill, and must be. */
+	assert_true(H_WAIT(access(flag, F_OK) == 0, 10000));
+	assert_int_equal(h_in_use(d.port, "solver"), 1);
 
 	h_licd_kill9(&d);
 	h_sleep_ms(500);
