@@ -39,6 +39,7 @@ static const struct conf_int conf_ints[] = {
     CONF_INT("limits.heartbeat", heartbeat, 1, 3600, 60),
     CONF_INT("limits.shutdown-grace", shutdown_grace, 0, 60, 2),
     CONF_INT("expiry-warn-days", expiry_warn_days, 0, 3650, 14),
+    CONF_INT("kms.port", kms_port, 0, 65535, 1688),
 };
 
 #define CONF_NINTS (sizeof(conf_ints) / sizeof(conf_ints[0]))
@@ -54,6 +55,7 @@ conf_defaults(struct licd_conf *conf)
 	snprintf(conf->log_level, sizeof(conf->log_level), "%s", "info");
 	snprintf(
 	    conf->default_unit, sizeof(conf->default_unit), "%s", "unassigned");
+	snprintf(conf->kms_address, sizeof(conf->kms_address), "*");
 	for (i = 0; i < CONF_NINTS; i++)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
@@ -294,6 +296,156 @@ conf_read_require_signature(
 	conf->require_signature = config_setting_get_bool(s) ? 1 : 0;
 }
 
+/* The integer settings of a kms product: name, where, bounds.  0 (or
+ * leaving one out) takes the default of act_product_default(). */
+struct conf_kms_int {
+	const char *name;
+	size_t offset;
+	int max;
+};
+
+static const struct conf_kms_int conf_kms_ints[] = {
+    {"threshold-client", offsetof(struct act_product, threshold_client),
+	100000},
+    {"threshold-server", offsetof(struct act_product, threshold_server),
+	100000},
+    {"retry-minutes", offsetof(struct act_product, retry_minutes), 525600},
+    {"renewal-days", offsetof(struct act_product, renewal_days), 3650},
+    {"validity-days", offsetof(struct act_product, validity_days), 3650},
+    {"window-days", offsetof(struct act_product, window_days), 3650},
+    {"cap", offsetof(struct act_product, cap), 10000000},
+};
+
+#define CONF_KMS_NINTS (sizeof(conf_kms_ints) / sizeof(conf_kms_ints[0]))
+
+static int
+conf_kms_name(config_setting_t *item, const char *key, char *out, size_t len,
+    int required, const char *file, struct diag *diag)
+{
+	config_setting_t *s = config_setting_get_member(item, key);
+	const char *v;
+	int line = config_setting_source_line(item);
+
+	if (s == NULL) {
+		if (required)
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "kms.products: a product needs a %s", key);
+		return required ? -1 : 0;
+	}
+	v = config_setting_get_string(s);
+	line = config_setting_source_line(s);
+	if (v == NULL || v[0] == '\0' || strlen(v) >= len) {
+		diag_add(diag, DIAG_ERROR, file, line,
+		    "kms.products: %s: expected a name of 1 to %zu bytes", key,
+		    len - 1);
+		return -1;
+	}
+	snprintf(out, len, "%s", v);
+	return 0;
+}
+
+static void
+conf_kms_product(config_setting_t *item, struct act_product *p,
+    const char *file, struct diag *diag)
+{
+	config_setting_t *s;
+	const char *name;
+	long long v;
+	size_t i, k;
+	int n, found;
+
+	memset(p, 0, sizeof(*p));
+	n = config_setting_length(item);
+	for (i = 0; i < (size_t)n; i++) {
+		s = config_setting_get_elem(item, (unsigned)i);
+		name = config_setting_name(s);
+		found = strcmp(name, "name") == 0 || strcmp(name, "group") == 0;
+		for (k = 0; k < CONF_KMS_NINTS; k++) {
+			if (strcmp(name, conf_kms_ints[k].name) != 0)
+				continue;
+			found = 1;
+			if (config_setting_type(s) != CONFIG_TYPE_INT &&
+			    config_setting_type(s) != CONFIG_TYPE_INT64) {
+				diag_add(diag, DIAG_ERROR, file,
+				    config_setting_source_line(s),
+				    "kms.products: %s: expected an integer",
+				    name);
+				break;
+			}
+			v = config_setting_get_int64(s);
+			if (v < 0 || v > conf_kms_ints[k].max) {
+				diag_add(diag, DIAG_ERROR, file,
+				    config_setting_source_line(s),
+				    "kms.products: %s: expected an integer "
+				    "from 0 to %d, not %lld",
+				    name, conf_kms_ints[k].max, v);
+				break;
+			}
+			*(int *)((char *)p + conf_kms_ints[k].offset) = (int)v;
+		}
+		if (!found)
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(s),
+			    "kms.products: unknown setting \"%s\"", name);
+	}
+	conf_kms_name(item, "name", p->name, sizeof(p->name), 1, file, diag);
+	conf_kms_name(item, "group", p->group, sizeof(p->group), 0, file, diag);
+}
+
+static void
+conf_read_kms(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
+{
+	config_setting_t *list, *item;
+	struct act_product *p;
+	size_t k;
+	int i, n, line;
+
+	conf_string(cfg, "kms.address", conf->kms_address,
+	    sizeof(conf->kms_address), file, diag);
+	list = config_lookup(cfg, "kms.products");
+	if (list == NULL)
+		return;
+	if (!config_setting_is_list(list)) {
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(list),
+		    "kms.products: expected a list of groups, "
+		    "( { name = \"office\"; } )");
+		return;
+	}
+	conf->nkms_products = 0;
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		item = config_setting_get_elem(list, (unsigned)i);
+		line = config_setting_source_line(item);
+		if (!config_setting_is_group(item)) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "kms.products: expected a group");
+			continue;
+		}
+		if (conf->nkms_products == CONF_KMS_PRODUCTS_MAX) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "kms.products: more than %d products",
+			    CONF_KMS_PRODUCTS_MAX);
+			return;
+		}
+		p = &conf->kms_products[conf->nkms_products];
+		conf_kms_product(item, p, file, diag);
+		if (p->name[0] == '\0')
+			continue;
+		for (k = 0; k < conf->nkms_products; k++)
+			if (strcmp(conf->kms_products[k].name, p->name) == 0)
+				break;
+		if (k < conf->nkms_products) {
+			diag_add(diag, DIAG_ERROR, file, line,
+			    "kms.products: product \"%s\" listed twice",
+			    p->name);
+			continue;
+		}
+		conf->nkms_products++;
+	}
+}
+
 /* Every setting the file may hold, to catch misspelt names. */
 static const char *const conf_known[] = {
     "state-dir",
@@ -312,6 +464,9 @@ static const char *const conf_known[] = {
     "trusted-keys",
     "require-signature",
     "http",
+    "kms",
+    "kms.address",
+    "kms.products",
 };
 
 static void
@@ -345,7 +500,8 @@ conf_check_names(config_setting_t *group, const char *prefix, const char *file,
 		}
 		if (prefix[0] == '\0' &&
 		    (strcmp(full, "log") == 0 || strcmp(full, "units") == 0 ||
-			strcmp(full, "limits") == 0) &&
+			strcmp(full, "limits") == 0 ||
+			strcmp(full, "kms") == 0) &&
 		    !config_setting_is_group(s)) {
 			diag_add(diag, DIAG_ERROR, file,
 			    config_setting_source_line(s),
@@ -441,6 +597,7 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	conf_read_listeners(&cfg, conf, path, diag);
 	conf_read_trusted_keys(&cfg, conf, path, diag);
 	conf_read_require_signature(&cfg, conf, path, diag);
+	conf_read_kms(&cfg, conf, path, diag);
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;
@@ -465,6 +622,7 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 {
 	const char *where = conf->path[0] ? conf->path : "licd";
 	size_t errors = diag->errors;
+	struct conf_listener *l;
 
 	if (conf->nlisteners == 0) {
 		snprintf(conf->listeners[0].protocol,
@@ -473,6 +631,16 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 		    sizeof(conf->listeners[0].address), "*");
 		conf->listeners[0].port = 27000;
 		conf->nlisteners = 1;
+	}
+	/* The KMS listener follows the flex ones, so that the first
+	 * listener stays the flex port that status reports. */
+	if (conf->kms_port != 0 && conf->nkms_products > 0 &&
+	    conf->nlisteners < CONF_LISTENERS_MAX) {
+		l = &conf->listeners[conf->nlisteners++];
+		snprintf(l->protocol, sizeof(l->protocol), "kms");
+		snprintf(
+		    l->address, sizeof(l->address), "%s", conf->kms_address);
+		l->port = conf->kms_port;
 	}
 	if (conf->nlicense_files == 0)
 		diag_add(diag, DIAG_ERROR, where, 0,

@@ -8,12 +8,14 @@
 
 #include <stddef.h>
 
+#include "../daemon/core/activation.h"
 #include "diag.h"
 
 #define CONF_LISTENERS_MAX 16
 #define CONF_LICENSES_MAX 64
 #define CONF_PATH_MAX 1024
 #define CONF_TRUSTED_KEYS_MAX 16
+#define CONF_KMS_PRODUCTS_MAX 64
 
 struct conf_listener {
 	char protocol[16]; /* "flex" */
@@ -63,6 +65,14 @@ struct licd_conf {
 	/* The HTTP views (/metrics, /api/status, the status page): "host:port"
 	 * or "[v6]:port", "" for none. */
 	char http[256];
+
+	/* The KMS front end (protocols/kms/): its listener, added by
+	 * conf_finish when a product is configured and kms_port is not 0,
+	 * and the products, zero fields meaning the defaults. */
+	int kms_port;
+	char kms_address[256];
+	struct act_product kms_products[CONF_KMS_PRODUCTS_MAX];
+	size_t nkms_products;
 };
 
 /* Fills every setting with its default (no listeners, no files). */
@@ -76,7 +86,8 @@ void conf_defaults(struct licd_conf *);
 int conf_load(const char *path, struct licd_conf *conf, struct diag *diag);
 
 /* Checks settings that depend on each other after flags are applied, and
- * adds the default flex listener when none is configured.  Returns 0 or
+ * adds the default flex listener when none is configured (and the kms
+ * listener when products are configured).  Returns 0 or
  * -1 with diagnostics. */
 int conf_finish(struct licd_conf *, struct diag *);
 

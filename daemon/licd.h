@@ -60,6 +60,10 @@ struct licd {
 	int nconns;
 	struct conn_count **conn_buckets;
 	size_t conn_nbuckets;
+
+	/* volume activation (daemon/kms_glue.h): NULL without products */
+	struct act *act;
+	struct event *kms_tick_ev;
 };
 
 /* Wall-clock milliseconds since the epoch. */

@@ -29,6 +29,7 @@
 #include "debuglog.h"
 #include "expiry.h"
 #include "http.h"
+#include "kms_glue.h"
 #include "licd.h"
 #include "log.h"
 
@@ -44,6 +45,7 @@ struct flags {
 	const char *log_level;
 	const char *http;
 	int port;
+	int kms_port;
 	int foreground;
 	int check;
 };
@@ -57,7 +59,7 @@ struct files {
 };
 
 static struct licd licd;
-static struct flags flags = {.port = -1};
+static struct flags flags = {.port = -1, .kms_port = -1};
 
 static void
 usage(FILE *out)
@@ -74,6 +76,7 @@ usage(FILE *out)
 	    "replaces the file's list)\n"
 	    "  -o, --options FILE   a FlexLM options file\n"
 	    "  -p, --port N         port of the flex listener\n"
+	    "      --kms-port N     port of the KMS listener (0: off)\n"
 	    "  -s, --state-dir DIR  where the journal lives\n"
 	    "  -f, --foreground     stay in the foreground, log to stderr\n"
 	    "      --log-level L    error, warning, notice, info or debug\n"
@@ -91,6 +94,7 @@ flags_parse(int argc, char **argv)
 	    {"license", required_argument, NULL, 'l'},
 	    {"options", required_argument, NULL, 'o'},
 	    {"port", required_argument, NULL, 'p'},
+	    {"kms-port", required_argument, NULL, 'K'},
 	    {"state-dir", required_argument, NULL, 's'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'L'},
@@ -133,6 +137,18 @@ flags_parse(int argc, char **argv)
 				exit(64);
 			}
 			flags.port = (int)v;
+			break;
+		case 'K':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
+				fprintf(stderr,
+				    "licd: --kms-port: expected 0-65535, not "
+				    "\"%s\"\n",
+				    optarg);
+				exit(64);
+			}
+			flags.kms_port = (int)v;
 			break;
 		case 's':
 			flags.state_dir = optarg;
@@ -190,6 +206,8 @@ conf_build(struct licd_conf *conf, struct diag *diag)
 		    flags.log_level);
 	if (flags.http != NULL)
 		snprintf(conf->http, sizeof(conf->http), "%s", flags.http);
+	if (flags.kms_port >= 0)
+		conf->kms_port = flags.kms_port;
 	if (log_level_parse(conf->log_level, &level) == -1)
 		diag_add(diag, DIAG_ERROR, conf->path[0] ? conf->path : "licd",
 		    0,
@@ -345,7 +363,7 @@ check_all(const struct licd_conf *conf, struct files *f, struct diag *diag)
 		    0, "%s", err);
 		return -1;
 	}
-	return 0;
+	return kms_glue_check(conf, diag);
 }
 
 static int
@@ -463,8 +481,9 @@ listen_start(void)
 	int n, k;
 
 	/* Sockets passed by systemd socket activation serve the flex
-	 * front end. XXX: every passed socket goes to flex until a second
-	 * front end exists; then FileDescriptorName= will choose. */
+	 * front end.  XXX: every passed socket goes to flex, and the KMS
+	 * listener is then not started at all; FileDescriptorName= should
+	 * choose the front end. */
 	n = sd_listen_fds(1);
 	if (n > 0) {
 		for (k = 0; k < n && k < LISTEN_FDS_MAX; k++) {
@@ -603,6 +622,8 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	l->conf.max_pending = conf.max_pending;
 	l->conf.heartbeat = conf.heartbeat;
 	l->conf.expiry_warn_days = conf.expiry_warn_days;
+	/* XXX: the kms products and port are read at start only; a reload
+	 * that changes them needs a restart. */
 	if (log_level_parse(conf.log_level, &level) == 0)
 		log_set_level(level);
 
@@ -802,8 +823,12 @@ main(int argc, char **argv)
 	if (journal_restore(licd.journal, restore_grant, &now) == -1)
 		fatalx("journal: cannot read the active grants");
 	core_set_next_handle(licd.core, journal_max_handle(licd.journal) + 1);
+	if (kms_glue_init(&licd, err, sizeof(err)) == -1)
+		fatalx("kms: %s", err);
 	if (licd_events_init(&licd) == -1)
 		fatalx("cannot start the journal writer");
+	if (kms_glue_start(&licd) == -1)
+		fatalx("kms: cannot start the timer");
 
 	snprintf(detail, sizeof(detail),
 	    "licd %s, %zu features, %zu grants restored", LICD_VERSION,
@@ -878,6 +903,7 @@ main(int argc, char **argv)
 	     p++)
 		(*p)->cleanup(&licd);
 	http_stop();
+	kms_glue_free(&licd);
 	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);
 	core_free(licd.core);

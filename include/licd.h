@@ -182,6 +182,157 @@ int licd_borrow(struct licd_conn *, const char *feature, const char *version,
  * that borrowed it may. */
 int licd_borrow_return(struct licd_conn *, uint64_t handle);
 
+/*
+ * Volume activation (the KMS front end, protocols/kms/PROTOCOL.md): a
+ * machine asks a licd to activate a product; licd counts the distinct
+ * machines of the product's group and, once the count reaches the
+ * product's threshold, answers with an activation signed with its Ed25519
+ * key.  The client stores it and checks it offline with the public key
+ * (licctl kms-key prints it).  Each call below opens its own connection.
+ */
+#define LICD_KMS_PORT 1688
+
+enum licd_kms_result {
+	LICD_KMS_ACTIVATED = 0,
+	LICD_KMS_BELOW_THRESHOLD = 1,
+	LICD_KMS_CAPPED = 2,
+	LICD_KMS_UNKNOWN_PRODUCT = 3,
+	LICD_KMS_BAD_REQUEST = 4,
+};
+
+struct licd_kms_request {
+	const char *product;
+	const char *machine_id; /* a UUID; NULL: from /etc/machine-id */
+	int server_class; /* 0: client, 1: server */
+	const char *host; /* NULL: gethostname() */
+	const char *unit; /* declared unit, or NULL */
+};
+
+/* A signed activation; times in milliseconds since the epoch. */
+struct licd_kms_activation {
+	char product[64];
+	char machine_id[40];
+	char unit[64];
+	int64_t issued;
+	int64_t expires;
+	char signature[129]; /* hex */
+};
+
+struct licd_kms_reply {
+	int result; /* enum licd_kms_result */
+	char result_name[32];
+	int count;
+	int threshold;
+	int retry_s; /* below the threshold: ask again after this */
+	int renewal_s; /* activated: renew after this */
+	int validity_s; /* how long an activation lasts */
+	int renewed;
+	char unit[64];
+	int activated; /* activation below is filled */
+	struct licd_kms_activation activation;
+	char server[300]; /* port@host that answered */
+};
+
+/*
+ * Asks the servers in turn ("1688@kms1,1688@kms2"; NULL: those of the
+ * _licd-kms._tcp SRV records of the host's domain) until one answers.
+ * Returns 0 with the server's answer in reply (which may be a refusal:
+ * see reply->result), or -1 with the reason in err when none answers.
+ */
+int licd_kms_activate(const char *servers, const struct licd_kms_request *,
+    int timeout_ms, struct licd_kms_reply *reply, char *err, size_t errlen);
+
+/* When to ask next, in ms since the epoch, after reply came at now_ms:
+ * the renewal interval once activated, the retry interval otherwise. */
+int64_t licd_kms_next_request(const struct licd_kms_reply *, int64_t now_ms);
+
+/* Stores an activation in path (replaced atomically), and reads one.
+ * Return 0, or -1 with err set. */
+int licd_kms_store(const char *path, const struct licd_kms_activation *,
+    char *err, size_t errlen);
+int licd_kms_load(
+    const char *path, struct licd_kms_activation *, char *err, size_t errlen);
+
+/*
+ * Checks an activation offline: its signature against the public key in
+ * pubkey_path (PEM), and that now_ms (0: the current time) is before its
+ * expiry.  Returns 0 when valid, -1 with the reason in err (a changed
+ * activation, an expired one, an unreadable key).
+ */
+int licd_kms_verify(const struct licd_kms_activation *, const char *pubkey_path,
+    int64_t now_ms, char *err, size_t errlen);
+
+/* This machine's id as a UUID, from /etc/machine-id.  Returns 0 or -1. */
+int licd_kms_machine_id(char *out, size_t len);
+
+/* One DNS SRV record, and the order in which to try them: by priority,
+ * then weighted at random (RFC 2782). */
+struct licd_kms_srv {
+	unsigned priority;
+	unsigned weight;
+	unsigned port;
+	char target[256];
+};
+
+void licd_kms_srv_order(struct licd_kms_srv *, size_t n);
+
+/* Looks up _licd-kms._tcp.DOMAIN (domain NULL: the host's own) and writes
+ * the servers in the order to try, "port@host,port@host".  Returns how
+ * many, or -1 with err set. */
+int licd_kms_discover(
+    const char *domain, char *servers, size_t len, char *err, size_t errlen);
+
+/* Per product, as the server's STATUS says (in the spirit of slmgr
+ * /dlv). */
+struct licd_kms_product {
+	char name[64];
+	char group[64];
+	int count;
+	int activated;
+	int threshold_client;
+	int threshold_server;
+	int retry_minutes;
+	int renewal_days;
+	int validity_days;
+	int window_days;
+	int cap;
+	uint64_t requests[5]; /* by enum licd_kms_result */
+};
+
+struct licd_kms_status {
+	char host[256];
+	char version[32];
+	int port;
+	struct licd_kms_product *products;
+	size_t nproducts;
+};
+
+int licd_kms_status_get(const char *servers, int timeout_ms,
+    struct licd_kms_status *out, char *err, size_t errlen);
+void licd_kms_status_free(struct licd_kms_status *);
+
+struct licd_kms_machine {
+	char group[64];
+	char product[64];
+	char machine_id[40];
+	int server_class;
+	char host[64];
+	char unit[64];
+	int64_t first_seen; /* ms since the epoch */
+	int64_t last_seen;
+	int64_t activated_until; /* 0: not activated */
+};
+
+/* The machines known (product NULL: of every product), most recently
+ * seen first.  Free *out with free(). */
+int licd_kms_machines(const char *servers, const char *product, int timeout_ms,
+    struct licd_kms_machine **out, size_t *n, char *err, size_t errlen);
+
+/* Administrative: forgets a machine of a group, through kms.sock in
+ * licd's state directory (socket_path). */
+int licd_kms_purge(const char *socket_path, const char *group,
+    const char *machine_id, int timeout_ms, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,9 +3,11 @@
 #include "protocol.h"
 
 extern const struct licd_protocol flex_protocol;
+extern const struct licd_protocol kms_protocol;
 
 const struct licd_protocol *const licd_protocols[] = {
     &flex_protocol,
+    &kms_protocol,
     NULL,
 };
 

@@ -21,6 +21,16 @@
  *     schema version stays 1.  Changed in the same transaction as the records
  * that cause the change (grant_op of struct journal_record).
  *
+ *   machines("group", machine_id, product, class, host, unit,
+ *       first_seen_ms, last_seen_ms, activated_until_ms), primary key
+ *       ("group", machine_id)
+ *     What the activation table knows of each machine (class 0 client,
+ *     1 server), changed in the transaction of the record that carries
+ *     the change (machine_op), restored at start.  It came after the
+ *     first databases: CREATE TABLE IF NOT EXISTS adds it to them, and
+ *     the schema version stays 1.  Not covered by the MAC chain, like
+ *     the grants table.
+ *
  *   meta(key TEXT PRIMARY KEY, value)
  *     schema_version  1
  *     key_check       HMAC(key, a fixed label): journal.key belongs here
@@ -72,6 +82,8 @@ enum journal_stmt {
 	ST_GRANT_PUT,
 	ST_GRANT_DEL,
 	ST_META_PUT,
+	ST_MACHINE_PUT,
+	ST_MACHINE_DEL,
 	ST_COUNT
 };
 
@@ -90,6 +102,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GRANT_DEL] = "DELETE FROM grants WHERE handle = ?",
     [ST_META_PUT] = ("INSERT OR REPLACE INTO meta (key, value) "
 		     "VALUES (?, ?)"),
+    [ST_MACHINE_PUT] = ("INSERT OR REPLACE INTO machines (\"group\", "
+			"machine_id, product, class, host, unit, "
+			"first_seen_ms, last_seen_ms, activated_until_ms) "
+			"VALUES (?,?,?,?,?,?,?,?,?)"),
+    [ST_MACHINE_DEL] = ("DELETE FROM machines WHERE \"group\" = ? AND "
+			"machine_id = ?"),
 };
 
 static const char schema_sql[] =
@@ -114,6 +132,12 @@ static const char schema_sql[] =
     " last_heartbeat_ms INTEGER NOT NULL, linger INTEGER NOT NULL,"
     " linger_until_ms INTEGER NOT NULL,"
     " borrowed_until_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS machines ("
+    " \"group\" TEXT NOT NULL, machine_id TEXT NOT NULL,"
+    " product TEXT NOT NULL, class INTEGER NOT NULL, host TEXT NOT NULL,"
+    " unit TEXT NOT NULL, first_seen_ms INTEGER NOT NULL,"
+    " last_seen_ms INTEGER NOT NULL, activated_until_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (\"group\", machine_id));"
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);";
 
 /* A batch of records with room for their MACs. */
@@ -263,6 +287,43 @@ del_grant(struct journal *j, uint64_t handle)
 }
 
 static int
+put_machine(struct journal *j, const struct act_machine_info *m)
+{
+	sqlite3_stmt *st = j->st[ST_MACHINE_PUT];
+	int rc = 0;
+
+	rc |= BIND_FIELD(st, 1, m->group);
+	rc |= BIND_FIELD(st, 2, m->machine_id);
+	rc |= BIND_FIELD(st, 3, m->product);
+	rc |= sqlite3_bind_int(st, 4, (int)m->cls);
+	rc |= BIND_FIELD(st, 5, m->host);
+	rc |= BIND_FIELD(st, 6, m->unit);
+	rc |= sqlite3_bind_int64(st, 7, m->first_seen);
+	rc |= sqlite3_bind_int64(st, 8, m->last_seen);
+	rc |= sqlite3_bind_int64(st, 9, m->activated_until);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return exec_stmt(j, ST_MACHINE_PUT);
+}
+
+static int
+del_machine(struct journal *j, const struct act_machine_info *m)
+{
+	sqlite3_stmt *st = j->st[ST_MACHINE_DEL];
+
+	if (BIND_FIELD(st, 1, m->group) != SQLITE_OK ||
+	    BIND_FIELD(st, 2, m->machine_id) != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return exec_stmt(j, ST_MACHINE_DEL);
+}
+
+static int
 put_meta_int(struct journal *j, const char *key, int64_t v)
 {
 	sqlite3_stmt *st = j->st[ST_META_PUT];
@@ -328,6 +389,12 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 			goto fail;
 		if (r->grant_op == JOURNAL_GRANT_DEL &&
 		    del_grant(j, r->handle) == -1)
+			goto fail;
+		if (r->machine_op == JOURNAL_MACHINE_PUT &&
+		    put_machine(j, &r->machine) == -1)
+			goto fail;
+		if (r->machine_op == JOURNAL_MACHINE_DEL &&
+		    del_machine(j, &r->machine) == -1)
 			goto fail;
 	}
 	if (put_meta_int(j, "last_seq", (int64_t)b->recs[b->n - 1].seq) == -1 ||
@@ -908,6 +975,45 @@ journal_restore(struct journal *j,
 		g.linger_until = sqlite3_column_int64(st, 16);
 		g.borrowed_until = sqlite3_column_int64(st, 17);
 		fn(arg, &g);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+journal_restore_machines(struct journal *j,
+    void (*fn)(void *arg, const struct act_machine_info *), void *arg)
+{
+	static const char sql[] =
+	    "SELECT \"group\", machine_id, product, class, host, unit, "
+	    "first_seen_ms, last_seen_ms, activated_until_ms "
+	    "FROM machines ORDER BY last_seen_ms, \"group\", machine_id";
+	struct act_machine_info m;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+#define COPY(i, field) \
+	snprintf(m.field, sizeof(m.field), "%s", \
+	    sqlite3_column_text(st, i) != NULL \
+		? (const char *)sqlite3_column_text(st, i) \
+		: "")
+		COPY(0, group);
+		COPY(1, machine_id);
+		COPY(2, product);
+		COPY(4, host);
+		COPY(5, unit);
+#undef COPY
+		m.cls = sqlite3_column_int(st, 3) == ACT_CLASS_SERVER
+		    ? ACT_CLASS_SERVER
+		    : ACT_CLASS_CLIENT;
+		m.first_seen = sqlite3_column_int64(st, 6);
+		m.last_seen = sqlite3_column_int64(st, 7);
+		m.activated_until = sqlite3_column_int64(st, 8);
+		fn(arg, &m);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/activation.h"
 #include "../core/core.h"
 
 struct journal;
@@ -60,6 +61,13 @@ struct journal_record {
 
 	enum journal_grant_op grant_op;
 	struct core_grant_info grant; /* with JOURNAL_GRANT_PUT */
+
+	/* The machines table, changed in the record's transaction like the
+	 * grants: an enum journal_machine_op, and the machine it puts, or
+	 * whose group and machine_id it deletes.  Outside the MAC: the chain
+	 * covers the fields above, as it did before machines existed. */
+	int machine_op;
+	struct act_machine_info machine;
 };
 
 /* Called on the writer thread after each committed batch. */
@@ -191,5 +199,22 @@ void journal_stats_commit(size_t n, int64_t start_ns);
 
 /* Any thread: a consistent copy of the statistics so far. */
 void journal_stats_get(struct journal_stats *);
+
+/*
+ * The activations of the KMS front end (see ../core/activation.h): the
+ * machines table holds what is known of each machine of each group after
+ * the last committed record, as the grants table holds the active grants.
+ */
+enum journal_machine_op {
+	JOURNAL_MACHINE_KEEP, /* the record changes no machine */
+	JOURNAL_MACHINE_PUT, /* insert or replace rec->machine */
+	JOURNAL_MACHINE_DEL, /* delete rec->machine (group, machine_id) */
+};
+
+/* Calls fn for every row of the machines table (before journal_start,
+ * like journal_restore), least recently seen first: the order in which
+ * act_restore() takes each in O(1). */
+int journal_restore_machines(struct journal *,
+    void (*fn)(void *arg, const struct act_machine_info *), void *arg);
 
 #endif

@@ -524,3 +524,9 @@ h_feature_int(int port, const char *feature, const char *key)
 	h_close(&c);
 	return n;
 }
+
+int
+h_unused_port(void)
+{
+	return h_free_port();
+}

@@ -97,4 +97,8 @@ int h_feature_int(int port, const char *feature, const char *key);
 
 void h_sleep_ms(int ms);
 
+/* A loopback port nobody listens on right now (for a second listener,
+ * e.g. kms.port in extra_conf). */
+int h_unused_port(void);
+
 #endif

@@ -404,6 +404,144 @@ test_grants_upgrade(void **state)
 	assert_int_equal(cols, 1);
 }
 
+struct machines {
+	struct act_machine_info m[8];
+	size_t n;
+};
+
+static void
+collect_machine(void *arg, const struct act_machine_info *m)
+{
+	struct machines *ms = arg;
+
+	assert_true(ms->n < 8);
+	ms->m[ms->n++] = *m;
+}
+
+static void
+make_machine(struct act_machine_info *m, const char *group, int i)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->group, sizeof(m->group), "%s", group);
+	snprintf(m->product, sizeof(m->product), "%s-pro", group);
+	snprintf(m->machine_id, sizeof(m->machine_id),
+	    "%08x-1111-4222-8333-444455556666", i);
+	m->cls = i % 2 ? ACT_CLASS_SERVER : ACT_CLASS_CLIENT;
+	snprintf(m->host, sizeof(m->host), "ws%d", i);
+	snprintf(m->unit, sizeof(m->unit), "unit%d", i);
+	m->first_seen = T0 + i;
+	m->last_seen = T0 + 1000 - i;
+	m->activated_until = i % 3 ? T0 + 86400000LL * 180 : 0;
+}
+
+static void
+journal_machine(struct journal *j, int op, const struct act_machine_info *m)
+{
+	struct journal_record r;
+
+	make_rec(&r, op == JOURNAL_MACHINE_DEL ? "forget" : "activate", 0);
+	snprintf(r.frontend, sizeof(r.frontend), "kms");
+	snprintf(r.machine_id, sizeof(r.machine_id), "%s", m->machine_id);
+	r.machine_op = op;
+	r.machine = *m;
+	assert_int_not_equal(journal_append(j, &r), 0);
+}
+
+/* The machines table follows PUT and DEL in the records' transactions,
+ * comes back oldest first, and stays outside the MAC chain. */
+static void
+test_machines_restore(void **state)
+{
+	struct fixture *fx = *state;
+	struct act_machine_info m[4], moved;
+	struct machines ms = {0};
+	struct journal *j;
+	char out[4096];
+	int i;
+
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_restore_machines(j, collect_machine, &ms), 0);
+	assert_int_equal(ms.n, 0);
+	assert_int_equal(journal_start(j, NULL, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		make_machine(&m[i], i < 3 ? "office" : "cad", i);
+		journal_machine(j, JOURNAL_MACHINE_PUT, &m[i]);
+	}
+	/* The same id in another group is another row. */
+	moved = m[0];
+	memset(moved.group, 0, sizeof(moved.group));
+	snprintf(moved.group, sizeof(moved.group), "cad");
+	moved.last_seen = T0 + 5000;
+	journal_machine(j, JOURNAL_MACHINE_PUT, &moved);
+	journal_flush(j);
+	/* Replaced, deleted, and a record that keeps the table. */
+	m[2].last_seen = T0 + 2000;
+	m[2].activated_until = 0;
+	journal_machine(j, JOURNAL_MACHINE_PUT, &m[2]);
+	journal_machine(j, JOURNAL_MACHINE_DEL, &m[1]);
+	journal_machine(j, JOURNAL_MACHINE_KEEP, &m[3]);
+	journal_machine(j, JOURNAL_MACHINE_DEL, &m[3]);
+	assert_int_equal(journal_sync(j), 0);
+	journal_close(j);
+
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_restore_machines(j, collect_machine, &ms), 0);
+	assert_int_equal(ms.n, 3);
+	/* Least recently seen first. */
+	assert_memory_equal(&ms.m[0], &m[0], sizeof(m[0]));
+	assert_memory_equal(&ms.m[1], &m[2], sizeof(m[2]));
+	assert_memory_equal(&ms.m[2], &moved, sizeof(moved));
+	assert_int_equal(ms.m[1].cls, ACT_CLASS_CLIENT);
+	journal_close(j);
+	assert_int_equal(
+	    db_int(fx->dir, "SELECT count(*) FROM machines WHERE class = 1"),
+	    0);
+
+	/* The chain is intact, and editing the machines breaks nothing in
+	 * it (the table is state, like grants, not history). */
+	assert_int_equal(run_verify(fx->dir, out, sizeof(out)), 0);
+	assert_last_line(out, "journal: 9 records, chain intact");
+	db_exec(fx->dir, "UPDATE machines SET unit = 'other'");
+	assert_int_equal(run_verify(fx->dir, out, sizeof(out)), 0);
+}
+
+/* A journal.db from before the machines table: it opens, gains the
+ * table, keeps its records, and the chain continues. */
+static void
+test_machines_upgrade(void **state)
+{
+	struct fixture *fx = *state;
+	struct act_machine_info m;
+	struct machines ms = {0};
+	struct journal *j;
+	char out[4096];
+
+	j = open_ok(fx->dir);
+	append_n(j, 0, 3);
+	journal_close(j);
+	db_exec(fx->dir, "DROP TABLE machines");
+	assert_int_equal(db_int(fx->dir,
+			     "SELECT count(*) FROM sqlite_master "
+			     "WHERE name = 'machines'"),
+	    0);
+
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_restore_machines(j, collect_machine, &ms), 0);
+	assert_int_equal(ms.n, 0);
+	make_machine(&m, "office", 1);
+	journal_machine(j, JOURNAL_MACHINE_PUT, &m);
+	assert_int_equal(journal_sync(j), 0);
+	journal_close(j);
+
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_restore_machines(j, collect_machine, &ms), 0);
+	assert_int_equal(ms.n, 1);
+	assert_string_equal(ms.m[0].machine_id, m.machine_id);
+	journal_close(j);
+	assert_int_equal(run_verify(fx->dir, out, sizeof(out)), 0);
+	assert_last_line(out, "journal: 4 records, chain intact");
+}
+
 /* One way to tamper with a journal of five records and what verify must
  * say about it. */
 struct tamper_case {
@@ -1140,6 +1278,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_stress_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_machines_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_machines_upgrade, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd_borrow.h"
+#include "cmd_kms.h"
 #include "cmd_report.h"
 #include "cmd_sign.h"
 #include "licctl.h"
@@ -98,6 +99,20 @@ main(int argc, char **argv)
 		return cmd_sign(argc - 1, argv + 1);
 	if (strcmp(cmd, "journal") == 0)
 		return cmd_journal(argc - 1, argv + 1);
+	if (strcmp(cmd, "activate") == 0)
+		return cmd_kms_activate(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify-activation") == 0)
+		return cmd_kms_verify(argc - 1, argv + 1);
+	if (strcmp(cmd, "kms-status") == 0)
+		return cmd_kms_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "kms-machines") == 0)
+		return cmd_kms_machines(argc - 1, argv + 1);
+	if (strcmp(cmd, "kms-purge") == 0)
+		return cmd_kms_purge(argc - 1, argv + 1);
+	if (strcmp(cmd, "kms-key") == 0)
+		return cmd_kms_key(argc - 1, argv + 1);
+	if (strcmp(cmd, "kms-srv") == 0)
+		return cmd_kms_srv(argc - 1, argv + 1);
 	if (strcmp(cmd, "lmutil") == 0)
 		return run_lmutil(argc - 1, argv + 1);
 	if (strncmp(cmd, "lm", 2) == 0 &&

@@ -1,0 +1,710 @@
+/*
+ * The KMS front end, server side: one session per connection, requests
+ * parsed by the codec, decided by the activation table, and answered once
+ * the journal holds the request's record (protocols/kms/PROTOCOL.md).
+ * PURGE is taken only on kms.sock in the state directory, from the peers
+ * the flex admin socket accepts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "../../daemon/admin.h"
+#include "../../daemon/kms_glue.h"
+#include "../../daemon/licd.h"
+#include "../../daemon/log.h"
+#include "../flex/flex_codec.h"
+#include "../protocol.h"
+#include "kms_codec.h"
+
+#define KMS_LISTENERS_MAX 32
+#define KMS_OUTPUT_HIGH (1024 * 1024)
+/* XXX: MACHINES answers at most this many machines. */
+#define KMS_MACHINES_MAX 100000
+
+struct kms_session {
+	struct bufferevent *bev;
+	uint64_t id;
+	char addr[CORE_ADDR_MAX];
+	struct evbuffer *held; /* replies waiting for the journal */
+	int nheld;
+	struct licd_waiter waiter;
+	int admin;
+	uid_t uid;
+	int paused;
+	int closing;
+	int dead;
+	TAILQ_ENTRY(kms_session) entry;
+};
+
+static struct {
+	struct licd *licd;
+	struct evconnlistener *listeners[KMS_LISTENERS_MAX];
+	size_t nlisteners;
+	TAILQ_HEAD(, kms_session) sessions;
+	size_t nsessions;
+	uint64_t next_id;
+	int port;
+	char sock[CONF_PATH_MAX + 16];
+} kms;
+
+static void kms_read_cb(struct bufferevent *, void *);
+static void kms_session_free(struct kms_session *);
+
+static struct kms_session *
+kms_from_waiter(struct licd_waiter *w)
+{
+	return (struct kms_session *)((char *)w -
+	    offsetof(struct kms_session, waiter));
+}
+
+static void
+kms_try_close(struct kms_session *s)
+{
+	if (s->closing && s->nheld == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		kms_session_free(s);
+}
+
+static void
+kms_waiter_ready(struct licd_waiter *w)
+{
+	struct kms_session *s = kms_from_waiter(w);
+
+	bufferevent_write_buffer(s->bev, s->held);
+	s->nheld = 0;
+	if (s->closing) {
+		kms_try_close(s);
+		return;
+	}
+	if (s->paused) {
+		s->paused = 0;
+		bufferevent_enable(s->bev, EV_READ);
+		kms_read_cb(s->bev, s);
+	}
+}
+
+/* As flex_send: a durable line leaves once what was appended so far is
+ * committed, and every line keeps its place behind held ones. */
+static void
+kms_send(struct kms_session *s, struct flex_out *o, int durable)
+{
+	struct licd *licd = kms.licd;
+	uint64_t seq;
+	int len;
+
+	len = flex_out_end(o);
+	if (len < 0 || s->dead) {
+		if (len < 0)
+			log_warnx("kms: reply too long: session=%llu",
+			    (unsigned long long)s->id);
+		return;
+	}
+	seq = licd_last_seq(licd);
+	if (s->nheld == 0 &&
+	    (!durable || seq <= journal_committed_seq(licd->journal))) {
+		bufferevent_write(s->bev, o->buf, (size_t)len);
+		return;
+	}
+	evbuffer_add(s->held, o->buf, (size_t)len);
+	s->nheld++;
+	if (durable || !s->waiter.armed)
+		licd_wait(licd, &s->waiter, seq);
+}
+
+static void
+kms_send_error(
+    struct kms_session *s, const char *tag, int code, const char *text)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_out_begin(&o, buf, sizeof(buf), tag[0] ? tag : "*", "ERR");
+	flex_out_addf(&o, "code", "%d", code);
+	flex_out_add(&o, "reason", kms_error_name(code));
+	flex_out_add(&o, "text", text);
+	kms_send(s, &o, 0);
+}
+
+static void
+kms_activate(struct kms_session *s, const struct kms_request *req)
+{
+	struct act_request areq;
+	struct act_reply r;
+	struct kms_activation a;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	memset(&areq, 0, sizeof(areq));
+	areq.product = req->product;
+	areq.machine_id = req->machine_id;
+	areq.cls = req->server_class ? ACT_CLASS_SERVER : ACT_CLASS_CLIENT;
+	areq.host = req->host;
+	areq.unit = req->unit[0] ? req->unit : NULL;
+	areq.address = s->addr;
+	kms_glue_request(kms.licd, &areq, licd_now(), &r);
+
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_add(&o, "result", act_result_name(r.result));
+	flex_out_addf(&o, "code", "%d", (int)r.result);
+	flex_out_addf(&o, "count", "%d", r.count);
+	flex_out_addf(&o, "threshold", "%d", r.threshold);
+	flex_out_addf(&o, "retry", "%d", r.retry_s);
+	flex_out_addf(&o, "renewal", "%d", r.renewal_s);
+	flex_out_addf(&o, "validity", "%d", r.validity_s);
+	flex_out_add(&o, "unit", r.unit);
+	if (r.result == ACT_ACTIVATED) {
+		memset(&a, 0, sizeof(a));
+		snprintf(a.product, sizeof(a.product), "%s", req->product);
+		snprintf(
+		    a.machine_id, sizeof(a.machine_id), "%s", req->machine_id);
+		snprintf(a.unit, sizeof(a.unit), "%s", r.unit);
+		a.issued = r.issued;
+		a.expires = r.expires;
+		if (kms_glue_sign(&a) == -1) {
+			log_warnx("kms: cannot sign an activation: "
+				  "machine=%s product=%s",
+			    req->machine_id, req->product);
+			kms_send_error(s, req->tag, KMS_E_ARGUMENT,
+			    "the activation could not be signed");
+			return;
+		}
+		flex_out_addf(&o, "renewed", "%d", r.renewed ? 1 : 0);
+		flex_out_add(&o, "product", a.product);
+		flex_out_add(&o, "machine", a.machine_id);
+		flex_out_addf(&o, "issued", "%lld", (long long)a.issued);
+		flex_out_addf(&o, "expires", "%lld", (long long)a.expires);
+		flex_out_add(&o, "sig", a.sig);
+	}
+	kms_send(s, &o, 1);
+}
+
+struct kms_walk {
+	struct kms_session *s;
+	const char *tag;
+	const char *product;
+	char group[KMS_NAME_MAX];
+	size_t n;
+};
+
+static void
+kms_status_product(void *arg, const struct act_product_info *p)
+{
+	struct kms_walk *w = arg;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	flex_out_begin(&o, buf, sizeof(buf), w->tag, "PRODUCT");
+	flex_out_add(&o, "name", p->product.name);
+	flex_out_add(&o, "group",
+	    p->product.group[0] ? p->product.group : p->product.name);
+	flex_out_addf(&o, "count", "%d", p->count);
+	flex_out_addf(&o, "activated", "%d", p->activated);
+	flex_out_addf(
+	    &o, "threshold_client", "%d", p->product.threshold_client);
+	flex_out_addf(
+	    &o, "threshold_server", "%d", p->product.threshold_server);
+	flex_out_addf(&o, "retry_minutes", "%d", p->product.retry_minutes);
+	flex_out_addf(&o, "renewal_days", "%d", p->product.renewal_days);
+	flex_out_addf(&o, "validity_days", "%d", p->product.validity_days);
+	flex_out_addf(&o, "window_days", "%d", p->product.window_days);
+	flex_out_addf(&o, "cap", "%d", p->product.cap);
+	flex_out_addf(&o, "req_activated", "%llu",
+	    (unsigned long long)p->requests[ACT_ACTIVATED]);
+	flex_out_addf(&o, "req_below", "%llu",
+	    (unsigned long long)p->requests[ACT_BELOW_THRESHOLD]);
+	flex_out_addf(&o, "req_capped", "%llu",
+	    (unsigned long long)p->requests[ACT_CAPPED]);
+	flex_out_addf(&o, "req_unknown", "%llu",
+	    (unsigned long long)p->requests[ACT_UNKNOWN_PRODUCT]);
+	flex_out_addf(&o, "req_bad", "%llu",
+	    (unsigned long long)p->requests[ACT_BAD_REQUEST]);
+	kms_send(w->s, &o, 0);
+	w->n++;
+}
+
+static void
+kms_status(struct kms_session *s, const struct kms_request *req)
+{
+	struct kms_walk w = {s, req->tag, NULL, "", 0};
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	act_foreach_product(kms.licd->act, licd_now(), kms_status_product, &w);
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "products", "%zu", w.n);
+	flex_out_addf(&o, "port", "%d", kms.port);
+	flex_out_add(&o, "host", kms.licd->hostname);
+	flex_out_add(&o, "version", LICD_VERSION);
+	kms_send(s, &o, 0);
+}
+
+static void
+kms_machine(void *arg, const struct act_machine_info *m)
+{
+	struct kms_walk *w = arg;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	if (w->n >= KMS_MACHINES_MAX)
+		return;
+	flex_out_begin(&o, buf, sizeof(buf), w->tag, "MACHINE");
+	flex_out_add(&o, "group", m->group);
+	flex_out_add(&o, "product", m->product);
+	flex_out_add(&o, "machine", m->machine_id);
+	flex_out_add(
+	    &o, "class", m->cls == ACT_CLASS_SERVER ? "server" : "client");
+	flex_out_add(&o, "host", m->host);
+	flex_out_add(&o, "unit", m->unit);
+	flex_out_addf(&o, "first_seen", "%lld", (long long)m->first_seen);
+	flex_out_addf(&o, "last_seen", "%lld", (long long)m->last_seen);
+	flex_out_addf(
+	    &o, "activated_until", "%lld", (long long)m->activated_until);
+	kms_send(w->s, &o, 0);
+	w->n++;
+}
+
+/* The group of the product named in w->product. */
+static void
+kms_find_group(void *arg, const struct act_product_info *p)
+{
+	struct kms_walk *w = arg;
+
+	if (strcmp(p->product.name, w->product) == 0)
+		snprintf(w->group, sizeof(w->group), "%s",
+		    p->product.group[0] ? p->product.group : p->product.name);
+}
+
+static void
+kms_machines(struct kms_session *s, const struct kms_request *req)
+{
+	struct kms_walk w = {s, req->tag, req->product, "", 0};
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	if (req->product[0] != '\0') {
+		act_foreach_product(
+		    kms.licd->act, licd_now(), kms_find_group, &w);
+		if (w.group[0] == '\0') {
+			kms_send_error(
+			    s, req->tag, KMS_E_NOT_FOUND, "no such product");
+			return;
+		}
+	}
+	act_foreach_machine(kms.licd->act, w.group, kms_machine, &w);
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_addf(&o, "machines", "%zu", w.n);
+	kms_send(s, &o, 0);
+}
+
+static void
+kms_purge(struct kms_session *s, const struct kms_request *req)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	if (!s->admin) {
+		log_info("kms: refused PURGE: session=%llu address=%s uid=%ld",
+		    (unsigned long long)s->id, s->addr, (long)s->uid);
+		kms_send_error(s, req->tag, KMS_E_FORBIDDEN,
+		    "PURGE is taken on kms.sock from root, licd's user or "
+		    "the admin group only");
+		return;
+	}
+	if (kms_glue_purge(kms.licd, req->group, req->machine_id, s->uid) ==
+	    -1) {
+		kms_send_error(s, req->tag, KMS_E_NOT_FOUND,
+		    "no such machine in that group");
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_add(&o, "machine", req->machine_id);
+	kms_send(s, &o, 1);
+}
+
+static void
+kms_handle_line(struct kms_session *s, const char *line, size_t len)
+{
+	struct kms_request req;
+	struct flex_out o;
+	char err[128], buf[128];
+	int rc;
+
+	rc = kms_request_parse(line, len, &req, err, sizeof(err));
+	if (rc != 0) {
+		kms_send_error(s, req.tag, rc, err);
+		return;
+	}
+	switch (req.verb) {
+	case KMS_V_ACTIVATE:
+		kms_activate(s, &req);
+		break;
+	case KMS_V_STATUS:
+		kms_status(s, &req);
+		break;
+	case KMS_V_MACHINES:
+		kms_machines(s, &req);
+		break;
+	case KMS_V_PURGE:
+		kms_purge(s, &req);
+		break;
+	case KMS_V_QUIT:
+		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");
+		kms_send(s, &o, 0);
+		s->closing = 1;
+		break;
+	}
+}
+
+static void
+kms_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct kms_session *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol;
+	char line[FLEX_LINE_MAX + 1];
+	size_t len;
+
+	while (!s->closing && !s->dead) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >=
+			KMS_OUTPUT_HIGH ||
+		    s->nheld >= kms.licd->conf.max_pending) {
+			s->paused = 1;
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
+		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+		if (eol.pos < 0) {
+			if (evbuffer_get_length(in) >= FLEX_LINE_MAX)
+				goto too_long;
+			return;
+		}
+		if ((size_t)eol.pos >= FLEX_LINE_MAX)
+			goto too_long;
+		len = (size_t)eol.pos;
+		evbuffer_remove(in, line, len + 1);
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		line[len] = '\0';
+		kms_handle_line(s, line, len);
+	}
+	if (s->closing)
+		kms_try_close(s);
+	return;
+
+too_long:
+	log_info("kms: line too long, closing: session=%llu address=%s",
+	    (unsigned long long)s->id, s->addr);
+	kms_send_error(s, "*", KMS_E_TOO_LONG, "line over 4096 bytes");
+	s->closing = 1;
+	bufferevent_disable(bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	kms_try_close(s);
+}
+
+static void
+kms_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct kms_session *s = arg;
+
+	if (s->closing) {
+		kms_try_close(s);
+		return;
+	}
+	if (s->paused && s->nheld < kms.licd->conf.max_pending) {
+		s->paused = 0;
+		bufferevent_enable(bev, EV_READ);
+		kms_read_cb(bev, s);
+	}
+}
+
+static void
+kms_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct kms_session *s = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		log_info("kms: %s timeout, closing: session=%llu address=%s",
+		    (what & BEV_EVENT_READING) ? "idle" : "write",
+		    (unsigned long long)s->id, s->addr);
+	kms_session_free(s);
+}
+
+static void
+kms_session_free(struct kms_session *s)
+{
+	if (s->dead)
+		return;
+	s->dead = 1;
+	licd_wait_cancel(kms.licd, &s->waiter);
+	licd_conn_release(kms.licd, s->addr);
+	TAILQ_REMOVE(&kms.sessions, s, entry);
+	kms.nsessions--;
+	bufferevent_free(s->bev);
+	evbuffer_free(s->held);
+	free(s);
+}
+
+static struct kms_session *
+kms_session_new(evutil_socket_t fd, const char *addr)
+{
+	static const char busy[] = "* ERR code=25 reason=busy "
+				   "text=too%20many%20connections\n";
+	struct licd *licd = kms.licd;
+	struct kms_session *s;
+	struct timeval rtv, wtv;
+	ssize_t n;
+
+	if (kms.licd->stopping || licd_conn_admit(licd, addr) == -1) {
+		log_info(
+		    "kms: connection refused, over the cap: address=%s", addr);
+		n = send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT);
+		(void)n;
+		close(fd);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	s->held = evbuffer_new();
+	s->bev = bufferevent_socket_new(licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->held == NULL || s->bev == NULL) {
+		if (s->held != NULL)
+			evbuffer_free(s->held);
+		if (s->bev != NULL)
+			bufferevent_free(s->bev);
+		free(s);
+		licd_conn_release(licd, addr);
+		log_warnx("kms: out of memory accepting address=%s", addr);
+		return NULL;
+	}
+	s->id = ++kms.next_id;
+	s->uid = (uid_t)-1;
+	s->waiter.ready = kms_waiter_ready;
+	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+	TAILQ_INSERT_TAIL(&kms.sessions, s, entry);
+	kms.nsessions++;
+
+	rtv.tv_sec = licd->conf.idle_timeout;
+	rtv.tv_usec = 0;
+	wtv.tv_sec = licd->conf.write_timeout;
+	wtv.tv_usec = 0;
+	bufferevent_setcb(s->bev, kms_read_cb, kms_write_cb, kms_event_cb, s);
+	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	return s;
+
+fail:
+	log_warnx("kms: out of memory accepting address=%s", addr);
+	licd_conn_release(licd, addr);
+	close(fd);
+	return NULL;
+}
+
+static void
+kms_addr_string(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)len);
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
+			    (socklen_t)len);
+		else
+			inet_ntop(
+			    AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
+		break;
+	default:
+		snprintf(buf, len, "local");
+		break;
+	}
+}
+
+static void
+kms_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	char addr[CORE_ADDR_MAX];
+
+	kms_addr_string(sa, addr, sizeof(addr));
+	kms_session_new(fd, addr);
+}
+
+static void
+kms_accept_admin_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct kms_session *s;
+	uid_t uid;
+	int allowed;
+
+	allowed = admin_peer_allowed(kms.licd, fd, &uid);
+	s = kms_session_new(fd, "local");
+	if (s == NULL)
+		return;
+	s->admin = allowed;
+	s->uid = uid;
+}
+
+static void
+kms_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	log_warn("kms: accept");
+}
+
+static int
+kms_add_listener(evconnlistener_cb cb, int fd)
+{
+	struct evconnlistener *l;
+
+	if (kms.nlisteners == KMS_LISTENERS_MAX) {
+		log_warnx(
+		    "kms: more than %d listening sockets", KMS_LISTENERS_MAX);
+		close(fd);
+		return -1;
+	}
+	l = evconnlistener_new(kms.licd->base, cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l == NULL) {
+		log_warnx("kms: cannot listen on fd %d", fd);
+		close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(l, kms_accept_error_cb);
+	kms.listeners[kms.nlisteners++] = l;
+	return 0;
+}
+
+/* kms.sock in the state directory, for PURGE (0660 as admin.sock). */
+static int
+kms_admin_listen(struct licd *licd)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	snprintf(
+	    kms.sock, sizeof(kms.sock), "%s/kms.sock", licd->conf.state_dir);
+	if (strlen(kms.sock) >= sizeof(sun.sun_path)) {
+		log_warnx(
+		    "kms: %s: path too long; PURGE is not served", kms.sock);
+		kms.sock[0] = '\0';
+		return 0;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", kms.sock);
+	if (lstat(kms.sock, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(kms.sock); /* stale: the state lock is ours */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 64) == -1) {
+		umask(old);
+		log_warn("kms: %s", kms.sock);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (licd->admin_gid != (gid_t)-1 &&
+	    chown(kms.sock, (uid_t)-1, licd->admin_gid) == -1)
+		log_warn("kms: %s: chown", kms.sock);
+	log_info("listening: protocol=kms admin-socket=%s", kms.sock);
+	return kms_add_listener(kms_accept_admin_cb, fd);
+}
+
+static int
+kms_start(struct licd *licd, const int *fds, size_t nfds)
+{
+	size_t i;
+
+	if (licd->act == NULL) {
+		log_warnx("kms: no products configured");
+		return -1;
+	}
+	kms.licd = licd;
+	TAILQ_INIT(&kms.sessions);
+	for (i = 0; i < licd->conf.nlisteners; i++)
+		if (strcmp(licd->conf.listeners[i].protocol, "kms") == 0)
+			kms.port = licd->conf.listeners[i].port;
+	for (i = 0; i < nfds; i++)
+		if (kms_add_listener(kms_accept_cb, fds[i]) == -1)
+			return -1;
+	return kms_admin_listen(licd);
+}
+
+static void
+kms_stop(struct licd *licd)
+{
+	struct kms_session *s, *next;
+	size_t i;
+
+	if (kms.licd == NULL)
+		return;
+	for (i = 0; i < kms.nlisteners; i++)
+		evconnlistener_free(kms.listeners[i]);
+	kms.nlisteners = 0;
+	if (kms.sock[0] != '\0')
+		unlink(kms.sock);
+	kms.sock[0] = '\0';
+	for (s = TAILQ_FIRST(&kms.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		bufferevent_disable(s->bev, EV_READ);
+		s->closing = 1;
+		kms_try_close(s);
+	}
+}
+
+static void
+kms_cleanup(struct licd *licd)
+{
+	struct kms_session *s;
+
+	if (kms.licd == NULL)
+		return;
+	while ((s = TAILQ_FIRST(&kms.sessions)) != NULL)
+		kms_session_free(s);
+	kms_stop(licd);
+}
+
+static void
+kms_status_line(struct licd *licd, char *buf, size_t len)
+{
+	size_t used = strlen(buf);
+
+	if (kms.licd == NULL)
+		return;
+	snprintf(buf + used, len - used, "%skms: %zu sessions",
+	    used ? ", " : "", kms.nsessions);
+}
+
+const struct licd_protocol kms_protocol = {
+    .name = "kms",
+    .default_port = KMS_DEFAULT_PORT,
+    .start = kms_start,
+    .stop = kms_stop,
+    .cleanup = kms_cleanup,
+    .status = kms_status_line,
+};
