@@ -242,6 +242,24 @@ struct licd_kms_reply {
 int licd_kms_activate(const char *servers, const struct licd_kms_request *,
     int timeout_ms, struct licd_kms_reply *reply, char *err, size_t errlen);
 
+/*
+ * Keeps this machine activated from a thread of the library's own: it asks
+ * at once, stores each activation in store_path (when not NULL), calls
+ * on_reply (when not NULL, from that thread) with each answer, and asks
+ * again when the answer says — at the renewal interval once activated, at
+ * the retry interval below the threshold — or, while no server answers,
+ * after a back-off from one minute up to two hours.  The request's strings
+ * are copied.  Returns NULL with err set when the thread cannot start.
+ * licd_kms_keep_stop stops it promptly and frees it.
+ */
+struct licd_kms_keeper;
+
+struct licd_kms_keeper *licd_kms_keep(const char *servers,
+    const struct licd_kms_request *, const char *store_path,
+    void (*on_reply)(void *arg, const struct licd_kms_reply *), void *arg,
+    char *err, size_t errlen);
+void licd_kms_keep_stop(struct licd_kms_keeper *);
+
 /* When to ask next, in ms since the epoch, after reply came at now_ms:
  * the renewal interval once activated, the retry interval otherwise. */
 int64_t licd_kms_next_request(const struct licd_kms_reply *, int64_t now_ms);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "licd.h"
 
 static const char license[] = "VENDOR demo\n"
 			      "FEATURE solver demo 1.0 permanent 3 0\n";
@@ -77,6 +78,66 @@ field(const char *out, const char *name)
 	if (p == NULL)
 		fail_msg("no %s in:\n%s", name, out);
 	return atoll(p + strlen(key));
+}
+
+/* The library's keeper asks at once, stores the activation, schedules the
+ * next request from the answer, and stops promptly. */
+struct keep_seen {
+	int replies;
+	int activated;
+	int renewal_s;
+};
+
+static void
+keep_reply(void *arg, const struct licd_kms_reply *r)
+{
+	struct keep_seen *s = arg;
+
+	s->activated = r->activated;
+	s->renewal_s = r->renewal_s;
+	__atomic_add_fetch(&s->replies, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+test_keeper(void **state)
+{
+	struct kms_fixture f;
+	struct licd_kms_request req;
+	struct licd_kms_keeper *k;
+	struct licd_kms_activation act;
+	struct keep_seen seen = {0, 0, 0};
+	char out[8192], store[400], pub[400], sdir[400], err[256];
+
+	kms_start(&f);
+	snprintf(store, sizeof(store), "%s/keep.act", f.d.dir);
+	memset(&req, 0, sizeof(req));
+	req.product = "cad";
+	req.machine_id = M4;
+	k = licd_kms_keep(
+	    f.server, &req, store, keep_reply, &seen, err, sizeof(err));
+	if (k == NULL)
+		fail_msg("keep: %s", err);
+	assert_true(H_WAIT(
+	    __atomic_load_n(&seen.replies, __ATOMIC_SEQ_CST) > 0, 10000));
+	/* The next request waits for the renewal interval: no second one
+	 * now. */
+	h_sleep_ms(300);
+	assert_int_equal(__atomic_load_n(&seen.replies, __ATOMIC_SEQ_CST), 1);
+	licd_kms_keep_stop(k);
+	assert_true(seen.activated);
+	assert_int_equal(seen.renewal_s, 7 * 86400);
+
+	snprintf(pub, sizeof(pub), "%s/kms.pub.pem", f.d.dir);
+	snprintf(sdir, sizeof(sdir), "%s/state", f.d.dir);
+	assert_int_equal(h_licctl(out, sizeof(out), "kms-key", "--state-dir",
+			     sdir, (char *)NULL),
+	    0);
+	h_write(pub, out);
+	assert_int_equal(licd_kms_load(store, &act, err, sizeof(err)), 0);
+	if (licd_kms_verify(&act, pub, 0, err, sizeof(err)) != 0)
+		fail_msg("verify: %s", err);
+	assert_string_equal(act.machine_id, M4);
+	h_licd_cleanup(&f.d);
 }
 
 static void
@@ -251,6 +312,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_count_threshold_renewal_verify),
+	    cmocka_unit_test(test_keeper),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_restart_and_purge),
 	    cmocka_unit_test(test_srv_record),
