@@ -309,7 +309,7 @@ static const struct conf_kms_int conf_kms_ints[] = {
 	100000},
     {"threshold-server", offsetof(struct act_product, threshold_server),
 	100000},
-    {"retry-minutes", offsetof(struct act_product, retry_minutes), 525600},
+    {"retry-minutes", offsetof(struct act_product, retry_minutes), 43200},
     {"renewal-days", offsetof(struct act_product, renewal_days), 3650},
     {"validity-days", offsetof(struct act_product, validity_days), 3650},
     {"window-days", offsetof(struct act_product, window_days), 3650},

@@ -459,8 +459,8 @@ cmd_usage(int argc, char **argv)
 		report_format_time(to, tt, sizeof(tt));
 		printf(
 		    "usage by %s from %s to %s\n", report_by_name(by), tf, tt);
-		printf("(activations: machines activated through the KMS "
-		       "front end; 0 until it exists)\n\n");
+		printf("(activations: distinct machines activated or renewed "
+		       "through the KMS front end)\n\n");
 		width = 5;
 		for (i = 0; i < report_nrows(r); i++) {
 			row = report_row(r, i);

@@ -588,6 +588,10 @@ on_activate(struct report *r, const struct journal_record *rec)
 	    rec->machine_id[0] != '\0' ? rec->machine_id : rec->host;
 	struct row *row;
 
+	/* Only requests answered with an activation (or its renewal) count:
+	 * a machine below the threshold or past a cap is not licensed. */
+	if (strcmp(rec->reason, "activated") != 0)
+		return 0;
 	if ((row = row_get(r, rec)) == NULL)
 		return -1;
 	row->pub.in_period = 1;
