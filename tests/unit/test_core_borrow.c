@@ -17,105 +17,28 @@
 
 #include "daemon/core/core.h"
 
-#define T0 1700000000000LL
-#define SEC 1000LL
+#include "core_fixture.h"
+
 #define HOUR (3600 * SEC)
 
-struct bfx {
-	struct core *c;
-	struct core_settings st;
-	struct core_event ev[256];
-	struct core_grant_info gi[256];
-	size_t nev;
-	struct core_license_file lic;
-	struct core_line lines[8];
-	struct core_options opt;
-	struct core_opt_rule rules[8];
-	char err[256];
-};
-
-static void
-bsink(void *arg, const struct core_event *ev)
-{
-	struct bfx *fx = arg;
-
-	assert_true(fx->nev < 256);
-	fx->ev[fx->nev] = *ev;
-	fx->gi[fx->nev] = *ev->grant;
-	fx->ev[fx->nev].grant = &fx->gi[fx->nev];
-	fx->nev++;
-}
-
+/* The core's default settings but for the resume grace. */
 static int
 bsetup(void **state)
 {
-	struct bfx *fx = calloc(1, sizeof(*fx));
+	struct fx *fx = fx_alloc();
 
-	assert_non_null(fx);
-	core_settings_default(&fx->st);
 	fx->st.resume_grace = 120;
-	fx->c = core_new(&fx->st, bsink, fx);
-	assert_non_null(fx->c);
-	fx->lic.lines = fx->lines;
-	snprintf(fx->opt.path, sizeof(fx->opt.path), "b.opt");
-	fx->opt.rules = fx->rules;
-	*state = fx;
-	return 0;
-}
-
-static int
-bteardown(void **state)
-{
-	struct bfx *fx = *state;
-
-	core_free(fx->c);
-	free(fx);
-	return 0;
+	return fx_start(fx, state);
 }
 
 /* An INCREMENT line; borrow NULL for none, "" for BORROW alone. */
 static void
-bline(struct bfx *fx, const char *feature, int count, const char *borrow)
+bline(struct fx *fx, const char *feature, int count, const char *borrow)
 {
-	struct core_line *l = &fx->lines[fx->lic.nlines++];
+	struct core_line *l = feat(fx, feature, "1.0", count);
 
-	memset(l, 0, sizeof(*l));
-	l->type = CORE_LINE_INCREMENT;
-	snprintf(l->feature, sizeof(l->feature), "%s", feature);
-	snprintf(l->vendor, sizeof(l->vendor), "demo");
-	snprintf(l->version, sizeof(l->version), "1.0");
-	l->count = count;
-	snprintf(l->file, sizeof(l->file), "b.lic");
-	l->lineno = (int)fx->lic.nlines;
-	if (borrow != NULL) {
-		snprintf(l->attrs[0].key, sizeof(l->attrs[0].key), "BORROW");
-		l->attrs[0].value = (char *)(uintptr_t)borrow;
-		l->nattrs = 1;
-	}
-}
-
-static void
-brule(struct bfx *fx, enum core_opt_kind kind, const char *feature,
-    enum core_who who, const char *name, int n)
-{
-	struct core_opt_rule *r = &fx->rules[fx->opt.nrules++];
-
-	memset(r, 0, sizeof(*r));
-	r->kind = kind;
-	snprintf(r->feature, sizeof(r->feature), "%s", feature);
-	r->who = who;
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->count = n;
-	r->seconds = n;
-	r->lineno = (int)fx->opt.nrules;
-}
-
-static void
-bconfigure(struct bfx *fx)
-{
-	if (core_configure(fx->c, &fx->st, &fx->lic, 1, &fx->opt, T0, fx->err,
-		sizeof(fx->err)) != 0)
-		fail_msg("configure: %s", fx->err);
+	if (borrow != NULL)
+		attr(l, "BORROW", borrow);
 }
 
 static struct core_client
@@ -133,7 +56,7 @@ bclient(const char *user, uint64_t session)
 }
 
 static struct core_result
-borrow(struct bfx *fx, const char *user, uint64_t session, const char *f,
+borrow(struct fx *fx, const char *user, uint64_t session, const char *f,
     int count, int64_t until, int64_t now)
 {
 	struct core_client cl = bclient(user, session);
@@ -149,7 +72,7 @@ borrow(struct bfx *fx, const char *user, uint64_t session, const char *f,
 }
 
 static struct core_result
-checkout(struct bfx *fx, const char *user, uint64_t session, const char *f,
+checkout(struct fx *fx, const char *user, uint64_t session, const char *f,
     int count, int queue)
 {
 	struct core_client cl = bclient(user, session);
@@ -164,46 +87,29 @@ checkout(struct bfx *fx, const char *user, uint64_t session, const char *f,
 	return res;
 }
 
-static void
-grab(void *arg, const struct core_feature_info *fi)
-{
-	*(struct core_feature_info *)arg = *fi;
-}
-
 static int
-in_use(struct bfx *fx, const char *f)
+in_use(struct fx *fx, const char *f)
 {
-	struct core_feature_info fi;
-
-	memset(&fi, 0, sizeof(fi));
-	core_foreach_feature(fx->c, f, grab, &fi);
-	return fi.in_use;
-}
-
-static const struct core_event *
-blast(struct bfx *fx)
-{
-	assert_true(fx->nev > 0);
-	return &fx->ev[fx->nev - 1];
+	return finfo(fx, f).in_use;
 }
 
 static void
 test_borrow_granted(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 	struct core_result r;
 
 	bline(fx, "F", 3, "2");
-	bconfigure(fx);
+	configured(fx);
 	r = borrow(fx, "alice", 1, "F", 2, T0 + HOUR, T0);
 	assert_int_equal(r.status, CORE_GRANTED);
 	assert_int_equal(r.count, 2);
 	assert_int_equal(in_use(fx, "F"), 2);
-	assert_int_equal(blast(fx)->type, CORE_EV_CHECKOUT);
-	assert_null(blast(fx)->owner);
-	assert_int_equal(blast(fx)->tag, 9);
-	assert_true(blast(fx)->grant->borrowed_until == T0 + HOUR);
-	assert_true(blast(fx)->grant->session == 0);
+	assert_int_equal(last(fx)->ev.type, CORE_EV_CHECKOUT);
+	assert_null(last(fx)->ev.owner);
+	assert_int_equal(last(fx)->ev.tag, 9);
+	assert_true(last(fx)->gi.borrowed_until == T0 + HOUR);
+	assert_true(last(fx)->gi.session == 0);
 	/* The seats are gone for others. */
 	r = checkout(fx, "bob", 2, "F", 2, 0);
 	assert_int_equal(r.reason, CORE_E_NO_SEATS);
@@ -214,21 +120,21 @@ test_borrow_granted(void **state)
 static void
 test_borrow_refused(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 
 	bline(fx, "F", 4, "2");
 	bline(fx, "G", 4, NULL);
 	bline(fx, "D", 4, "");
 	bline(fx, "M", 4, "10");
-	brule(fx, CORE_OPT_MAX_BORROW_HOURS, "M", CORE_WHO_NONE, "", 1);
-	brule(fx, CORE_OPT_BORROW_LOWWATER, "F", CORE_WHO_NONE, "", 2);
-	brule(fx, CORE_OPT_EXCLUDE_BORROW, "F", CORE_WHO_USER, "mallory", 0);
-	brule(fx, CORE_OPT_INCLUDE_BORROW, "M", CORE_WHO_USER, "alice", 0);
-	bconfigure(fx);
+	rule(fx, CORE_OPT_MAX_BORROW_HOURS, "M", CORE_WHO_NONE, "", 1);
+	rule(fx, CORE_OPT_BORROW_LOWWATER, "F", CORE_WHO_NONE, "", 2);
+	rule(fx, CORE_OPT_EXCLUDE_BORROW, "F", CORE_WHO_USER, "mallory", 0);
+	rule(fx, CORE_OPT_INCLUDE_BORROW, "M", CORE_WHO_USER, "alice", 0);
+	configured(fx);
 
 	assert_int_equal(borrow(fx, "alice", 1, "G", 1, T0 + HOUR, T0).reason,
 	    CORE_E_NOT_BORROWABLE);
-	assert_int_equal(blast(fx)->type, CORE_EV_DENY);
+	assert_int_equal(last(fx)->ev.type, CORE_EV_DENY);
 	assert_int_equal(
 	    borrow(fx, "alice", 1, "F", 1, T0 + 2 * HOUR + 1, T0).reason,
 	    CORE_E_BORROW_TOO_LONG);
@@ -282,13 +188,13 @@ test_borrow_refused(void **state)
 static void
 test_borrow_no_session(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 	struct core_client cl = bclient("alice", 5);
 	struct core_result r;
 
 	bline(fx, "F", 2, "48");
-	brule(fx, CORE_OPT_TIMEOUT, "F", CORE_WHO_NONE, "", 900);
-	bconfigure(fx);
+	rule(fx, CORE_OPT_TIMEOUT, "F", CORE_WHO_NONE, "", 900);
+	configured(fx);
 	r = borrow(fx, "alice", 1, "F", 1, T0 + 24 * HOUR, T0);
 	assert_int_equal(r.status, CORE_GRANTED);
 	core_session_closed(fx->c, 1, T0 + SEC);
@@ -306,12 +212,12 @@ test_borrow_no_session(void **state)
 static void
 test_borrow_expires(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 	struct core_result r, q;
 	int64_t next;
 
 	bline(fx, "F", 1, "1");
-	bconfigure(fx);
+	configured(fx);
 	r = borrow(fx, "alice", 1, "F", 1, T0 + 10 * SEC, T0);
 	assert_int_equal(r.status, CORE_GRANTED);
 	/* Someone waits for the seat. */
@@ -323,12 +229,12 @@ test_borrow_expires(void **state)
 	fx->nev = 0;
 	(void)core_tick(fx->c, T0 + 10 * SEC);
 	assert_true(fx->nev >= 2);
-	assert_int_equal(fx->ev[0].type, CORE_EV_CHECKIN);
-	assert_int_equal(fx->ev[0].release, CORE_REL_BORROW_EXPIRED);
-	assert_true(fx->ev[0].grant->handle == r.handle);
-	assert_int_equal(fx->ev[1].type, CORE_EV_CHECKOUT);
-	assert_int_equal(fx->ev[1].from_queue, 1);
-	assert_string_equal(fx->ev[1].grant->user, "bob");
+	assert_int_equal(fx->ev[0].ev.type, CORE_EV_CHECKIN);
+	assert_int_equal(fx->ev[0].ev.release, CORE_REL_BORROW_EXPIRED);
+	assert_true(fx->ev[0].gi.handle == r.handle);
+	assert_int_equal(fx->ev[1].ev.type, CORE_EV_CHECKOUT);
+	assert_int_equal(fx->ev[1].ev.from_queue, 1);
+	assert_string_equal(fx->ev[1].gi.user, "bob");
 	assert_string_equal(
 	    core_release_name(CORE_REL_BORROW_EXPIRED), "borrow-expired");
 }
@@ -336,13 +242,13 @@ test_borrow_expires(void **state)
 static void
 test_borrow_return(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 	struct core_client alice = bclient("alice", 7);
 	struct core_client bob = bclient("bob", 8);
 	struct core_result r, c;
 
 	bline(fx, "F", 2, "1");
-	bconfigure(fx);
+	configured(fx);
 	r = borrow(fx, "alice", 1, "F", 1, T0 + HOUR, T0);
 	c = checkout(fx, "alice", 1, "F", 1, 0);
 	assert_int_equal(c.status, CORE_GRANTED);
@@ -354,8 +260,8 @@ test_borrow_return(void **state)
 	/* Alice, from another session. */
 	assert_int_equal(
 	    core_borrow_return(fx->c, &alice, r.handle, T0 + SEC), CORE_OK);
-	assert_int_equal(blast(fx)->type, CORE_EV_CHECKIN);
-	assert_int_equal(blast(fx)->release, CORE_REL_BORROW_RETURN);
+	assert_int_equal(last(fx)->ev.type, CORE_EV_CHECKIN);
+	assert_int_equal(last(fx)->ev.release, CORE_REL_BORROW_RETURN);
 	assert_int_equal(in_use(fx, "F"), 1);
 	assert_int_equal(core_borrow_return(fx->c, &alice, r.handle, T0 + SEC),
 	    CORE_E_NO_GRANT);
@@ -364,7 +270,7 @@ test_borrow_return(void **state)
 	/* An administrator may still remove one. */
 	r = borrow(fx, "alice", 1, "F", 1, T0 + HOUR, T0 + SEC);
 	assert_int_equal(core_remove(fx->c, r.handle, T0 + 2 * SEC), CORE_OK);
-	assert_int_equal(blast(fx)->release, CORE_REL_ADMIN);
+	assert_int_equal(last(fx)->ev.release, CORE_REL_ADMIN);
 }
 
 /* After a restart a borrowed grant stays to its end, without the resume
@@ -373,11 +279,11 @@ test_borrow_return(void **state)
 static void
 test_borrow_restore(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 	struct core_grant_info gi;
 
 	bline(fx, "F", 3, "2");
-	bconfigure(fx);
+	configured(fx);
 	memset(&gi, 0, sizeof(gi));
 	gi.handle = 40;
 	snprintf(gi.feature, sizeof(gi.feature), "F");
@@ -396,46 +302,46 @@ test_borrow_restore(void **state)
 	fx->nev = 0;
 	(void)core_tick(fx->c, T0);
 	assert_int_equal(fx->nev, 1);
-	assert_true(fx->ev[0].grant->handle == 41);
-	assert_int_equal(fx->ev[0].release, CORE_REL_BORROW_EXPIRED);
+	assert_true(fx->ev[0].gi.handle == 41);
+	assert_int_equal(fx->ev[0].ev.release, CORE_REL_BORROW_EXPIRED);
 	/* Past the 120 s grace: still there. */
 	(void)core_tick(fx->c, T0 + 200 * SEC);
 	assert_int_equal(in_use(fx, "F"), 1);
 	(void)core_tick(fx->c, T0 + HOUR);
 	assert_int_equal(in_use(fx, "F"), 0);
-	assert_int_equal(blast(fx)->release, CORE_REL_BORROW_EXPIRED);
+	assert_int_equal(last(fx)->ev.release, CORE_REL_BORROW_EXPIRED);
 }
 
 /* A reload keeps borrows, and their ends. */
 static void
 test_borrow_reload(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 	struct core_result r;
 
 	bline(fx, "F", 3, "2");
-	bconfigure(fx);
+	configured(fx);
 	r = borrow(fx, "alice", 1, "F", 1, T0 + HOUR, T0);
 	assert_int_equal(r.status, CORE_GRANTED);
 	fx->lines[0].count = 5;
-	bconfigure(fx);
+	configured(fx);
 	assert_int_equal(in_use(fx, "F"), 1);
 	(void)core_tick(fx->c, T0 + HOUR);
 	assert_int_equal(in_use(fx, "F"), 0);
-	assert_int_equal(blast(fx)->release, CORE_REL_BORROW_EXPIRED);
+	assert_int_equal(last(fx)->ev.release, CORE_REL_BORROW_EXPIRED);
 }
 
 /* A bad BORROW value is a configuration error with its line. */
 static void
 test_borrow_bad_value(void **state)
 {
-	struct bfx *fx = *state;
+	struct fx *fx = *state;
 
 	bline(fx, "F", 3, "soon");
 	assert_int_equal(core_configure(fx->c, &fx->st, &fx->lic, 1, NULL, T0,
 			     fx->err, sizeof(fx->err)),
 	    -1);
-	assert_non_null(strstr(fx->err, "b.lic:1:"));
+	assert_non_null(strstr(fx->err, "test.lic:1:"));
 	assert_non_null(strstr(fx->err, "BORROW=soon"));
 }
 
@@ -444,21 +350,21 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_granted, bsetup, bteardown),
+		test_borrow_granted, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_refused, bsetup, bteardown),
+		test_borrow_refused, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_no_session, bsetup, bteardown),
+		test_borrow_no_session, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_expires, bsetup, bteardown),
+		test_borrow_expires, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_return, bsetup, bteardown),
+		test_borrow_return, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_restore, bsetup, bteardown),
+		test_borrow_restore, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_reload, bsetup, bteardown),
+		test_borrow_reload, bsetup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_borrow_bad_value, bsetup, bteardown),
+		test_borrow_bad_value, bsetup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

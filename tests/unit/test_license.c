@@ -2,7 +2,6 @@
  * Licence-file parser: dates, every line kind, continuations, quotes,
  * errors with their line numbers, limits, and the real-world corpus.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "config/license.h"
+
+#include "config_fixture.h"
 
 #define DAY INT64_C(86400000)
 
@@ -27,40 +27,16 @@ parse(const char *text, struct core_license_file *f, struct diag *d)
 	return license_parse("t.lic", text, strlen(text), f, d);
 }
 
-static size_t
-count_level(const struct diag *d, enum diag_level level)
-{
-	size_t i, n;
-
-	for (i = n = 0; i < d->n; i++)
-		n += d->msgs[i].level == level;
-	return n;
-}
-
-/* Is there a message of this level on this line whose text holds sub? */
+/* Parses text into a licence file of its own and frees that. */
 static int
-has_msg(const struct diag *d, enum diag_level level, int line, const char *sub)
+parse_text(const char *text, struct diag *d)
 {
-	size_t i;
+	struct core_license_file f;
+	int rc;
 
-	for (i = 0; i < d->n; i++) {
-		if (d->msgs[i].level == level && d->msgs[i].line == line &&
-		    strstr(d->msgs[i].text, sub) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-dump(const struct diag *d)
-{
-	char buf[1400];
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		diag_format(&d->msgs[i], buf, sizeof(buf));
-		print_message("  %s\n", buf);
-	}
+	rc = parse(text, &f, d);
+	license_free(&f);
+	return rc;
 }
 
 static void
@@ -502,11 +478,7 @@ test_duplicate_attr(void **state)
 /* Errors: each is reported on its line, and the lines around it still
  * parse. */
 
-static const struct error_case {
-	const char *text;
-	int line;
-	const char *what;
-} error_cases[] = {
+static const struct error_case error_cases[] = {
     {"FEATURE f v 1 0 1 K\nBOGUS x\n", 2, "expected SERVER, VENDOR"},
     {"\n\nFEATURE f v 1.2.3 0 1 K\n", 3, "expected a version"},
     {"FEATURE f$ v 1 0 1 K\n", 1, "expected a feature name"},
@@ -555,21 +527,9 @@ static const struct error_case {
 static void
 test_errors(void **state)
 {
-	struct core_license_file f;
-	struct diag d;
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
-		if (parse(error_cases[i].text, &f, &d) != -1 ||
-		    !has_msg(&d, DIAG_ERROR, error_cases[i].line,
-			error_cases[i].what)) {
-			dump(&d);
-			fail_msg("case %zu: no error \"%s\" on line %d", i,
-			    error_cases[i].what, error_cases[i].line);
-		}
-		free_all(&f, &d);
-	}
+	check_error_cases(error_cases,
+	    sizeof(error_cases) / sizeof(error_cases[0]), parse_text);
 }
 
 /* A bad line is left out; good lines around it are kept and the whole
@@ -709,19 +669,12 @@ test_file_limit(void **state)
 static void
 test_lines_limit(void **state)
 {
-	static const char line[] = "FEATURE f v 1 0 1 K\n";
 	struct core_license_file f;
 	struct diag d;
 	char *text;
-	size_t i, n;
 
 	(void)state;
-	n = sizeof(line) - 1;
-	text = malloc(n * (LICENSE_LINES_MAX + 2) + 1);
-	assert_non_null(text);
-	for (i = 0; i < LICENSE_LINES_MAX + 2; i++)
-		memcpy(text + i * n, line, n);
-	text[n * (LICENSE_LINES_MAX + 2)] = '\0';
+	text = repeat_line("FEATURE f v 1 0 1 K\n", LICENSE_LINES_MAX + 2);
 	assert_int_equal(parse(text, &f, &d), -1);
 	assert_int_equal(f.nlines, LICENSE_LINES_MAX);
 	assert_true(
@@ -775,15 +728,6 @@ test_tokens(void **state)
 }
 
 /* The files of the repository's data folder and of the shared corpus. */
-
-static const char *
-source_dir(void)
-{
-	const char *s;
-
-	s = getenv("LICD_SOURCE_DIR");
-	return s != NULL && *s != '\0' ? s : ".";
-}
 
 static void
 check_mathworks(const struct core_license_file *f)
@@ -881,63 +825,34 @@ check_every_line(const struct core_license_file *f)
 }
 
 static void
-load_dir(const char *dir, int *seen_mathworks)
+load_file(const char *path, const char *name, int *seen_mathworks)
 {
 	struct core_license_file f;
-	struct dirent *de;
 	struct diag d;
-	char path[2048];
-	DIR *dp;
 
-	dp = opendir(dir);
-	assert_non_null(dp);
-	for (;;) {
-		de = readdir(dp);
-		if (de == NULL)
-			break;
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		diag_init(&d);
-		if (license_load(path, &f, &d) != 0 || d.errors != 0) {
-			dump(&d);
-			fail_msg("%s does not load cleanly", path);
-		}
-		if (strcmp(de->d_name, "mathworks-style.lic") == 0) {
-			check_mathworks(&f);
-			assert_true(has_msg(&d, DIAG_NOTICE, 9,
-			    "HOSTID is "
-			    "parsed but not yet honoured"));
-			assert_int_equal(count_level(&d, DIAG_NOTICE), 1);
-			*seen_mathworks = 1;
-		}
-		if (strcmp(de->d_name, "every-line.lic") == 0)
-			check_every_line(&f);
-		free_all(&f, &d);
+	diag_init(&d);
+	if (license_load(path, &f, &d) != 0 || d.errors != 0) {
+		dump(&d);
+		fail_msg("%s does not load cleanly", path);
 	}
-	closedir(dp);
+	if (strcmp(name, "mathworks-style.lic") == 0) {
+		check_mathworks(&f);
+		assert_true(has_msg(&d, DIAG_NOTICE, 9,
+		    "HOSTID is "
+		    "parsed but not yet honoured"));
+		assert_int_equal(count_level(&d, DIAG_NOTICE), 1);
+		*seen_mathworks = 1;
+	}
+	if (strcmp(name, "every-line.lic") == 0)
+		check_every_line(&f);
+	free_all(&f, &d);
 }
 
 static void
 test_corpus(void **state)
 {
-	char dir[1024];
-	struct stat sb;
-	int seen;
-
 	(void)state;
-	seen = 0;
-	snprintf(dir, sizeof(dir), "%s/tests/data/licenses", source_dir());
-	load_dir(dir, &seen);
-	assert_true(seen);
-
-	snprintf(dir, sizeof(dir), "%s/../shared/corpus/flexlm/licenses",
-	    source_dir());
-	if (stat(dir, &sb) == 0) {
-		seen = 0;
-		load_dir(dir, &seen);
-		assert_true(seen);
-	}
+	load_corpus("licenses", load_file, 1);
 }
 
 int

@@ -2,7 +2,6 @@
  * Options-file parser: every keyword, qualifiers, groups, errors with
  * their line numbers, notices, limits, and the real-world corpus.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "config/options.h"
+
+#include "config_fixture.h"
 
 /* Helpers. */
 
@@ -25,39 +25,16 @@ parse(const char *text, struct core_options *o, struct diag *d)
 	return options_parse("t.opt", text, strlen(text), o, d);
 }
 
-static size_t
-count_level(const struct diag *d, enum diag_level level)
-{
-	size_t i, n;
-
-	for (i = n = 0; i < d->n; i++)
-		n += d->msgs[i].level == level;
-	return n;
-}
-
+/* Parses text into options of its own and frees them. */
 static int
-has_msg(const struct diag *d, enum diag_level level, int line, const char *sub)
+parse_text(const char *text, struct diag *d)
 {
-	size_t i;
+	struct core_options o;
+	int rc;
 
-	for (i = 0; i < d->n; i++) {
-		if (d->msgs[i].level == level && d->msgs[i].line == line &&
-		    strstr(d->msgs[i].text, sub) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-dump(const struct diag *d)
-{
-	char buf[1400];
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		diag_format(&d->msgs[i], buf, sizeof(buf));
-		print_message("  %s\n", buf);
-	}
+	rc = parse(text, &o, d);
+	options_free(&o);
+	return rc;
 }
 
 static void
@@ -392,11 +369,7 @@ test_later_keywords(void **state)
 
 /* Errors, each on its line. */
 
-static const struct error_case {
-	const char *text;
-	int line;
-	const char *what;
-} error_cases[] = {
+static const struct error_case error_cases[] = {
     {"INCLUDE f USER u\nFROBNICATE x\n", 2, "expected an options keyword"},
     {"INCLUDE f\n", 1, "expected INCLUDE feature type name"},
     {"INCLUDE f USER\n", 1, "expected INCLUDE feature type name"},
@@ -451,21 +424,9 @@ static const struct error_case {
 static void
 test_errors(void **state)
 {
-	struct core_options o;
-	struct diag d;
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
-		if (parse(error_cases[i].text, &o, &d) != -1 ||
-		    !has_msg(&d, DIAG_ERROR, error_cases[i].line,
-			error_cases[i].what)) {
-			dump(&d);
-			fail_msg("case %zu: no error \"%s\" on line %d", i,
-			    error_cases[i].what, error_cases[i].line);
-		}
-		free_all(&o, &d);
-	}
+	check_error_cases(error_cases,
+	    sizeof(error_cases) / sizeof(error_cases[0]), parse_text);
 }
 
 static void
@@ -569,19 +530,12 @@ test_file_limit(void **state)
 static void
 test_rules_limit(void **state)
 {
-	static const char line[] = "TIMEOUTALL 1\n";
 	struct core_options o;
 	struct diag d;
 	char *text;
-	size_t i, n;
 
 	(void)state;
-	n = sizeof(line) - 1;
-	text = malloc(n * (OPTIONS_RULES_MAX + 2) + 1);
-	assert_non_null(text);
-	for (i = 0; i < OPTIONS_RULES_MAX + 2; i++)
-		memcpy(text + i * n, line, n);
-	text[n * (OPTIONS_RULES_MAX + 2)] = '\0';
+	text = repeat_line("TIMEOUTALL 1\n", OPTIONS_RULES_MAX + 2);
 	assert_int_equal(parse(text, &o, &d), -1);
 	assert_int_equal(o.nrules, OPTIONS_RULES_MAX);
 	assert_true(has_msg(&d, DIAG_ERROR, OPTIONS_RULES_MAX + 1, "at most"));
@@ -638,15 +592,6 @@ test_load_missing(void **state)
 }
 
 /* The files of the repository's data folder and of the shared corpus. */
-
-static const char *
-source_dir(void)
-{
-	const char *s;
-
-	s = getenv("LICD_SOURCE_DIR");
-	return s != NULL && *s != '\0' ? s : ".";
-}
 
 static const struct corpus_rule {
 	enum core_opt_kind kind;
@@ -759,61 +704,32 @@ check_every_keyword(const struct core_options *o, const struct diag *d)
 }
 
 static void
-load_dir(const char *dir, int *seen)
+load_file(const char *path, const char *name, int *seen)
 {
 	struct core_options o;
-	struct dirent *de;
 	struct diag d;
-	char path[2048];
-	DIR *dp;
 
-	dp = opendir(dir);
-	assert_non_null(dp);
-	for (;;) {
-		de = readdir(dp);
-		if (de == NULL)
-			break;
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		diag_init(&d);
-		if (options_load(path, &o, &d) != 0 || d.errors != 0) {
-			dump(&d);
-			fail_msg("%s does not load cleanly", path);
-		}
-		if (strcmp(de->d_name, "mathworks-sample.opt") == 0) {
-			check_mathworks(&o);
-			*seen |= 1;
-		} else if (strcmp(de->d_name, "commented.opt") == 0) {
-			check_commented(&o, &d);
-			*seen |= 2;
-		} else if (strcmp(de->d_name, "every-keyword.opt") == 0)
-			check_every_keyword(&o, &d);
-		free_all(&o, &d);
+	diag_init(&d);
+	if (options_load(path, &o, &d) != 0 || d.errors != 0) {
+		dump(&d);
+		fail_msg("%s does not load cleanly", path);
 	}
-	closedir(dp);
+	if (strcmp(name, "mathworks-sample.opt") == 0) {
+		check_mathworks(&o);
+		*seen |= 1;
+	} else if (strcmp(name, "commented.opt") == 0) {
+		check_commented(&o, &d);
+		*seen |= 2;
+	} else if (strcmp(name, "every-keyword.opt") == 0)
+		check_every_keyword(&o, &d);
+	free_all(&o, &d);
 }
 
 static void
 test_corpus(void **state)
 {
-	char dir[1024];
-	struct stat sb;
-	int seen;
-
 	(void)state;
-	seen = 0;
-	snprintf(dir, sizeof(dir), "%s/tests/data/options", source_dir());
-	load_dir(dir, &seen);
-	assert_int_equal(seen, 3);
-
-	snprintf(dir, sizeof(dir), "%s/../shared/corpus/flexlm/options",
-	    source_dir());
-	if (stat(dir, &sb) == 0) {
-		seen = 0;
-		load_dir(dir, &seen);
-		assert_int_equal(seen, 3);
-	}
+	load_corpus("options", load_file, 3);
 }
 
 int

@@ -21,6 +21,8 @@
 #include "config/license.h"
 #include "config/signature.h"
 
+#include "config_fixture.h"
+
 static char tmpdir[64];
 
 /* Two fixed keys, so that failures reproduce. */
@@ -45,31 +47,6 @@ teardown(void **state)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int
-has_msg(const struct diag *d, enum diag_level level, int line, const char *sub)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		if (d->msgs[i].level == level && d->msgs[i].line == line &&
-		    strstr(d->msgs[i].text, sub) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static void
-dump(const struct diag *d)
-{
-	char buf[1400];
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		diag_format(&d->msgs[i], buf, sizeof(buf));
-		fprintf(stderr, "  %s\n", buf);
-	}
 }
 
 /* The canonical form of the one licence line in text (key id "k"). */
