@@ -3,24 +3,21 @@
  * requests parsed by the codec, decided by the core, and answered once the
  * journal holds what the answer reports (protocols/flex/PROTOCOL.md).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "../../daemon/admin.h"
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
+#include "../../daemon/session.h"
 #include "../protocol.h"
 #include "flex_codec.h"
 
@@ -30,9 +27,7 @@
 
 struct flex_session {
 	struct core_owner owner; /* first: events hand it back */
-	struct bufferevent *bev;
-	uint64_t id;
-	char addr[CORE_ADDR_MAX];
+	struct session sess;
 
 	int hello;
 	char user[64];
@@ -41,21 +36,14 @@ struct flex_session {
 	char project[64];
 	long pid;
 
-	/* Replies that wait for the journal, in order, and how many. */
-	struct evbuffer *held;
-	int nheld;
-	struct licd_waiter waiter;
-
 	struct flex_queued *queued; /* requests waiting in the queue */
 	uint64_t next_reqno;
-	int admin; /* may use the admin verbs (admin socket) */
-	uid_t uid; /* the admin socket peer's uid */
 	int ngrants; /* grants held, from events */
-	int paused; /* reading stopped: backlog or pending replies */
-	int closing; /* close once everything is written */
-	int dead; /* being freed: write nothing */
 	TAILQ_ENTRY(flex_session) entry;
 };
+
+/* The session module reads lines of the codec's bound. */
+_Static_assert(SESSION_LINE_MAX == FLEX_LINE_MAX, "line bounds differ");
 
 /* A request of this session waiting in a queue: its ticket and the tag
  * that the GRANTED notice must carry. */
@@ -76,71 +64,15 @@ static struct {
 	int stopping;
 } flex;
 
-static void flex_read_cb(struct bufferevent *, void *);
-static void flex_session_free(struct flex_session *);
-
 static struct flex_session *
-flex_from_waiter(struct licd_waiter *w)
+flex_from_session(struct session *ss)
 {
-	return (struct flex_session *)((char *)w -
-	    offsetof(struct flex_session, waiter));
+	return (struct flex_session *)(void *)((char *)ss -
+	    offsetof(struct flex_session, sess));
 }
 
-static void
-flex_session_try_close(struct flex_session *s)
-{
-	if (s->closing && s->nheld == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		flex_session_free(s);
-}
-
-/* The journal committed what the held replies report: send them, and
- * read again if we had stopped. */
-static void
-flex_waiter_ready(struct licd_waiter *w)
-{
-	struct flex_session *s = flex_from_waiter(w);
-
-	bufferevent_write_buffer(s->bev, s->held);
-	s->nheld = 0;
-	if (s->closing) {
-		flex_session_try_close(s);
-		return;
-	}
-	if (s->paused &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) <
-		FLEX_OUTPUT_HIGH) {
-		s->paused = 0;
-		bufferevent_enable(s->bev, EV_READ);
-		flex_read_cb(s->bev, s);
-	}
-}
-
-/*
- * Sends one line.  A durable line reports a state change: it leaves only
- * once the records appended so far are committed.  Any line queues behind
- * lines already held, so that replies keep request order.
- */
-static void
-flex_send(struct flex_session *s, const char *line, size_t len, int durable)
-{
-	struct licd *licd = flex.licd;
-	uint64_t seq;
-
-	if (s->dead)
-		return;
-	seq = licd_last_seq(licd);
-	if (s->nheld == 0 &&
-	    (!durable || seq <= journal_committed_seq(licd->journal))) {
-		bufferevent_write(s->bev, line, len);
-		return;
-	}
-	evbuffer_add(s->held, line, len);
-	s->nheld++;
-	if (durable || !s->waiter.armed)
-		licd_wait(licd, &s->waiter, seq);
-}
-
+/* A durable reply leaves once the journal holds what it reports
+ * (session_send). */
 static void
 flex_send_out(struct flex_session *s, struct flex_out *o, int durable)
 {
@@ -151,10 +83,10 @@ flex_send_out(struct flex_session *s, struct flex_out *o, int durable)
 		/* Every value is bounded well below a line; a reply that
 		 * does not fit is a bug, not a client's fault. */
 		log_warnx("flex: reply too long for a line: session=%llu",
-		    (unsigned long long)s->id);
+		    (unsigned long long)s->sess.id);
 		return;
 	}
-	flex_send(s, o->buf, (size_t)len, durable);
+	session_send(&s->sess, o->buf, (size_t)len, durable);
 }
 
 static void
@@ -186,11 +118,11 @@ flex_client(const struct flex_session *s, struct core_client *c)
 	c->user = s->user;
 	c->host = s->host;
 	c->display = s->display;
-	c->address = s->addr;
+	c->address = s->sess.addr;
 	c->project = s->project;
 	c->pid = s->pid;
 	c->frontend = "flex";
-	c->session = s->id;
+	c->session = s->sess.id;
 	c->owner = (struct core_owner *)(void *)s;
 }
 
@@ -315,7 +247,7 @@ flex_hello(struct flex_session *s, const struct flex_request *req)
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
 	flex_out_addf(&o, "server", "licd/%s", LICD_VERSION);
 	flex_out_addf(&o, "proto", "%d", FLEX_PROTOCOL_VERSION);
-	flex_out_addf(&o, "session", "%llu", (unsigned long long)s->id);
+	flex_out_addf(&o, "session", "%llu", (unsigned long long)s->sess.id);
 	flex_out_addf(&o, "heartbeat", "%d", flex.licd->conf.heartbeat);
 	flex_send_out(s, &o, 0);
 }
@@ -425,7 +357,7 @@ flex_checkin(
 	char buf[FLEX_LINE_MAX];
 	enum core_reason r;
 
-	r = core_checkin(flex.licd->core, s->id, req->handle, now);
+	r = core_checkin(flex.licd->core, s->sess.id, req->handle, now);
 	if (r != CORE_OK) {
 		flex_send_core_error(s, req->tag, r);
 		return;
@@ -464,7 +396,7 @@ flex_dequeue(
 	char buf[FLEX_LINE_MAX];
 	enum core_reason r;
 
-	r = core_dequeue(flex.licd->core, s->id, req->handle, now);
+	r = core_dequeue(flex.licd->core, s->sess.id, req->handle, now);
 	if (r != CORE_OK) {
 		flex_send_core_error(s, req->tag, r);
 		return;
@@ -618,12 +550,12 @@ flex_remove_one(struct flex_session *s, uint64_t handle, int64_t now)
 	char detail[128];
 
 	snprintf(detail, sizeof(detail), "remove handle=%llu by uid=%ld",
-	    (unsigned long long)handle, (long)s->uid);
+	    (unsigned long long)handle, (long)s->sess.uid);
 	if (core_remove(flex.licd->core, handle, now) != CORE_OK)
 		return 0;
 	licd_journal_note(flex.licd, "admin", detail);
 	log_info("admin: removed handle=%llu uid=%ld",
-	    (unsigned long long)handle, (long)s->uid);
+	    (unsigned long long)handle, (long)s->sess.uid);
 	return 1;
 }
 
@@ -684,7 +616,7 @@ flex_reread(struct flex_session *s, const struct flex_request *req)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX], why[512];
 
-	log_info("admin: reread by uid=%ld", (long)s->uid);
+	log_info("admin: reread by uid=%ld", (long)s->sess.uid);
 	if (licd_reload(flex.licd, why, sizeof(why)) == -1) {
 		flex_send_error(s, req->tag, FLEX_E_CONFIG,
 		    flex_error_name(FLEX_E_CONFIG), why);
@@ -702,7 +634,7 @@ flex_down(struct flex_session *s, const struct flex_request *req)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
 
-	log_info("admin: down by uid=%ld", (long)s->uid);
+	log_info("admin: down by uid=%ld", (long)s->sess.uid);
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
 	flex_send_out(s, &o, 0);
 	licd_shutdown(flex.licd);
@@ -716,7 +648,7 @@ flex_newlog(struct flex_session *s, const struct flex_request *req)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX], why[512];
 
-	log_info("admin: newlog by uid=%ld", (long)s->uid);
+	log_info("admin: newlog by uid=%ld", (long)s->sess.uid);
 	if (licd_newlog(flex.licd, why, sizeof(why)) == -1) {
 		flex_send_error(s, req->tag, FLEX_E_INTERNAL,
 		    flex_error_name(FLEX_E_INTERNAL), why);
@@ -745,8 +677,9 @@ flex_admin_verb(enum flex_verb v)
 }
 
 static void
-flex_handle_line(struct flex_session *s, const char *line, size_t len)
+flex_handle_line(struct session *ss, const char *line, size_t len)
 {
+	struct flex_session *s = flex_from_session(ss);
 	struct flex_request req;
 	struct flex_out o;
 	char err[128], buf[128];
@@ -764,10 +697,10 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 		    flex_error_name(FLEX_E_NO_HELLO), "say HELLO first");
 		return;
 	}
-	if (flex_admin_verb(req.verb) != NULL && !s->admin) {
+	if (flex_admin_verb(req.verb) != NULL && !s->sess.admin) {
 		log_info("admin: refused %s: session=%llu address=%s uid=%ld",
-		    flex_admin_verb(req.verb), (unsigned long long)s->id,
-		    s->addr, (long)s->uid);
+		    flex_admin_verb(req.verb), (unsigned long long)s->sess.id,
+		    s->sess.addr, (long)s->sess.uid);
 		flex_send_error(s, req.tag, FLEX_E_FORBIDDEN,
 		    flex_error_name(FLEX_E_FORBIDDEN),
 		    "administrative requests are taken on the admin socket "
@@ -775,7 +708,7 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 		return;
 	}
 	if (s->hello)
-		core_heartbeat(flex.licd->core, s->id, now);
+		core_heartbeat(flex.licd->core, s->sess.id, now);
 
 	switch (req.verb) {
 	case FLEX_V_HELLO:
@@ -822,163 +755,89 @@ flex_handle_line(struct flex_session *s, const char *line, size_t len)
 	case FLEX_V_QUIT:
 		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");
 		flex_send_out(s, &o, 0);
-		s->closing = 1;
+		session_quit(&s->sess);
 		break;
 	}
 }
 
 static void
-flex_pause(struct flex_session *s)
+flex_too_long(struct session *ss)
 {
-	s->paused = 1;
-	bufferevent_disable(s->bev, EV_READ);
-}
+	struct flex_session *s = flex_from_session(ss);
 
-static void
-flex_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct flex_session *s = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer *out = bufferevent_get_output(bev);
-	struct evbuffer_ptr eol;
-	char line[FLEX_LINE_MAX + 1];
-	size_t len;
-
-	while (!s->closing && !s->dead) {
-		/* Back-pressure: a client that does not read its replies,
-		 * or that has too many waiting for the journal, is not read
-		 * from until it catches up. */
-		if (evbuffer_get_length(out) >= FLEX_OUTPUT_HIGH ||
-		    s->nheld >= flex.licd->conf.max_pending) {
-			flex_pause(s);
-			return;
-		}
-
-		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
-		if (eol.pos < 0) {
-			if (evbuffer_get_length(in) >= FLEX_LINE_MAX)
-				goto too_long;
-			return;
-		}
-		if ((size_t)eol.pos >= FLEX_LINE_MAX)
-			goto too_long;
-
-		len = (size_t)eol.pos;
-		evbuffer_remove(in, line, len + 1);
-		if (len > 0 && line[len - 1] == '\r')
-			len--;
-		line[len] = '\0';
-		flex_handle_line(s, line, len);
-	}
-	if (s->closing)
-		flex_session_try_close(s);
-	return;
-
-too_long:
 	log_info("flex: line too long, closing: session=%llu address=%s "
 		 "user=%s",
-	    (unsigned long long)s->id, s->addr, s->user);
+	    (unsigned long long)ss->id, ss->addr, s->user);
 	flex_send_error(s, "*", FLEX_E_TOO_LONG,
 	    flex_error_name(FLEX_E_TOO_LONG), "line over 4096 bytes");
-	s->closing = 1;
-	bufferevent_disable(bev, EV_READ);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	flex_session_try_close(s);
 }
 
 static void
-flex_write_cb(struct bufferevent *bev, void *arg)
+flex_dropped(struct session *ss, short what)
 {
-	struct flex_session *s = arg;
-
-	if (s->closing) {
-		flex_session_try_close(s);
-		return;
-	}
-	if (s->paused && s->nheld < flex.licd->conf.max_pending &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) <=
-		FLEX_OUTPUT_LOW) {
-		s->paused = 0;
-		bufferevent_enable(bev, EV_READ);
-		flex_read_cb(bev, s);
-	}
-}
-
-static void
-flex_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct flex_session *s = arg;
+	struct flex_session *s = flex_from_session(ss);
 
 	if (what & BEV_EVENT_TIMEOUT)
 		log_info("flex: %s timeout, closing: session=%llu address=%s "
 			 "user=%s host=%s grants=%d",
 		    (what & BEV_EVENT_READING) ? "idle" : "write",
-		    (unsigned long long)s->id, s->addr, s->user, s->host,
+		    (unsigned long long)ss->id, ss->addr, s->user, s->host,
 		    s->ngrants);
-	flex_session_free(s);
 }
 
 static void
-flex_session_free(struct flex_session *s)
+flex_release(struct session *ss)
 {
+	struct flex_session *s = flex_from_session(ss);
 	struct licd *licd = flex.licd;
 	struct flex_queued q;
-
-	if (s->dead)
-		return;
-	s->dead = 1;
 
 	/* A dropped client returns its seats (after their linger), except
 	 * when the whole server stops: then they wait for the resume. */
 	if (!flex.stopping && s->hello)
-		core_session_closed(licd->core, s->id, licd_now());
+		core_session_closed(licd->core, ss->id, licd_now());
 
 	while (s->queued != NULL)
 		flex_queued_take(s, s->queued->reqno, 0, &q);
-	licd_wait_cancel(licd, &s->waiter);
-	licd_conn_release(licd, s->addr);
 	TAILQ_REMOVE(&flex.sessions, s, entry);
 	flex.nsessions--;
-	bufferevent_free(s->bev);
-	evbuffer_free(s->held);
-	free(s);
 }
 
+static const struct session_ops flex_session_ops = {
+    .name = "flex",
+    .busy = "* ERR code=25 reason=busy text=too%20many%20connections\n",
+    .size = sizeof(struct flex_session),
+    .offset = offsetof(struct flex_session, sess),
+    .output_high = FLEX_OUTPUT_HIGH,
+    .output_low = FLEX_OUTPUT_LOW,
+    .line = flex_handle_line,
+    .too_long = flex_too_long,
+    .dropped = flex_dropped,
+    .release = flex_release,
+};
+
+/* Makes a session of an accepted connection, within the caps. */
 static void
-flex_addr_string(const struct sockaddr *sa, char *buf, size_t len)
+flex_accept(evutil_socket_t fd, const struct sockaddr *sa, int admin_socket)
 {
-	const struct sockaddr_in6 *sin6;
+	struct session *ss;
+	struct flex_session *s;
 
-	switch (sa->sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    buf, (socklen_t)len);
-		break;
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
-			    (socklen_t)len);
-		else
-			inet_ntop(
-			    AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
-		break;
-	default:
-		snprintf(buf, len, "local");
-		break;
-	}
+	ss = session_accept(flex.licd, &flex_session_ops, fd, sa, admin_socket);
+	if (ss == NULL)
+		return;
+	s = flex_from_session(ss);
+	s->owner.notify = flex_notify;
+	ss->id = ++flex.next_id;
+	TAILQ_INSERT_TAIL(&flex.sessions, s, entry);
+	flex.nsessions++;
 }
-
-static struct flex_session *flex_session_new(evutil_socket_t, const char *);
 
 static void
 flex_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	char addr[CORE_ADDR_MAX];
-
-	flex_addr_string(sa, addr, sizeof(addr));
-	flex_session_new(fd, addr);
+	flex_accept(fd, sa, 0);
 }
 
 /* The admin socket: the same sessions, with the administrative verbs for
@@ -987,75 +846,7 @@ static void
 flex_accept_admin_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct flex_session *s;
-	uid_t uid;
-	int allowed;
-
-	allowed = admin_peer_allowed(flex.licd, fd, &uid);
-	s = flex_session_new(fd, "local");
-	if (s == NULL)
-		return;
-	s->admin = allowed;
-	s->uid = uid;
-}
-
-/* Makes a session of an accepted connection, within the caps; NULL when
- * it was refused (and closed). */
-static struct flex_session *
-flex_session_new(evutil_socket_t fd, const char *addr)
-{
-	static const char busy[] = "* ERR code=25 reason=busy "
-				   "text=too%20many%20connections\n";
-	struct licd *licd = flex.licd;
-	struct flex_session *s;
-	struct timeval rtv, wtv;
-	ssize_t n;
-
-	if (licd_conn_admit(licd, addr) == -1) {
-		log_info("flex: connection refused, over the cap: address=%s "
-			 "connections=%d",
-		    addr, licd->nconns);
-		n = send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT);
-		(void)n;
-		close(fd);
-		return NULL;
-	}
-
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		goto fail;
-	s->held = evbuffer_new();
-	s->bev = bufferevent_socket_new(licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->held == NULL || s->bev == NULL) {
-		if (s->held)
-			evbuffer_free(s->held);
-		free(s);
-		goto fail;
-	}
-	s->owner.notify = flex_notify;
-	s->id = ++flex.next_id;
-	s->uid = (uid_t)-1;
-	s->waiter.ready = flex_waiter_ready;
-	snprintf(s->addr, sizeof(s->addr), "%s", addr);
-	TAILQ_INSERT_TAIL(&flex.sessions, s, entry);
-	flex.nsessions++;
-
-	rtv.tv_sec = licd->conf.idle_timeout;
-	rtv.tv_usec = 0;
-	wtv.tv_sec = licd->conf.write_timeout;
-	wtv.tv_usec = 0;
-	bufferevent_setcb(
-	    s->bev, flex_read_cb, flex_write_cb, flex_event_cb, s);
-	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
-	bufferevent_setwatermark(s->bev, EV_WRITE, FLEX_OUTPUT_LOW, 0);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	return s;
-
-fail:
-	log_warnx("flex: out of memory accepting address=%s", addr);
-	licd_conn_release(licd, addr);
-	close(fd);
-	return NULL;
+	flex_accept(fd, sa, 1);
 }
 
 static void
@@ -1136,9 +927,7 @@ flex_stop(struct licd *licd)
 		flex_out_begin(&o, buf, sizeof(buf), "*", "SHUTDOWN");
 		flex_out_addf(&o, "grace", "%d", licd->conf.resume_grace);
 		flex_send_out(s, &o, 0);
-		bufferevent_disable(s->bev, EV_READ);
-		s->closing = 1;
-		flex_session_try_close(s);
+		session_close(&s->sess);
 	}
 }
 
@@ -1151,7 +940,7 @@ flex_cleanup(struct licd *licd)
 		return;
 	flex.stopping = 1;
 	while ((s = TAILQ_FIRST(&flex.sessions)) != NULL)
-		flex_session_free(s);
+		session_free(&s->sess);
 	flex_stop(licd);
 }
 

@@ -5,9 +5,7 @@
  * PURGE is taken only on kms.sock in the state directory, from the peers
  * the flex admin socket accepts.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +20,10 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "../../daemon/admin.h"
 #include "../../daemon/kms_glue.h"
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
+#include "../../daemon/session.h"
 #include "../flex/flex_codec.h"
 #include "../protocol.h"
 #include "kms_codec.h"
@@ -36,19 +34,12 @@
 #define KMS_MACHINES_MAX 100000
 
 struct kms_session {
-	struct bufferevent *bev;
-	uint64_t id;
-	char addr[CORE_ADDR_MAX];
-	struct evbuffer *held; /* replies waiting for the journal */
-	int nheld;
-	struct licd_waiter waiter;
-	int admin;
-	uid_t uid;
-	int paused;
-	int closing;
-	int dead;
+	struct session sess;
 	TAILQ_ENTRY(kms_session) entry;
 };
+
+/* The session module reads lines of the codec's bound. */
+_Static_assert(SESSION_LINE_MAX == FLEX_LINE_MAX, "line bounds differ");
 
 static struct {
 	struct licd *licd;
@@ -61,68 +52,27 @@ static struct {
 	char sock[CONF_PATH_MAX + 16];
 } kms;
 
-static void kms_read_cb(struct bufferevent *, void *);
-static void kms_session_free(struct kms_session *);
-
 static struct kms_session *
-kms_from_waiter(struct licd_waiter *w)
+kms_from_session(struct session *ss)
 {
-	return (struct kms_session *)((char *)w -
-	    offsetof(struct kms_session, waiter));
+	return (struct kms_session *)(void *)((char *)ss -
+	    offsetof(struct kms_session, sess));
 }
 
-static void
-kms_try_close(struct kms_session *s)
-{
-	if (s->closing && s->nheld == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		kms_session_free(s);
-}
-
-static void
-kms_waiter_ready(struct licd_waiter *w)
-{
-	struct kms_session *s = kms_from_waiter(w);
-
-	bufferevent_write_buffer(s->bev, s->held);
-	s->nheld = 0;
-	if (s->closing) {
-		kms_try_close(s);
-		return;
-	}
-	if (s->paused) {
-		s->paused = 0;
-		bufferevent_enable(s->bev, EV_READ);
-		kms_read_cb(s->bev, s);
-	}
-}
-
-/* As flex_send: a durable line leaves once what was appended so far is
- * committed, and every line keeps its place behind held ones. */
+/* A durable reply leaves once the journal holds its record
+ * (session_send). */
 static void
 kms_send(struct kms_session *s, struct flex_out *o, int durable)
 {
-	struct licd *licd = kms.licd;
-	uint64_t seq;
 	int len;
 
 	len = flex_out_end(o);
-	if (len < 0 || s->dead) {
-		if (len < 0)
-			log_warnx("kms: reply too long: session=%llu",
-			    (unsigned long long)s->id);
+	if (len < 0) {
+		log_warnx("kms: reply too long: session=%llu",
+		    (unsigned long long)s->sess.id);
 		return;
 	}
-	seq = licd_last_seq(licd);
-	if (s->nheld == 0 &&
-	    (!durable || seq <= journal_committed_seq(licd->journal))) {
-		bufferevent_write(s->bev, o->buf, (size_t)len);
-		return;
-	}
-	evbuffer_add(s->held, o->buf, (size_t)len);
-	s->nheld++;
-	if (durable || !s->waiter.armed)
-		licd_wait(licd, &s->waiter, seq);
+	session_send(&s->sess, o->buf, (size_t)len, durable);
 }
 
 static void
@@ -154,7 +104,7 @@ kms_activate(struct kms_session *s, const struct kms_request *req)
 	areq.cls = req->server_class ? ACT_CLASS_SERVER : ACT_CLASS_CLIENT;
 	areq.host = req->host;
 	areq.unit = req->unit[0] ? req->unit : NULL;
-	areq.address = s->addr;
+	areq.address = s->sess.addr;
 	kms_glue_request(kms.licd, &areq, licd_now(), &r);
 
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
@@ -316,16 +266,17 @@ kms_purge(struct kms_session *s, const struct kms_request *req)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
 
-	if (!s->admin) {
+	if (!s->sess.admin) {
 		log_info("kms: refused PURGE: session=%llu address=%s uid=%ld",
-		    (unsigned long long)s->id, s->addr, (long)s->uid);
+		    (unsigned long long)s->sess.id, s->sess.addr,
+		    (long)s->sess.uid);
 		kms_send_error(s, req->tag, KMS_E_FORBIDDEN,
 		    "PURGE is taken on kms.sock from root, licd's user or "
 		    "the admin group only");
 		return;
 	}
-	if (kms_glue_purge(kms.licd, req->group, req->machine_id, s->uid) ==
-	    -1) {
+	if (kms_glue_purge(
+		kms.licd, req->group, req->machine_id, s->sess.uid) == -1) {
 		kms_send_error(s, req->tag, KMS_E_NOT_FOUND,
 		    "no such machine in that group");
 		return;
@@ -336,8 +287,9 @@ kms_purge(struct kms_session *s, const struct kms_request *req)
 }
 
 static void
-kms_handle_line(struct kms_session *s, const char *line, size_t len)
+kms_handle_line(struct session *ss, const char *line, size_t len)
 {
+	struct kms_session *s = kms_from_session(ss);
 	struct kms_request req;
 	struct flex_out o;
 	char err[128], buf[128];
@@ -364,205 +316,80 @@ kms_handle_line(struct kms_session *s, const char *line, size_t len)
 	case KMS_V_QUIT:
 		flex_out_begin(&o, buf, sizeof(buf), req.tag, "OK");
 		kms_send(s, &o, 0);
-		s->closing = 1;
+		session_quit(&s->sess);
 		break;
 	}
 }
 
 static void
-kms_read_cb(struct bufferevent *bev, void *arg)
+kms_too_long(struct session *ss)
 {
-	struct kms_session *s = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct evbuffer_ptr eol;
-	char line[FLEX_LINE_MAX + 1];
-	size_t len;
-
-	while (!s->closing && !s->dead) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) >=
-			KMS_OUTPUT_HIGH ||
-		    s->nheld >= kms.licd->conf.max_pending) {
-			s->paused = 1;
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
-		if (eol.pos < 0) {
-			if (evbuffer_get_length(in) >= FLEX_LINE_MAX)
-				goto too_long;
-			return;
-		}
-		if ((size_t)eol.pos >= FLEX_LINE_MAX)
-			goto too_long;
-		len = (size_t)eol.pos;
-		evbuffer_remove(in, line, len + 1);
-		if (len > 0 && line[len - 1] == '\r')
-			len--;
-		line[len] = '\0';
-		kms_handle_line(s, line, len);
-	}
-	if (s->closing)
-		kms_try_close(s);
-	return;
-
-too_long:
 	log_info("kms: line too long, closing: session=%llu address=%s",
-	    (unsigned long long)s->id, s->addr);
-	kms_send_error(s, "*", KMS_E_TOO_LONG, "line over 4096 bytes");
-	s->closing = 1;
-	bufferevent_disable(bev, EV_READ);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	kms_try_close(s);
+	    (unsigned long long)ss->id, ss->addr);
+	kms_send_error(
+	    kms_from_session(ss), "*", KMS_E_TOO_LONG, "line over 4096 bytes");
 }
 
 static void
-kms_write_cb(struct bufferevent *bev, void *arg)
+kms_dropped(struct session *ss, short what)
 {
-	struct kms_session *s = arg;
-
-	if (s->closing) {
-		kms_try_close(s);
-		return;
-	}
-	if (s->paused && s->nheld < kms.licd->conf.max_pending) {
-		s->paused = 0;
-		bufferevent_enable(bev, EV_READ);
-		kms_read_cb(bev, s);
-	}
-}
-
-static void
-kms_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct kms_session *s = arg;
-
 	if (what & BEV_EVENT_TIMEOUT)
 		log_info("kms: %s timeout, closing: session=%llu address=%s",
 		    (what & BEV_EVENT_READING) ? "idle" : "write",
-		    (unsigned long long)s->id, s->addr);
-	kms_session_free(s);
+		    (unsigned long long)ss->id, ss->addr);
 }
 
 static void
-kms_session_free(struct kms_session *s)
+kms_release(struct session *ss)
 {
-	if (s->dead)
-		return;
-	s->dead = 1;
-	licd_wait_cancel(kms.licd, &s->waiter);
-	licd_conn_release(kms.licd, s->addr);
+	struct kms_session *s = kms_from_session(ss);
+
 	TAILQ_REMOVE(&kms.sessions, s, entry);
 	kms.nsessions--;
-	bufferevent_free(s->bev);
-	evbuffer_free(s->held);
-	free(s);
 }
 
-static struct kms_session *
-kms_session_new(evutil_socket_t fd, const char *addr)
-{
-	static const char busy[] = "* ERR code=25 reason=busy "
-				   "text=too%20many%20connections\n";
-	struct licd *licd = kms.licd;
-	struct kms_session *s;
-	struct timeval rtv, wtv;
-	ssize_t n;
+static const struct session_ops kms_session_ops = {
+    .name = "kms",
+    .busy = "* ERR code=25 reason=busy text=too%20many%20connections\n",
+    .size = sizeof(struct kms_session),
+    .offset = offsetof(struct kms_session, sess),
+    .output_high = KMS_OUTPUT_HIGH,
+    .output_low = 0,
+    .line = kms_handle_line,
+    .too_long = kms_too_long,
+    .dropped = kms_dropped,
+    .release = kms_release,
+};
 
-	if (kms.licd->stopping || licd_conn_admit(licd, addr) == -1) {
-		log_info(
-		    "kms: connection refused, over the cap: address=%s", addr);
-		n = send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT);
-		(void)n;
-		close(fd);
-		return NULL;
-	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		goto fail;
-	s->held = evbuffer_new();
-	s->bev = bufferevent_socket_new(licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->held == NULL || s->bev == NULL) {
-		if (s->held != NULL)
-			evbuffer_free(s->held);
-		if (s->bev != NULL)
-			bufferevent_free(s->bev);
-		free(s);
-		licd_conn_release(licd, addr);
-		log_warnx("kms: out of memory accepting address=%s", addr);
-		return NULL;
-	}
-	s->id = ++kms.next_id;
-	s->uid = (uid_t)-1;
-	s->waiter.ready = kms_waiter_ready;
-	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+/* Makes a session of an accepted connection, within the caps. */
+static void
+kms_accept(evutil_socket_t fd, const struct sockaddr *sa, int admin_socket)
+{
+	struct session *ss;
+	struct kms_session *s;
+
+	ss = session_accept(kms.licd, &kms_session_ops, fd, sa, admin_socket);
+	if (ss == NULL)
+		return;
+	s = kms_from_session(ss);
+	ss->id = ++kms.next_id;
 	TAILQ_INSERT_TAIL(&kms.sessions, s, entry);
 	kms.nsessions++;
-
-	rtv.tv_sec = licd->conf.idle_timeout;
-	rtv.tv_usec = 0;
-	wtv.tv_sec = licd->conf.write_timeout;
-	wtv.tv_usec = 0;
-	bufferevent_setcb(s->bev, kms_read_cb, kms_write_cb, kms_event_cb, s);
-	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	return s;
-
-fail:
-	log_warnx("kms: out of memory accepting address=%s", addr);
-	licd_conn_release(licd, addr);
-	close(fd);
-	return NULL;
-}
-
-static void
-kms_addr_string(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const struct sockaddr_in6 *sin6;
-
-	switch (sa->sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    buf, (socklen_t)len);
-		break;
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
-			    (socklen_t)len);
-		else
-			inet_ntop(
-			    AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
-		break;
-	default:
-		snprintf(buf, len, "local");
-		break;
-	}
 }
 
 static void
 kms_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	char addr[CORE_ADDR_MAX];
-
-	kms_addr_string(sa, addr, sizeof(addr));
-	kms_session_new(fd, addr);
+	kms_accept(fd, sa, 0);
 }
 
+/* kms.sock: PURGE for a peer the kernel vouches for. */
 static void
 kms_accept_admin_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct kms_session *s;
-	uid_t uid;
-	int allowed;
-
-	allowed = admin_peer_allowed(kms.licd, fd, &uid);
-	s = kms_session_new(fd, "local");
-	if (s == NULL)
-		return;
-	s->admin = allowed;
-	s->uid = uid;
+	kms_accept(fd, sa, 1);
 }
 
 static void
@@ -671,9 +498,7 @@ kms_stop(struct licd *licd)
 	kms.sock[0] = '\0';
 	for (s = TAILQ_FIRST(&kms.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		bufferevent_disable(s->bev, EV_READ);
-		s->closing = 1;
-		kms_try_close(s);
+		session_close(&s->sess);
 	}
 }
 
@@ -685,7 +510,7 @@ kms_cleanup(struct licd *licd)
 	if (kms.licd == NULL)
 		return;
 	while ((s = TAILQ_FIRST(&kms.sessions)) != NULL)
-		kms_session_free(s);
+		session_free(&s->sess);
 	kms_stop(licd);
 }
 

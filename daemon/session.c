@@ -1,0 +1,304 @@
+/*
+ * Line sessions over bufferevents, with replies held for the journal
+ * (session.h).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "admin.h"
+#include "licd.h"
+#include "log.h"
+#include "session.h"
+
+static void session_read_cb(struct bufferevent *, void *);
+
+static struct session *
+session_from_waiter(struct licd_waiter *w)
+{
+	return (struct session *)((char *)w - offsetof(struct session, waiter));
+}
+
+static size_t
+session_unsent(const struct session *s)
+{
+	return evbuffer_get_length(bufferevent_get_output(s->bev));
+}
+
+static void
+session_try_close(struct session *s)
+{
+	if (s->closing && s->nheld == 0 && session_unsent(s) == 0)
+		session_free(s);
+}
+
+static void
+session_pause(struct session *s)
+{
+	s->paused = 1;
+	bufferevent_disable(s->bev, EV_READ);
+}
+
+static void
+session_resume(struct session *s)
+{
+	s->paused = 0;
+	bufferevent_enable(s->bev, EV_READ);
+	session_read_cb(s->bev, s);
+}
+
+/* The journal committed what the held replies report: send them, and
+ * read again if we had stopped for them. */
+static void
+session_waiter_ready(struct licd_waiter *w)
+{
+	struct session *s = session_from_waiter(w);
+
+	bufferevent_write_buffer(s->bev, s->held);
+	s->nheld = 0;
+	if (s->closing) {
+		session_try_close(s);
+		return;
+	}
+	if (s->paused && session_unsent(s) < s->ops->output_high)
+		session_resume(s);
+}
+
+void
+session_send(struct session *s, const char *line, size_t len, int durable)
+{
+	struct licd *licd = s->licd;
+	uint64_t seq;
+
+	if (s->dead)
+		return;
+	seq = licd_last_seq(licd);
+	if (s->nheld == 0 &&
+	    (!durable || seq <= journal_committed_seq(licd->journal))) {
+		bufferevent_write(s->bev, line, len);
+		return;
+	}
+	evbuffer_add(s->held, line, len);
+	s->nheld++;
+	if (durable || !s->waiter.armed)
+		licd_wait(licd, &s->waiter, seq);
+}
+
+void
+session_quit(struct session *s)
+{
+	s->closing = 1;
+}
+
+void
+session_close(struct session *s)
+{
+	bufferevent_disable(s->bev, EV_READ);
+	s->closing = 1;
+	session_try_close(s);
+}
+
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol;
+	char line[SESSION_LINE_MAX + 1];
+	size_t len;
+
+	while (!s->closing && !s->dead) {
+		/* Back-pressure: a client that does not read its replies,
+		 * or that has too many waiting for the journal, is not read
+		 * from until it catches up. */
+		if (session_unsent(s) >= s->ops->output_high ||
+		    s->nheld >= s->licd->conf.max_pending) {
+			session_pause(s);
+			return;
+		}
+
+		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+		if (eol.pos < 0) {
+			if (evbuffer_get_length(in) >= SESSION_LINE_MAX)
+				goto too_long;
+			return;
+		}
+		if ((size_t)eol.pos >= SESSION_LINE_MAX)
+			goto too_long;
+
+		len = (size_t)eol.pos;
+		evbuffer_remove(in, line, len + 1);
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		line[len] = '\0';
+		s->ops->line(s, line, len);
+	}
+	if (s->closing)
+		session_try_close(s);
+	return;
+
+too_long:
+	s->ops->too_long(s);
+	s->closing = 1;
+	bufferevent_disable(bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	session_try_close(s);
+}
+
+static void
+session_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->closing) {
+		session_try_close(s);
+		return;
+	}
+	if (s->paused && s->nheld < s->licd->conf.max_pending &&
+	    session_unsent(s) <= s->ops->output_low)
+		session_resume(s);
+}
+
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->ops->dropped != NULL)
+		s->ops->dropped(s, what);
+	session_free(s);
+}
+
+void
+session_free(struct session *s)
+{
+	struct licd *licd = s->licd;
+
+	if (s->dead)
+		return;
+	s->dead = 1;
+
+	s->ops->release(s);
+	licd_wait_cancel(licd, &s->waiter);
+	licd_conn_release(licd, s->addr);
+	bufferevent_free(s->bev);
+	evbuffer_free(s->held);
+	free((char *)s - s->ops->offset);
+}
+
+/* session_accept, once the address is known. */
+static struct session *
+session_new(
+    struct licd *licd, const struct session_ops *ops, int fd, const char *addr)
+{
+	struct session *s;
+	struct timeval rtv, wtv;
+	char *mem;
+	ssize_t n;
+
+	if (licd->stopping || licd_conn_admit(licd, addr) == -1) {
+		log_info("%s: connection refused, over the cap: address=%s "
+			 "connections=%d",
+		    ops->name, addr, licd->nconns);
+		n = send(fd, ops->busy, strlen(ops->busy), MSG_DONTWAIT);
+		(void)n;
+		close(fd);
+		return NULL;
+	}
+
+	mem = calloc(1, ops->size);
+	if (mem == NULL)
+		goto fail;
+	s = (struct session *)(void *)(mem + ops->offset);
+	s->held = evbuffer_new();
+	if (s->held == NULL) {
+		free(mem);
+		goto fail;
+	}
+	s->bev = bufferevent_socket_new(licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		evbuffer_free(s->held);
+		free(mem);
+		goto fail;
+	}
+	s->ops = ops;
+	s->licd = licd;
+	s->uid = (uid_t)-1;
+	s->waiter.ready = session_waiter_ready;
+	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+
+	rtv.tv_sec = licd->conf.idle_timeout;
+	rtv.tv_usec = 0;
+	wtv.tv_sec = licd->conf.write_timeout;
+	wtv.tv_usec = 0;
+	bufferevent_setcb(
+	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
+	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+	bufferevent_setwatermark(s->bev, EV_WRITE, ops->output_low, 0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	return s;
+
+fail:
+	log_warnx("%s: out of memory accepting address=%s", ops->name, addr);
+	licd_conn_release(licd, addr);
+	close(fd);
+	return NULL;
+}
+
+/* The peer's address as the caps and the logs know it: IPv4 ones in
+ * dotted form, also when they come mapped into IPv6. */
+static void
+session_addr_string(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)len);
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], buf,
+			    (socklen_t)len);
+		else
+			inet_ntop(
+			    AF_INET6, &sin6->sin6_addr, buf, (socklen_t)len);
+		break;
+	default:
+		snprintf(buf, len, "local");
+		break;
+	}
+}
+
+struct session *
+session_accept(struct licd *licd, const struct session_ops *ops, int fd,
+    const struct sockaddr *sa, int admin_socket)
+{
+	struct session *s;
+	char addr[CORE_ADDR_MAX];
+	uid_t uid = (uid_t)-1;
+	int allowed = 0;
+
+	if (admin_socket) {
+		allowed = admin_peer_allowed(licd, fd, &uid);
+		snprintf(addr, sizeof(addr), "local");
+	} else
+		session_addr_string(sa, addr, sizeof(addr));
+	s = session_new(licd, ops, fd, addr);
+	if (s == NULL)
+		return NULL;
+	s->admin = allowed;
+	s->uid = uid;
+	return s;
+}

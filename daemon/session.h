@@ -1,0 +1,111 @@
+/*
+ * A line session over a bufferevent, the plumbing every front end shares:
+ * connections admitted within the caps, lines read up to a bound, replies
+ * written in request order, and durable replies held until the journal has
+ * committed the records they report.  Reading stops while the client
+ * leaves too much output unread or too many replies wait for the journal,
+ * and starts again once it catches up.
+ *
+ * A front end embeds a struct session in its own session struct and says
+ * in a const struct session_ops what a line means and what to log; the
+ * session module allocates, closes and frees the whole struct.
+ */
+#ifndef LICD_SESSION_H
+#define LICD_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "licd.h"
+
+#define SESSION_LINE_MAX 4096 /* bytes, the newline included */
+
+struct bufferevent;
+struct evbuffer;
+struct session;
+struct sockaddr;
+
+struct session_ops {
+	const char *name; /* the protocol, in log lines */
+	const char *busy; /* the line sent to a connection over the caps */
+
+	/* The front end's session struct: its size, and where in it the
+	 * struct session sits. */
+	size_t size;
+	size_t offset;
+
+	/* Stop reading once this much output is unsent; read again once it
+	 * is down to output_low (0: once it is all written). */
+	size_t output_high;
+	size_t output_low;
+
+	/* MUST: handles one request line, without its line end and
+	 * NUL-terminated.  May send, and may call session_quit. */
+	void (*line)(struct session *, const char *line, size_t len);
+
+	/* MUST: a line passed SESSION_LINE_MAX: log it and send the error;
+	 * the session then closes once that is written. */
+	void (*too_long)(struct session *);
+
+	/* MAY: the connection ended (EOF, error or timeout; what holds the
+	 * BEV_EVENT_* flags); the session is freed right after. */
+	void (*dropped)(struct session *, short what);
+
+	/* MUST: forgets the session (lists, counts, what the protocol holds
+	 * for it) just before it is freed.  Nothing it sends is written. */
+	void (*release)(struct session *);
+};
+
+struct session {
+	const struct session_ops *ops;
+	struct licd *licd;
+	struct bufferevent *bev;
+	uint64_t id; /* numbered by the front end */
+	char addr[CORE_ADDR_MAX];
+	int admin; /* may use the admin verbs (admin socket) */
+	uid_t uid; /* the admin socket peer's uid, or -1 */
+
+	/* Replies that wait for the journal, in order, and how many. */
+	struct evbuffer *held;
+	int nheld;
+	struct licd_waiter waiter;
+
+	int paused; /* reading stopped: backlog or pending replies */
+	int closing; /* close once everything is written */
+	int dead; /* being freed: write nothing */
+};
+
+/*
+ * Makes a session of a connection a listener accepted from sa: allocates
+ * ops->size bytes (zeroed) with the struct session at ops->offset, and
+ * starts reading.  On an admin socket (admin_socket set) the address is
+ * "local", and the kernel says who the peer is: its uid, and whether it
+ * may administer.  Returns the session, or NULL when the connection was
+ * refused (over the caps, or licd stopping: the busy line is sent) or
+ * memory ran out; fd is closed then.
+ */
+struct session *session_accept(struct licd *, const struct session_ops *,
+    int fd, const struct sockaddr *sa, int admin_socket);
+
+/* Frees the session and its front end's struct at once, whatever is still
+ * owed to the client. */
+void session_free(struct session *);
+
+/*
+ * Sends one line.  A durable line reports a state change: it leaves only
+ * once the records appended so far are committed.  Any line queues behind
+ * lines already held, so that replies keep request order.  A dead
+ * session sends nothing.
+ */
+void session_send(struct session *, const char *line, size_t len, int durable);
+
+/* From a line handler: read no more, and close once every reply owed is
+ * written. */
+void session_quit(struct session *);
+
+/* From outside a line handler (stopping): the same, and the session is
+ * freed at once when nothing is owed. */
+void session_close(struct session *);
+
+#endif
