@@ -1,0 +1,139 @@
+/*
+ * The licbench smoke test: the load generator against a real licd, a few
+ * seconds of each workload, asserting only that cycles complete and that
+ * no error of any kind is counted.  No timing is checked: CI machines are
+ * too uneven for that; bench/README.md has the measurements.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* Seats enough that no connection is ever refused one. */
+static const char license[] = "VENDOR demo\n"
+			      "FEATURE solver demo 2.0 permanent 100 0\n";
+
+/* A number from licbench's JSON report ("key": N), -1 when absent. */
+static long long
+json_int(const char *out, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(out, pat);
+	if (p == NULL)
+		return -1;
+	return atoll(p + strlen(pat));
+}
+
+/* Runs licbench with the arguments given and --json; checks that it
+ * exits 0 with cycles done and no errors, and returns the cycles. */
+static long long
+bench(char *out, size_t len, const char *arg, ...)
+{
+	const char *bin = getenv("LICBENCH_BIN");
+	const char *argv[32] = {NULL};
+	va_list ap;
+	size_t n = 0;
+	long long cycles;
+	int rc;
+
+	assert_non_null(bin);
+	va_start(ap, arg);
+	for (; arg != NULL && n < 30; arg = va_arg(ap, const char *))
+		argv[n++] = arg;
+	va_end(ap);
+	argv[n++] = "--json";
+	argv[n] = NULL;
+	rc = h_run(out, len, bin, argv[0], argv[1], argv[2], argv[3], argv[4],
+	    argv[5], argv[6], argv[7], argv[8], argv[9], argv[10], argv[11],
+	    argv[12], argv[13], argv[14], argv[15], (char *)NULL);
+	cycles = json_int(out, "cycles");
+	if (rc != 0 || cycles <= 0 || json_int(out, "total") != 0)
+		fail_msg("licbench exited %d:\n%s", rc, out);
+	assert_int_equal(json_int(out, "connect"), 0);
+	assert_int_equal(json_int(out, "protocol"), 0);
+	assert_int_equal(json_int(out, "timeout"), 0);
+	assert_int_equal(json_int(out, "closed"), 0);
+	return cycles;
+}
+
+static void
+test_flex_cycle(void **state)
+{
+	struct h_licd d;
+	char out[8192], port[16];
+
+	h_licd_init(&d, license, NULL, NULL);
+	h_licd_start(&d);
+	snprintf(port, sizeof(port), "%d", d.port);
+	bench(out, sizeof(out), "-w", "flex-cycle", "-p", port, "-c", "16",
+	    "-d", "2", "-f", "solver", (char *)NULL);
+	assert_int_equal(json_int(out, "set_up"), 16);
+	assert_int_equal(json_int(out, "open_at_end"), 16);
+	/* Every seat came back: the connections are gone. */
+	assert_true(H_WAIT(h_in_use(d.port, "solver") == 0, 5000));
+
+	/* A count instead of a duration, in open loop. */
+	assert_true(
+	    bench(out, sizeof(out), "-w", "flex-cycle", "-p", port, "-c", "4",
+		"-n", "40", "-r", "200", (char *)NULL) >= 40);
+	h_licd_cleanup(&d);
+}
+
+static void
+test_idle(void **state)
+{
+	struct h_licd d;
+	char out[8192], port[16];
+
+	h_licd_init(&d, license, NULL, NULL);
+	h_licd_start(&d);
+	snprintf(port, sizeof(port), "%d", d.port);
+	bench(out, sizeof(out), "-w", "idle", "-p", port, "-c", "16", "-i",
+	    "200", "-d", "1", (char *)NULL);
+	assert_int_equal(json_int(out, "set_up"), 16);
+	h_licd_cleanup(&d);
+}
+
+static void
+test_kms(void **state)
+{
+	struct h_licd d;
+	char out[8192], extra[512], port[16];
+	int kms_port = h_unused_port();
+
+	snprintf(extra, sizeof(extra),
+	    "kms = { port = %d; address = \"127.0.0.1\"; products = ("
+	    " { name = \"bench\"; threshold-client = 5; } ); };\n",
+	    kms_port);
+	h_licd_init(&d, license, NULL, extra);
+	h_licd_start(&d);
+	snprintf(port, sizeof(port), "%d", kms_port);
+	/* New machines every time, then a few seen again and again. */
+	bench(out, sizeof(out), "-w", "kms", "-p", port, "-c", "4", "-d", "1",
+	    "-P", "bench", (char *)NULL);
+	bench(out, sizeof(out), "-w", "kms", "-p", port, "-c", "4", "-n", "200",
+	    "-m", "3", "-P", "bench", (char *)NULL);
+	h_licd_cleanup(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_flex_cycle),
+	    cmocka_unit_test(test_idle),
+	    cmocka_unit_test(test_kms),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,230 @@
+/*
+ * The workloads: flex-cycle (CHECKOUT then CHECKIN of one feature), idle
+ * (HEARTBEAT only), kms (ACTIVATE) and memcached (incr then decr of a key,
+ * the reference).  Each writes one request per step and judges the reply
+ * lines; the driver in licbench.c times them.  Every request carries the
+ * tag "q": a connection has one request out at a time, so the tag only
+ * guards against a reply that belongs to nothing.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "protocols/flex/flex_codec.h"
+#include "protocols/kms/kms_codec.h"
+#include "tools/licbench/bench.h"
+
+const char bench_workload_names[] = "flex-cycle, idle, kms, memcached";
+
+/* One parsed line at a time; too large for the stack of a callback. */
+static struct flex_msg bench_msg;
+
+/*
+ * A reply line of the flex syntax (flex and kms): the final reply under
+ * our tag is OK or ERR (or QUEUED, which a request without queue=1 never
+ * gets); data lines under the tag and notices under "*" come in between.
+ * A notice with ERR (busy, shutdown) comes before the server closes.
+ */
+static enum bench_reply
+bench_flex_line(const char *line, size_t len)
+{
+	char err[64];
+
+	if (len >= 2 && line[0] == '*' && line[1] == ' ')
+		return len >= 5 && memcmp(line + 2, "ERR", 3) == 0
+		    ? BENCH_R_ERR
+		    : BENCH_R_MORE;
+	if (flex_msg_parse(line, len, &bench_msg, err, sizeof(err)) == -1)
+		return BENCH_R_ERR;
+	if (strcmp(bench_msg.tag, "q") != 0)
+		return BENCH_R_ERR;
+	if (strcmp(bench_msg.verb, "OK") == 0)
+		return BENCH_R_DONE;
+	if (strcmp(bench_msg.verb, "ERR") == 0 ||
+	    strcmp(bench_msg.verb, "QUEUED") == 0)
+		return BENCH_R_ERR;
+	return BENCH_R_MORE;
+}
+
+static void
+bench_flex_hello(struct bench_conn *c, struct evbuffer *out)
+{
+	evbuffer_add_printf(out,
+	    "q HELLO user=%s host=lb%u display=licbench pid=%ld "
+	    "client=licbench/%s proto=%d\n",
+	    c->opts->user, c->id, (long)getpid(), LICD_VERSION,
+	    FLEX_PROTOCOL_VERSION);
+}
+
+static void
+bench_cycle_request(struct bench_conn *c, int step, struct evbuffer *out)
+{
+	if (step == 0)
+		evbuffer_add_printf(
+		    out, "q CHECKOUT feature=%s count=1\n", c->opts->feature);
+	else
+		evbuffer_add_printf(
+		    out, "q CHECKIN handle=%" PRIu64 "\n", c->handle);
+}
+
+static enum bench_reply
+bench_cycle_reply(struct bench_conn *c, int step, const char *line, size_t len)
+{
+	enum bench_reply r;
+
+	/* The setup is HELLO: an OK is all it needs. */
+	r = bench_flex_line(line, len);
+	if (r == BENCH_R_DONE && step == 0 &&
+	    flex_msg_get_u64(&bench_msg, "handle", &c->handle) != 1)
+		return BENCH_R_ERR;
+	return r;
+}
+
+static void
+bench_idle_request(struct bench_conn *c, int step, struct evbuffer *out)
+{
+	evbuffer_add(out, "q HEARTBEAT\n", 12);
+}
+
+static enum bench_reply
+bench_idle_reply(struct bench_conn *c, int step, const char *line, size_t len)
+{
+	return bench_flex_line(line, len);
+}
+
+/*
+ * Machine ids: with machines 0 every request is a new machine, numbered
+ * in one sequence for the run under a prefix from the clock and the pid,
+ * so that runs do not meet; otherwise ids cycle through a fixed set of
+ * machines, the same in every run, so that they are seen again.
+ */
+static uint64_t bench_kms_seq;
+static uint32_t bench_kms_nonce;
+
+static void
+bench_kms_request(struct bench_conn *c, int step, struct evbuffer *out)
+{
+	uint64_t n = bench_kms_seq++;
+	uint32_t prefix = 0;
+
+	if (c->opts->machines == 0) {
+		if (bench_kms_nonce == 0)
+			bench_kms_nonce =
+			    (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+		prefix = bench_kms_nonce;
+	} else {
+		n %= c->opts->machines;
+	}
+	evbuffer_add_printf(out,
+	    "q ACTIVATE product=%s machine=%08" PRIx32
+	    "-0000-4000-8000-%012" PRIx64 " class=client host=lb%u\n",
+	    c->opts->product, prefix, (uint64_t)(n & 0xffffffffffffULL), c->id);
+}
+
+/* An activation answered below the threshold or capped is a normal
+ * outcome; an unknown product or refused values are errors of the run. */
+static enum bench_reply
+bench_kms_reply(struct bench_conn *c, int step, const char *line, size_t len)
+{
+	enum bench_reply r;
+	long long code;
+
+	r = bench_flex_line(line, len);
+	if (r != BENCH_R_DONE)
+		return r;
+	if (flex_msg_get_int(&bench_msg, "code", 0, 99, &code) != 1 || code > 2)
+		return BENCH_R_ERR;
+	return BENCH_R_DONE;
+}
+
+/* memcached: each connection sets its own key once, then counts it up
+ * and down; the reply to incr and decr is the new value. */
+static void
+bench_mc_setup(struct bench_conn *c, struct evbuffer *out)
+{
+	evbuffer_add_printf(
+	    out, "set %s:%u 0 0 1\r\n0\r\n", c->opts->key, c->id);
+}
+
+static void
+bench_mc_request(struct bench_conn *c, int step, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "%s %s:%u 1\r\n", step == 0 ? "incr" : "decr",
+	    c->opts->key, c->id);
+}
+
+static enum bench_reply
+bench_mc_reply(struct bench_conn *c, int step, const char *line, size_t len)
+{
+	size_t i;
+
+	if (step < 0)
+		return len == 6 && memcmp(line, "STORED", 6) == 0 ? BENCH_R_DONE
+								  : BENCH_R_ERR;
+	if (len == 0 || len > 20)
+		return BENCH_R_ERR;
+	for (i = 0; i < len; i++)
+		if (line[i] < '0' || line[i] > '9')
+			return BENCH_R_ERR;
+	return BENCH_R_DONE;
+}
+
+static const struct bench_workload bench_workloads[] = {
+    {
+	.name = "flex-cycle",
+	.cycle_name = "checkout+checkin",
+	.first_name = "checkout",
+	.default_port = FLEX_DEFAULT_PORT,
+	.nsteps = 2,
+	.setup = bench_flex_hello,
+	.request = bench_cycle_request,
+	.reply = bench_cycle_reply,
+    },
+    {
+	.name = "idle",
+	.cycle_name = "heartbeat",
+	.first_name = "heartbeat",
+	.default_port = FLEX_DEFAULT_PORT,
+	.nsteps = 1,
+	.periodic = 1,
+	.setup = bench_flex_hello,
+	.request = bench_idle_request,
+	.reply = bench_idle_reply,
+    },
+    {
+	.name = "kms",
+	.cycle_name = "activate",
+	.first_name = "activate",
+	.default_port = KMS_DEFAULT_PORT,
+	.nsteps = 1,
+	.setup = NULL,
+	.request = bench_kms_request,
+	.reply = bench_kms_reply,
+    },
+    {
+	.name = "memcached",
+	.cycle_name = "incr+decr",
+	.first_name = "incr",
+	.default_port = 11211,
+	.nsteps = 2,
+	.setup = bench_mc_setup,
+	.request = bench_mc_request,
+	.reply = bench_mc_reply,
+    },
+};
+
+const struct bench_workload *
+bench_workload_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bench_workloads) / sizeof(bench_workloads[0]);
+	     i++)
+		if (strcmp(bench_workloads[i].name, name) == 0)
+			return &bench_workloads[i];
+	return NULL;
+}

@@ -1,0 +1,894 @@
+/*
+ * licbench: drives a licd front end (or memcached, as a reference) with
+ * many connections from one libevent loop and reports throughput, latency
+ * percentiles and errors by kind.
+ *
+ * Closed loop: each connection starts its next cycle when the last one
+ * ends.  Open loop (-r, and the idle workload): cycles are due at a fixed
+ * rate spread evenly over the connections; a cycle that falls due while
+ * its connection is busy starts when that one ends, and its latency counts
+ * from when it was due, so that a slow server is not hidden by a client
+ * that waits for it.  Connections are opened and set up (HELLO, set)
+ * before the clock starts, a window at a time.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "tools/licbench/bench.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+#define BENCH_LINE_MAX 8192 /* a longer reply line is a protocol error */
+#define BENCH_SWEEP_MS 100 /* how often timeouts are looked for */
+
+enum bench_error {
+	BENCH_E_CONNECT,
+	BENCH_E_PROTOCOL,
+	BENCH_E_TIMEOUT,
+	BENCH_E_CLOSED,
+	BENCH_E_MAX,
+};
+
+static const char *const bench_error_names[BENCH_E_MAX] = {
+    "connect", "protocol", "timeout", "closed"};
+
+struct bench {
+	struct event_base *base;
+	const struct bench_workload *w;
+	struct bench_opts o;
+	struct sockaddr_in target;
+	const char *host;
+	int port;
+	unsigned nconn;
+	unsigned sources;
+	unsigned window; /* connections being opened at once at most */
+	double duration; /* seconds, 0 for none */
+	uint64_t cycles; /* cycles to start in all, 0 for no limit */
+	double rate; /* cycles/s over all connections, 0: closed loop */
+	uint64_t period; /* ns between a connection's cycles (open loop) */
+	uint64_t timeout; /* ns a request (or connect) may take */
+	int json;
+
+	struct bench_conn *conns;
+	unsigned next_open; /* the next connection to open */
+	unsigned opening; /* connecting or setting up */
+	unsigned settled; /* set up, or failed on the way */
+	unsigned alive;
+	unsigned set_up;
+	unsigned busy; /* cycles in flight */
+	int in_open;
+	int running;
+	int stopping;
+	uint64_t t0, t_end; /* ns */
+	uint64_t started;
+	uint64_t completed;
+	uint64_t err[BENCH_E_MAX];
+	struct bench_hist cycle; /* a whole cycle, from its start or due */
+	struct bench_hist first; /* its first request */
+	char first_error[160];
+	struct event *sweep;
+	struct event *stop;
+};
+
+static uint64_t
+bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct timeval
+bench_tv(uint64_t ns)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ns / 1000000000ULL);
+	tv.tv_usec = (suseconds_t)(ns % 1000000000ULL / 1000);
+	return tv;
+}
+
+static void bench_open_more(struct bench *);
+static void bench_next(struct bench_conn *);
+
+static void
+bench_finish(struct bench *b)
+{
+	if (b->t_end != 0)
+		return;
+	b->t_end = bench_now();
+	event_base_loopexit(b->base, NULL);
+}
+
+/* Ends the run once nothing more will start and nothing is in flight. */
+static void
+bench_check_end(struct bench *b)
+{
+	if (!b->running)
+		return;
+	if ((b->stopping || b->alive == 0) && b->busy == 0)
+		bench_finish(b);
+}
+
+static void
+bench_stop_starting(struct bench *b)
+{
+	unsigned i;
+
+	if (b->stopping)
+		return;
+	b->stopping = 1;
+	for (i = 0; i < b->nconn; i++)
+		if (b->conns[i].tick != NULL)
+			evtimer_del(b->conns[i].tick);
+	bench_check_end(b);
+}
+
+static void
+bench_note_error(struct bench *b, const char *line, size_t len)
+{
+	if (b->first_error[0] != '\0' || line == NULL)
+		return;
+	if (len >= sizeof(b->first_error))
+		len = sizeof(b->first_error) - 1;
+	memcpy(b->first_error, line, len);
+	b->first_error[len] = '\0';
+}
+
+static void bench_start_run(struct bench *);
+
+/* A connection is done with for good: counted under kind, closed. */
+static void
+bench_fail(struct bench_conn *c, enum bench_error kind)
+{
+	struct bench *b = c->run;
+	enum bench_state was = c->state;
+
+	if (was == BENCH_S_DEAD)
+		return;
+	b->err[kind]++;
+	c->state = BENCH_S_DEAD;
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	c->bev = NULL;
+	if (c->tick != NULL)
+		event_free(c->tick);
+	c->tick = NULL;
+	b->alive--;
+	if (was == BENCH_S_BUSY)
+		b->busy--;
+	if (was == BENCH_S_CONNECTING || was == BENCH_S_SETUP) {
+		b->opening--;
+		b->settled++;
+		bench_open_more(b);
+		bench_start_run(b);
+	}
+	bench_check_end(b);
+}
+
+static void
+bench_start_cycle(struct bench_conn *c, uint64_t t_start)
+{
+	struct bench *b = c->run;
+
+	c->started++;
+	b->started++;
+	b->busy++;
+	c->state = BENCH_S_BUSY;
+	c->step = 0;
+	c->cycle_t0 = t_start;
+	c->req_t0 = bench_now();
+	b->w->request(c, 0, bufferevent_get_output(c->bev));
+	if (b->cycles != 0 && b->started >= b->cycles)
+		bench_stop_starting(b);
+}
+
+/* When the k-th cycle of connection c falls due (open loop): the
+ * connections are spread evenly over one period. */
+static uint64_t
+bench_due_at(const struct bench_conn *c, uint64_t k)
+{
+	const struct bench *b = c->run;
+
+	return b->t0 + b->period * c->id / b->nconn + b->period * k;
+}
+
+/* A connection is free: start what is due. */
+static void
+bench_next(struct bench_conn *c)
+{
+	struct bench *b = c->run;
+
+	if (!b->running || b->stopping || c->state != BENCH_S_IDLE)
+		return;
+	if (b->period == 0)
+		bench_start_cycle(c, bench_now());
+	else if (c->started < c->due)
+		bench_start_cycle(c, bench_due_at(c, c->started));
+}
+
+static void
+bench_arm_tick(struct bench_conn *c)
+{
+	uint64_t at = bench_due_at(c, c->due), now = bench_now();
+	struct timeval tv = bench_tv(at > now ? at - now : 0);
+
+	/* libevent adds the delay to the time it read when this round of
+	 * callbacks began, which may be long past with many connections:
+	 * the tick would come early. */
+	event_base_update_cache_time(c->run->base);
+	evtimer_add(c->tick, &tv);
+}
+
+static void
+bench_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench_conn *c = arg;
+
+	if (c->run->stopping)
+		return;
+	/* Early still (the clocks differ by a tick): wait for the rest. */
+	if (bench_now() < bench_due_at(c, c->due)) {
+		bench_arm_tick(c);
+		return;
+	}
+	c->due++;
+	bench_arm_tick(c);
+	bench_next(c);
+}
+
+/* Microseconds from then to now; none when a timer fired a hair early. */
+static uint64_t
+bench_us_since(uint64_t then, uint64_t now)
+{
+	return now > then ? (now - then) / 1000 : 0;
+}
+
+static void
+bench_cycle_done(struct bench_conn *c, uint64_t now)
+{
+	struct bench *b = c->run;
+
+	b->busy--;
+	c->state = BENCH_S_IDLE;
+	if (b->running)
+		bench_hist_add(&b->cycle, bench_us_since(c->cycle_t0, now));
+	b->completed++;
+	bench_check_end(b);
+	bench_next(c);
+}
+
+/* Connection c is ready for cycles: open the next one, and start the
+ * clock if it was the last. */
+static void
+bench_set_up(struct bench_conn *c)
+{
+	struct bench *b = c->run;
+
+	c->state = BENCH_S_IDLE;
+	b->opening--;
+	b->settled++;
+	b->set_up++;
+	bench_open_more(b);
+	bench_start_run(b);
+}
+
+/* One reply line for connection c. */
+static void
+bench_line(struct bench_conn *c, const char *line, size_t len)
+{
+	struct bench *b = c->run;
+	enum bench_reply r;
+	uint64_t now;
+
+	switch (c->state) {
+	case BENCH_S_SETUP:
+		r = b->w->reply(c, -1, line, len);
+		if (r == BENCH_R_MORE)
+			return;
+		if (r == BENCH_R_ERR) {
+			bench_note_error(b, line, len);
+			bench_fail(c, BENCH_E_PROTOCOL);
+			return;
+		}
+		bench_set_up(c);
+		return;
+	case BENCH_S_BUSY:
+		break;
+	default:
+		/* Notices between cycles are of no interest. */
+		return;
+	}
+
+	r = b->w->reply(c, c->step, line, len);
+	if (r == BENCH_R_MORE)
+		return;
+	if (r == BENCH_R_ERR) {
+		/* The cycle is lost; the connection goes on. */
+		bench_note_error(b, line, len);
+		b->err[BENCH_E_PROTOCOL]++;
+		b->busy--;
+		c->state = BENCH_S_IDLE;
+		bench_check_end(b);
+		bench_next(c);
+		return;
+	}
+	now = bench_now();
+	if (c->step == 0 && b->running)
+		bench_hist_add(&b->first, bench_us_since(c->cycle_t0, now));
+	if (++c->step < b->w->nsteps) {
+		c->req_t0 = now;
+		b->w->request(c, c->step, bufferevent_get_output(c->bev));
+		return;
+	}
+	bench_cycle_done(c, now);
+}
+
+static void
+bench_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct bench_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol;
+	size_t eol_len;
+	unsigned char *p;
+
+	/* The connection may die inside bench_line: c->bev tells. */
+	while (c->bev == bev) {
+		eol =
+		    evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+		if (eol.pos == -1) {
+			if (evbuffer_get_length(in) > BENCH_LINE_MAX) {
+				bench_note_error(
+				    c->run, "(reply line too long)", 21);
+				bench_fail(c, BENCH_E_PROTOCOL);
+			}
+			return;
+		}
+		p = evbuffer_pullup(in, eol.pos + (ssize_t)eol_len);
+		bench_line(c, (const char *)p, (size_t)eol.pos);
+		if (c->bev != bev)
+			return;
+		evbuffer_drain(in, (size_t)eol.pos + eol_len);
+	}
+}
+
+static void
+bench_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct bench_conn *c = arg;
+	struct bench *b = c->run;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (b->w->setup == NULL) {
+			bench_set_up(c);
+			return;
+		}
+		c->state = BENCH_S_SETUP;
+		c->req_t0 = bench_now();
+		b->w->setup(c, bufferevent_get_output(bev));
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		bench_fail(c,
+		    c->state == BENCH_S_CONNECTING ? BENCH_E_CONNECT
+						   : BENCH_E_CLOSED);
+}
+
+static int
+bench_open(struct bench *b, struct bench_conn *c)
+{
+	struct sockaddr_in src;
+	int fd, one = 1;
+
+	c->run = b;
+	c->opts = &b->o;
+	c->state = BENCH_S_CONNECTING;
+	c->req_t0 = bench_now();
+	b->alive++;
+	b->opening++;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		goto fail;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (b->sources > 1) {
+		/* 127.0.0.1 up to 127.0.0.N: each source address has its
+		 * own ephemeral ports, and the kernel picks the port at
+		 * connect time so that a port serves every address. */
+		(void)setsockopt(
+		    fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		src.sin_addr.s_addr = htonl(0x7f000001U + c->id % b->sources);
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
+			close(fd);
+			goto fail;
+		}
+	}
+	c->bev = bufferevent_socket_new(b->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		goto fail;
+	}
+	bufferevent_setcb(c->bev, bench_read_cb, NULL, bench_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(
+		c->bev, (struct sockaddr *)&b->target, sizeof(b->target)) == -1)
+		goto fail;
+	return 0;
+
+fail:
+	if (b->first_error[0] == '\0')
+		snprintf(b->first_error, sizeof(b->first_error), "connect: %s",
+		    strerror(errno));
+	bench_fail(c, BENCH_E_CONNECT);
+	return -1;
+}
+
+static void
+bench_open_more(struct bench *b)
+{
+	struct bench_conn *c;
+
+	/* A connection that fails at once calls back in here: the loop
+	 * that is running already opens its successor. */
+	if (b->in_open)
+		return;
+	b->in_open = 1;
+	while (b->next_open < b->nconn && b->opening < b->window) {
+		c = &b->conns[b->next_open];
+		c->id = b->next_open++;
+		(void)bench_open(b, c);
+	}
+	b->in_open = 0;
+}
+
+static void
+bench_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	bench_stop_starting(arg);
+}
+
+/* Starts the clock once every connection is set up or has failed. */
+static void
+bench_start_run(struct bench *b)
+{
+	struct timeval tv;
+	unsigned i;
+
+	if (b->running || b->settled < b->nconn)
+		return;
+	b->running = 1;
+	b->t0 = bench_now();
+	if (b->alive == 0) {
+		bench_finish(b);
+		return;
+	}
+	if (b->duration > 0) {
+		tv = bench_tv((uint64_t)(b->duration * 1e9));
+		b->stop = evtimer_new(b->base, bench_stop_cb, b);
+		evtimer_add(b->stop, &tv);
+	}
+	for (i = 0; i < b->nconn && !b->stopping; i++) {
+		struct bench_conn *c = &b->conns[i];
+
+		if (c->state != BENCH_S_IDLE)
+			continue;
+		if (b->period != 0) {
+			c->tick = evtimer_new(b->base, bench_tick_cb, c);
+			bench_arm_tick(c);
+		} else {
+			bench_next(c);
+		}
+	}
+}
+
+/* Requests (and connections) that took too long are timeouts; the
+ * connection is given up, since a late reply would be taken for the next
+ * request's. */
+static void
+bench_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench *b = arg;
+	uint64_t now = bench_now();
+	unsigned i;
+
+	for (i = 0; i < b->next_open; i++) {
+		struct bench_conn *c = &b->conns[i];
+
+		if (c->state != BENCH_S_CONNECTING &&
+		    c->state != BENCH_S_SETUP && c->state != BENCH_S_BUSY)
+			continue;
+		if (now - c->req_t0 < b->timeout)
+			continue;
+		bench_fail(c,
+		    c->state == BENCH_S_CONNECTING ? BENCH_E_CONNECT
+						   : BENCH_E_TIMEOUT);
+	}
+}
+
+/* Makes room for a descriptor per connection: the soft limit up to the
+ * hard one, and the hard one too when we may (root). */
+static void
+bench_raise_nofile(unsigned nconn)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)nconn + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want) {
+		struct rlimit more = {want, want};
+
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		fprintf(stderr,
+		    "licbench: descriptors limited to %llu: not all %u "
+		    "connections can be opened\n",
+		    (unsigned long long)rl.rlim_cur, nconn);
+}
+
+static void
+bench_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void
+bench_json_hist(const char *name, const struct bench_hist *h)
+{
+	printf("  \"%s\": {\"count\": %" PRIu64 ", \"p50\": %" PRIu64
+	       ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64
+	       ", \"p99_9\": %" PRIu64 ", \"max\": %" PRIu64
+	       ", \"mean\": %.1f},\n",
+	    name, h->count, bench_hist_pct(h, 50), bench_hist_pct(h, 90),
+	    bench_hist_pct(h, 99), bench_hist_pct(h, 99.9), h->max,
+	    h->count ? (double)h->sum / (double)h->count : 0.0);
+}
+
+static void
+bench_text_hist(const char *label, const char *what, const struct bench_hist *h)
+{
+	printf("%-12s p50 %" PRIu64 "  p90 %" PRIu64 "  p99 %" PRIu64
+	       "  p99.9 %" PRIu64 "  max %" PRIu64 "  (%s)\n",
+	    label, bench_hist_pct(h, 50), bench_hist_pct(h, 90),
+	    bench_hist_pct(h, 99), bench_hist_pct(h, 99.9), h->max, what);
+}
+
+static void
+bench_report(const struct bench *b)
+{
+	double secs = b->t_end > b->t0 ? (double)(b->t_end - b->t0) / 1e9 : 0;
+	double cps = secs > 0 ? (double)b->completed / secs : 0;
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < BENCH_E_MAX; i++)
+		total += b->err[i];
+	if (b->json) {
+		printf("{\n  \"workload\": \"%s\",\n  \"host\": ", b->w->name);
+		bench_json_string(b->host);
+		printf(",\n  \"port\": %d,\n  \"mode\": \"%s\",\n"
+		       "  \"rate\": %.1f,\n  \"connections\": %u,\n"
+		       "  \"sources\": %u,\n  \"set_up\": %u,\n"
+		       "  \"open_at_end\": %u,\n  \"seconds\": %.3f,\n"
+		       "  \"cycles\": %" PRIu64 ",\n"
+		       "  \"cycles_per_s\": %.1f,\n",
+		    b->port, b->period != 0 ? "open" : "closed", b->rate,
+		    b->nconn, b->sources, b->set_up, b->alive, secs,
+		    b->completed, cps);
+		bench_json_hist("latency_us", &b->cycle);
+		bench_json_hist("first_latency_us", &b->first);
+		printf("  \"errors\": {");
+		for (i = 0; i < BENCH_E_MAX; i++)
+			printf("\"%s\": %" PRIu64 ", ", bench_error_names[i],
+			    b->err[i]);
+		printf("\"total\": %" PRIu64 "},\n  \"first_error\": ", total);
+		bench_json_string(b->first_error);
+		printf("\n}\n");
+		return;
+	}
+	printf("licbench %s to %s:%d, %s loop", b->w->name, b->host, b->port,
+	    b->period != 0 ? "open" : "closed");
+	if (b->period != 0)
+		printf(" at %.1f cycles/s", b->rate);
+	printf(", %u connections from %u source address%s\n", b->nconn,
+	    b->sources, b->sources == 1 ? "" : "es");
+	printf("%-12s %u set up, %u open at the end\n", "connections",
+	    b->set_up, b->alive);
+	printf("%-12s %" PRIu64 " in %.3f s = %.1f cycles/s (%s)\n", "cycles",
+	    b->completed, secs, cps, b->w->cycle_name);
+	bench_text_hist("latency us", b->w->cycle_name, &b->cycle);
+	bench_text_hist("first us", b->w->first_name, &b->first);
+	printf("%-12s", "errors");
+	for (i = 0; i < BENCH_E_MAX; i++)
+		printf(" %s %" PRIu64 "%s", bench_error_names[i], b->err[i],
+		    i + 1 < BENCH_E_MAX ? "," : "\n");
+	if (b->first_error[0] != '\0')
+		printf("%-12s %s\n", "first error", b->first_error);
+}
+
+static void
+bench_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: licbench [-w WORKLOAD] [-H ADDR] [-p PORT] [-c CONNS] "
+	    "[-d SECONDS | -n CYCLES]\n"
+	    "                [-r RATE] [-i MS] [-S N] [-t MS] [-W N] [-f "
+	    "FEATURE] [-u USER]\n"
+	    "                [-P PRODUCT] [-m MACHINES] [-k KEY] [--json]\n"
+	    "  -w, --workload W      %s (default flex-cycle)\n"
+	    "  -H, --host ADDR       server IPv4 address (127.0.0.1)\n"
+	    "  -p, --port N          server port (27000, kms 1688, "
+	    "memcached 11211)\n"
+	    "  -c, --connections N   connections (16)\n"
+	    "  -d, --duration S      run for S seconds (10 unless -n)\n"
+	    "  -n, --cycles N        run until N cycles have started\n"
+	    "  -r, --rate N          open loop: N cycles/s over all "
+	    "connections\n"
+	    "  -i, --interval MS     idle: heartbeat interval per "
+	    "connection (1000)\n"
+	    "  -S, --sources N       spread over source addresses "
+	    "127.0.0.1-127.0.0.N\n"
+	    "  -t, --timeout MS      a request's time limit (5000)\n"
+	    "  -W, --window N        connections opened at once (256)\n"
+	    "  -f, --feature NAME    flex-cycle: the feature (solver)\n"
+	    "  -u, --user NAME       flex: the user in HELLO (licbench)\n"
+	    "  -P, --product NAME    kms: the product (bench)\n"
+	    "  -m, --machines N      kms: cycle through N machine ids; 0, a "
+	    "new one each time (0)\n"
+	    "  -k, --key NAME        memcached: key prefix (licbench)\n"
+	    "  -j, --json            report as JSON\n"
+	    "Exits 0 when no error was counted, 1 when some were, 2 on a "
+	    "usage error.\n",
+	    bench_workload_names);
+}
+
+static int
+bench_num(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr,
+		    "licbench: %s: expected a number from %g to %g, "
+		    "not \"%s\"\n",
+		    opt, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"workload", required_argument, NULL, 'w'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"connections", required_argument, NULL, 'c'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"cycles", required_argument, NULL, 'n'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"sources", required_argument, NULL, 'S'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"window", required_argument, NULL, 'W'},
+	    {"feature", required_argument, NULL, 'f'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"product", required_argument, NULL, 'P'},
+	    {"machines", required_argument, NULL, 'm'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct bench b;
+	struct event_config *cfg;
+	struct timeval sweep_tv = {0, BENCH_SWEEP_MS * 1000};
+	double v, port = 0, interval = 1000;
+	uint64_t total;
+	int ch, i;
+
+	b.w = bench_workload_find("flex-cycle");
+	b.host = "127.0.0.1";
+	b.nconn = 16;
+	b.sources = 1;
+	b.window = 256;
+	b.timeout = 5000ULL * 1000000ULL;
+	b.o.feature = "solver";
+	b.o.user = "licbench";
+	b.o.product = "bench";
+	b.o.key = "licbench";
+
+	while (
+	    (ch = getopt_long(argc, argv, "w:H:p:c:d:n:r:i:S:t:W:f:u:P:m:k:jh",
+		 longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+			b.w = bench_workload_find(optarg);
+			if (b.w == NULL) {
+				fprintf(stderr,
+				    "licbench: -w: one of %s, not \"%s\"\n",
+				    bench_workload_names, optarg);
+				return 2;
+			}
+			break;
+		case 'H':
+			b.host = optarg;
+			break;
+		case 'p':
+			if (bench_num("-p", optarg, 1, 65535, &port) == -1)
+				return 2;
+			break;
+		case 'c':
+			if (bench_num("-c", optarg, 1, 1000000, &v) == -1)
+				return 2;
+			b.nconn = (unsigned)v;
+			break;
+		case 'd':
+			if (bench_num("-d", optarg, 0.001, 1e7, &b.duration) ==
+			    -1)
+				return 2;
+			break;
+		case 'n':
+			if (bench_num("-n", optarg, 1, 1e15, &v) == -1)
+				return 2;
+			b.cycles = (uint64_t)v;
+			break;
+		case 'r':
+			if (bench_num("-r", optarg, 0.001, 1e9, &b.rate) == -1)
+				return 2;
+			break;
+		case 'i':
+			if (bench_num("-i", optarg, 1, 86400000, &interval) ==
+			    -1)
+				return 2;
+			break;
+		case 'S':
+			if (bench_num("-S", optarg, 1, 254, &v) == -1)
+				return 2;
+			b.sources = (unsigned)v;
+			break;
+		case 't':
+			if (bench_num("-t", optarg, 1, 3600000, &v) == -1)
+				return 2;
+			b.timeout = (uint64_t)v * 1000000ULL;
+			break;
+		case 'W':
+			if (bench_num("-W", optarg, 1, 1000000, &v) == -1)
+				return 2;
+			b.window = (unsigned)v;
+			break;
+		case 'f':
+			b.o.feature = optarg;
+			break;
+		case 'u':
+			b.o.user = optarg;
+			break;
+		case 'P':
+			b.o.product = optarg;
+			break;
+		case 'm':
+			if (bench_num("-m", optarg, 0, 1e15, &v) == -1)
+				return 2;
+			b.o.machines = (uint64_t)v;
+			break;
+		case 'k':
+			b.o.key = optarg;
+			break;
+		case 'j':
+			b.json = 1;
+			break;
+		case 'h':
+			bench_usage(stdout);
+			return 0;
+		default:
+			bench_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		bench_usage(stderr);
+		return 2;
+	}
+	if (b.duration == 0 && b.cycles == 0)
+		b.duration = 10;
+	b.port = port != 0 ? (int)port : b.w->default_port;
+	memset(&b.target, 0, sizeof(b.target));
+	b.target.sin_family = AF_INET;
+	b.target.sin_port = htons((uint16_t)b.port);
+	/* XXX: IPv4 only; an IPv6 server cannot be measured yet. */
+	if (inet_pton(AF_INET, b.host, &b.target.sin_addr) != 1) {
+		fprintf(
+		    stderr, "licbench: -H: not an IPv4 address: %s\n", b.host);
+		return 2;
+	}
+	if (b.w->periodic)
+		b.rate = (double)b.nconn * 1000.0 / interval;
+	if (b.rate > 0)
+		b.period = (uint64_t)((double)b.nconn * 1e9 / b.rate);
+	if (b.rate > 0 && b.period == 0)
+		b.period = 1;
+
+	bench_raise_nofile(b.nconn);
+	b.conns = calloc(b.nconn, sizeof(*b.conns));
+	/* libevent's default clock is the coarse one, a few milliseconds
+	 * behind ours: open-loop cycles would seem due before their time. */
+	cfg = event_config_new();
+	if (cfg != NULL) {
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+		b.base = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	if (b.conns == NULL || b.base == NULL) {
+		fprintf(stderr, "licbench: out of memory\n");
+		return 2;
+	}
+	b.sweep = event_new(b.base, -1, EV_PERSIST, bench_sweep_cb, &b);
+	event_add(b.sweep, &sweep_tv);
+
+	bench_open_more(&b);
+	bench_start_run(&b);
+	if (b.t_end == 0)
+		event_base_dispatch(b.base);
+	if (b.t_end == 0)
+		b.t_end = bench_now();
+
+	bench_report(&b);
+
+	for (i = 0; i < (int)b.nconn; i++) {
+		if (b.conns[i].bev != NULL)
+			bufferevent_free(b.conns[i].bev);
+		if (b.conns[i].tick != NULL)
+			event_free(b.conns[i].tick);
+	}
+	if (b.stop != NULL)
+		event_free(b.stop);
+	event_free(b.sweep);
+	event_base_free(b.base);
+	free(b.conns);
+
+	total = 0;
+	for (i = 0; i < BENCH_E_MAX; i++)
+		total += b.err[i];
+	return total == 0 ? 0 : 1;
+}
