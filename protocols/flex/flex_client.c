@@ -792,20 +792,31 @@ admin_request(struct licd_conn *c, struct flex_out *o, const char *tag,
 	return rc == CLIENT_OK ? 0 : -1;
 }
 
+/* Sends "VERB handle=N" and waits for its reply; c->lock held. */
+static int
+handle_request_locked(struct licd_conn *c, const char *verb, uint64_t handle,
+    struct flex_msg *reply)
+{
+	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
+	struct flex_out o;
+
+	next_tag(c, tag, sizeof(tag));
+	flex_out_begin(&o, buf, sizeof(buf), tag, verb);
+	flex_out_addf(&o, "handle", "%" PRIu64, handle);
+	return request(c, &o, tag, reply, NULL, NULL);
+}
+
 int
 licd_remove(struct licd_conn *c, uint64_t handle)
 {
-	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
 	struct flex_msg reply;
-	struct flex_out o;
 	long long n = 0;
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	next_tag(c, tag, sizeof(tag));
-	flex_out_begin(&o, buf, sizeof(buf), tag, "REMOVE");
-	flex_out_addf(&o, "handle", "%" PRIu64, handle);
-	rc = admin_request(c, &o, tag, &reply);
+	rc = handle_request_locked(c, "REMOVE", handle, &reply) == CLIENT_OK
+	    ? 0
+	    : -1;
 	if (rc == 0)
 		flex_msg_get_int(&reply, "removed", 0, INT32_MAX, &n);
 	pthread_mutex_unlock(&c->lock);
@@ -1283,16 +1294,11 @@ licd_checkout(struct licd_conn *c, const char *feature, const char *version,
 int
 licd_checkin(struct licd_conn *c, uint64_t handle)
 {
-	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
 	struct flex_msg reply;
-	struct flex_out o;
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	next_tag(c, tag, sizeof(tag));
-	flex_out_begin(&o, buf, sizeof(buf), tag, "CHECKIN");
-	flex_out_addf(&o, "handle", "%" PRIu64, handle);
-	rc = request(c, &o, tag, &reply, NULL, NULL);
+	rc = handle_request_locked(c, "CHECKIN", handle, &reply);
 	/* Once the server says the grant is gone, or it was returned, there
 	 * is nothing left to resume. */
 	if (rc == CLIENT_OK || (rc == CLIENT_ERR && c->errcode == 14))
@@ -1343,16 +1349,11 @@ out:
 int
 licd_borrow_return(struct licd_conn *c, uint64_t handle)
 {
-	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
 	struct flex_msg reply;
-	struct flex_out o;
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	next_tag(c, tag, sizeof(tag));
-	flex_out_begin(&o, buf, sizeof(buf), tag, "RETURN");
-	flex_out_addf(&o, "handle", "%" PRIu64, handle);
-	rc = request(c, &o, tag, &reply, NULL, NULL);
+	rc = handle_request_locked(c, "RETURN", handle, &reply);
 	pthread_mutex_unlock(&c->lock);
 	return rc == CLIENT_OK ? 0 : -1;
 }

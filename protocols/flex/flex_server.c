@@ -329,42 +329,43 @@ flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 	flex_send_out(s, &o, 1);
 }
 
+/* The reply to a request that names a grant or ticket: ERR with the
+ * core's reason, or a durable OK that echoes it. */
+static void
+flex_reply_id(struct flex_session *s, const char *tag, enum core_reason r,
+    const char *key, uint64_t id)
+{
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	if (r != CORE_OK) {
+		flex_send_core_error(s, tag, r);
+		return;
+	}
+	flex_out_begin(&o, buf, sizeof(buf), tag, "OK");
+	flex_out_addf(&o, key, "%llu", (unsigned long long)id);
+	flex_send_out(s, &o, 1);
+}
+
 /* RETURN: a borrowed grant given back early by its borrower. */
 static void
 flex_return(struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	struct core_client c;
-	struct flex_out o;
-	char buf[FLEX_LINE_MAX];
-	enum core_reason r;
 
 	flex_client(s, &c);
-	r = core_borrow_return(flex.licd->core, &c, req->handle, now);
-	if (r != CORE_OK) {
-		flex_send_core_error(s, req->tag, r);
-		return;
-	}
-	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
-	flex_out_addf(&o, "handle", "%llu", (unsigned long long)req->handle);
-	flex_send_out(s, &o, 1);
+	flex_reply_id(s, req->tag,
+	    core_borrow_return(flex.licd->core, &c, req->handle, now), "handle",
+	    req->handle);
 }
 
 static void
 flex_checkin(
     struct flex_session *s, const struct flex_request *req, int64_t now)
 {
-	struct flex_out o;
-	char buf[FLEX_LINE_MAX];
-	enum core_reason r;
-
-	r = core_checkin(flex.licd->core, s->sess.id, req->handle, now);
-	if (r != CORE_OK) {
-		flex_send_core_error(s, req->tag, r);
-		return;
-	}
-	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
-	flex_out_addf(&o, "handle", "%llu", (unsigned long long)req->handle);
-	flex_send_out(s, &o, 1);
+	flex_reply_id(s, req->tag,
+	    core_checkin(flex.licd->core, s->sess.id, req->handle, now),
+	    "handle", req->handle);
 }
 
 static void
@@ -392,18 +393,9 @@ static void
 flex_dequeue(
     struct flex_session *s, const struct flex_request *req, int64_t now)
 {
-	struct flex_out o;
-	char buf[FLEX_LINE_MAX];
-	enum core_reason r;
-
-	r = core_dequeue(flex.licd->core, s->sess.id, req->handle, now);
-	if (r != CORE_OK) {
-		flex_send_core_error(s, req->tag, r);
-		return;
-	}
-	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
-	flex_out_addf(&o, "ticket", "%llu", (unsigned long long)req->handle);
-	flex_send_out(s, &o, 1);
+	flex_reply_id(s, req->tag,
+	    core_dequeue(flex.licd->core, s->sess.id, req->handle, now),
+	    "ticket", req->handle);
 }
 
 /* STATUS: the data lines of one feature, built by the core's iterators. */
