@@ -140,42 +140,46 @@ conf_read_ints(
 	}
 }
 
+/*
+ * Reads a list of file names (license-files, trusted-keys) into paths,
+ * each relative to the file's folder; what names one (e.g. "file names")
+ * and at most max of them.
+ */
 static void
-conf_read_licenses(
-    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
+conf_read_paths(config_t *cfg, const char *name, const char *what,
+    char (*paths)[CONF_PATH_MAX], size_t *npaths, size_t max, const char *file,
+    struct diag *diag)
 {
 	config_setting_t *list, *item;
 	const char *v;
 	int i, n;
 
-	list = config_lookup(cfg, "license-files");
+	list = config_lookup(cfg, name);
 	if (list == NULL)
 		return;
 	if (!config_setting_is_aggregate(list)) {
 		diag_add(diag, DIAG_ERROR, file,
 		    config_setting_source_line(list),
-		    "license-files: expected a list of file names");
+		    "%s: expected a list of %s, [ \"...\" ]", name, what);
 		return;
 	}
 	n = config_setting_length(list);
 	for (i = 0; i < n; i++) {
 		item = config_setting_get_elem(list, (unsigned)i);
 		v = config_setting_get_string(item);
-		if (v == NULL) {
+		if (v == NULL || v[0] == '\0') {
 			diag_add(diag, DIAG_ERROR, file,
 			    config_setting_source_line(item),
-			    "license-files: expected a file name");
+			    "%s: expected a file name", name);
 			continue;
 		}
-		if (conf->nlicense_files == CONF_LICENSES_MAX) {
+		if (*npaths == max) {
 			diag_add(diag, DIAG_ERROR, file,
 			    config_setting_source_line(item),
-			    "license-files: more than %d files",
-			    CONF_LICENSES_MAX);
+			    "%s: more than %zu %s", name, max, what);
 			return;
 		}
-		conf_path(conf->license_files[conf->nlicense_files++],
-		    CONF_PATH_MAX, file, v);
+		conf_path(paths[(*npaths)++], CONF_PATH_MAX, file, v);
 	}
 }
 
@@ -235,47 +239,6 @@ conf_read_listeners(
 		snprintf(l->protocol, sizeof(l->protocol), "%s", proto);
 		snprintf(l->address, sizeof(l->address), "%s", addr);
 		l->port = port;
-	}
-}
-
-/* trusted-keys: public key files, relative to the file's folder. */
-static void
-conf_read_trusted_keys(
-    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
-{
-	config_setting_t *list, *item;
-	const char *v;
-	int i, n;
-
-	list = config_lookup(cfg, "trusted-keys");
-	if (list == NULL)
-		return;
-	if (!config_setting_is_aggregate(list)) {
-		diag_add(diag, DIAG_ERROR, file,
-		    config_setting_source_line(list),
-		    "trusted-keys: expected a list of key files, "
-		    "[ \"site.pub\" ]");
-		return;
-	}
-	n = config_setting_length(list);
-	for (i = 0; i < n; i++) {
-		item = config_setting_get_elem(list, (unsigned)i);
-		v = config_setting_get_string(item);
-		if (v == NULL || v[0] == '\0') {
-			diag_add(diag, DIAG_ERROR, file,
-			    config_setting_source_line(item),
-			    "trusted-keys: expected a file name");
-			continue;
-		}
-		if (conf->ntrusted_keys == CONF_TRUSTED_KEYS_MAX) {
-			diag_add(diag, DIAG_ERROR, file,
-			    config_setting_source_line(item),
-			    "trusted-keys: more than %d keys",
-			    CONF_TRUSTED_KEYS_MAX);
-			return;
-		}
-		conf_path(conf->trusted_keys[conf->ntrusted_keys++],
-		    CONF_PATH_MAX, file, v);
 	}
 }
 
@@ -593,9 +556,12 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 		&cfg, "http", conf->http, sizeof(conf->http), path, diag) > 0)
 		conf_check_http(&cfg, conf->http, path, diag);
 	conf_read_ints(&cfg, conf, path, diag);
-	conf_read_licenses(&cfg, conf, path, diag);
+	conf_read_paths(&cfg, "license-files", "file names",
+	    conf->license_files, &conf->nlicense_files, CONF_LICENSES_MAX, path,
+	    diag);
 	conf_read_listeners(&cfg, conf, path, diag);
-	conf_read_trusted_keys(&cfg, conf, path, diag);
+	conf_read_paths(&cfg, "trusted-keys", "key files", conf->trusted_keys,
+	    &conf->ntrusted_keys, CONF_TRUSTED_KEYS_MAX, path, diag);
 	conf_read_require_signature(&cfg, conf, path, diag);
 	conf_read_kms(&cfg, conf, path, diag);
 
