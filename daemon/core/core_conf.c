@@ -1378,42 +1378,38 @@ fail:
 	return NULL;
 }
 
+/* Whether a counted line serves at "now": started and not expired. */
+static int
+cline_serves(const struct core_cline *l, int64_t now)
+{
+	return !l->uncounted && l->start <= now &&
+	    (l->expiry == 0 || now < l->expiry);
+}
+
 /* Seats that the pool's counted lines give at "now". */
 int
 core_pool_capacity(const struct core_pool *p, int64_t now)
 {
-	const struct core_cline *l;
 	int n = 0;
 	size_t i;
 
-	for (i = 0; i < p->nlines; i++) {
-		l = &p->lines[i];
-		if (l->uncounted || l->start > now)
-			continue;
-		if (l->expiry != 0 && now >= l->expiry)
-			continue;
-		n += l->count;
-	}
+	for (i = 0; i < p->nlines; i++)
+		if (cline_serves(&p->lines[i], now))
+			n += p->lines[i].count;
 	return n;
 }
 
 /* Seats past the count that the pool's lines in date allow (OVERDRAFT),
- * cut to the feature's MAX_OVERDRAFT. */
+ * before the feature's MAX_OVERDRAFT cuts them. */
 int
 core_pool_overdraft(const struct core_pool *p, int64_t now)
 {
-	const struct core_cline *l;
 	int n = 0;
 	size_t i;
 
-	for (i = 0; i < p->nlines; i++) {
-		l = &p->lines[i];
-		if (l->uncounted || l->start > now)
-			continue;
-		if (l->expiry != 0 && now >= l->expiry)
-			continue;
-		n += l->overdraft;
-	}
+	for (i = 0; i < p->nlines; i++)
+		if (cline_serves(&p->lines[i], now))
+			n += p->lines[i].overdraft;
 	return n;
 }
 
