@@ -37,6 +37,7 @@ for t in build-fuzz/fuzz_*; do
 	work=$(mktemp -d)
 	dict=""
 	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
+	LSAN_OPTIONS=suppressions=$(pwd)/tests/fuzz/lsan.supp \
 	"$t" $dict -max_total_time="$fuzz_seconds" -print_final_stats=0 \
 	    "$work" "$corpus" >"$work.log" 2>&1 || {
 		tail -50 "$work.log"; echo "fuzz_$name: FAILED"; exit 1; }
