@@ -424,9 +424,8 @@ lic_check_version(const char *s)
 	return 0;
 }
 
-/* Parses an unsigned decimal of at most max; -1 on anything else. */
-static int
-lic_number(const char *s, long max, long *out)
+int
+license_number(const char *s, long max, long *out)
 {
 	long v;
 
@@ -662,7 +661,7 @@ lic_set_count(struct lic_state *st, struct core_line *ln, const char *s)
 		ln->uncounted = 1;
 		return 0;
 	}
-	if (lic_number(s, LIC_COUNT_MAX, &v) == -1) {
+	if (license_number(s, LIC_COUNT_MAX, &v) == -1) {
 		lic_msg(st, DIAG_ERROR,
 		    "expected a count (a whole number up to %d, or uncounted), "
 		    "got \"%.40s\"",
@@ -834,7 +833,7 @@ lic_port(struct lic_state *st, const char *s, int *port)
 {
 	long v;
 
-	if (lic_number(s, 65535, &v) == -1 || v == 0) {
+	if (license_number(s, 65535, &v) == -1 || v == 0) {
 		lic_msg(st, DIAG_ERROR,
 		    "expected a port from 1 to 65535, got \"%.40s\"", s);
 		return -1;

@@ -94,6 +94,10 @@ void license_reader_free(struct license_reader *);
  * and lines holding a NUL byte, are skipped and reported to diag as errors
  * of file path.  Returns 0, or -1 when memory ran out (also reported).
  */
+/* Parses an unsigned decimal of at most max into *out.  Returns 0, or -1
+ * on an empty string, anything but digits, or a value over max. */
+int license_number(const char *s, long max, long *out);
+
 int license_read_lines(const char *path, const char *text, size_t len,
     size_t max, int *lineno, struct diag *diag,
     void (*fn)(void *arg, char *line), void *arg);

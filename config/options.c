@@ -171,25 +171,6 @@ opt_warn_placeholder(struct opt_state *st, const char *s, size_t len)
 		    s);
 }
 
-static int
-opt_number(const char *s, long *out)
-{
-	long v;
-
-	if (*s == '\0')
-		return -1;
-	v = 0;
-	for (; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		v = v * 10 + (*s - '0');
-		if (v > OPT_NUMBER_MAX)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /*
  * Splits a feature word into the feature and its qualifier:
  * "MATLAB key=abcd1234" (quoted) or MATLAB:VERSION=51.
@@ -623,7 +604,8 @@ opt_parse_shaped(struct opt_state *st, const struct opt_keyword *kw,
 		case 'c':
 		case 's':
 		case 'z':
-			if (opt_number(tok[i].s, &v) == -1 ||
+			if (license_number(tok[i].s, OPT_NUMBER_MAX, &v) ==
+				-1 ||
 			    (*sh == 'c' && v == 0)) {
 				opt_msg(st, DIAG_ERROR,
 				    "expected %s, got \"%.40s\"",

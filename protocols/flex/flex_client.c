@@ -848,8 +848,12 @@ licd_remove_holder(struct licd_conn *c, const char *feature, const char *user,
 	return rc == 0 ? (int)n : -1;
 }
 
-int
-licd_reread(struct licd_conn *c)
+/* Sends an administrative request without arguments (REREAD, DOWN,
+ * NEWLOG); with value, copies the reply's value of key into it.  Returns
+ * 0 or -1. */
+static int
+bare_admin_request(struct licd_conn *c, const char *verb, const char *key,
+    char *value, size_t len)
 {
 	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
 	struct flex_msg reply;
@@ -858,44 +862,30 @@ licd_reread(struct licd_conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	next_tag(c, tag, sizeof(tag));
-	flex_out_begin(&o, buf, sizeof(buf), tag, "REREAD");
+	flex_out_begin(&o, buf, sizeof(buf), tag, verb);
 	rc = admin_request(c, &o, tag, &reply);
+	if (rc == 0 && value != NULL && len > 0)
+		copy_name(value, len, flex_msg_get(&reply, key));
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int
+licd_reread(struct licd_conn *c)
+{
+	return bare_admin_request(c, "REREAD", NULL, NULL, 0);
 }
 
 int
 licd_down(struct licd_conn *c)
 {
-	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
-	struct flex_msg reply;
-	struct flex_out o;
-	int rc;
-
-	pthread_mutex_lock(&c->lock);
-	next_tag(c, tag, sizeof(tag));
-	flex_out_begin(&o, buf, sizeof(buf), tag, "DOWN");
-	rc = admin_request(c, &o, tag, &reply);
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	return bare_admin_request(c, "DOWN", NULL, NULL, 0);
 }
 
 int
 licd_new_journal(struct licd_conn *c, char *archive, size_t len)
 {
-	char buf[FLEX_LINE_MAX + 1], tag[FLEX_TAG_MAX + 1];
-	struct flex_msg reply;
-	struct flex_out o;
-	int rc;
-
-	pthread_mutex_lock(&c->lock);
-	next_tag(c, tag, sizeof(tag));
-	flex_out_begin(&o, buf, sizeof(buf), tag, "NEWLOG");
-	rc = admin_request(c, &o, tag, &reply);
-	if (rc == 0 && archive != NULL && len > 0)
-		copy_name(archive, len, flex_msg_get(&reply, "archive"));
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	return bare_admin_request(c, "NEWLOG", "archive", archive, len);
 }
 
 static struct licd_conn *

@@ -737,25 +737,35 @@ static const char *const by_names[] = {
     [REPORT_BY_FEATURE_UNIT] = "feature-unit",
 };
 
-int
-report_by_parse(const char *s, enum report_by *by)
+/* The index of s in a table of n names, or -1. */
+static int
+name_index(const char *const *names, size_t n, const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++)
-		if (strcmp(s, by_names[i]) == 0) {
-			*by = (enum report_by)i;
-			return 0;
-		}
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
 	return -1;
+}
+
+#define NNAMES(a) (sizeof(a) / sizeof((a)[0]))
+
+int
+report_by_parse(const char *s, enum report_by *by)
+{
+	int i = name_index(by_names, NNAMES(by_names), s);
+
+	if (i == -1)
+		return -1;
+	*by = (enum report_by)i;
+	return 0;
 }
 
 const char *
 report_by_name(enum report_by by)
 {
-	if ((size_t)by >= sizeof(by_names) / sizeof(by_names[0]))
-		return "?";
-	return by_names[by];
+	return (size_t)by < NNAMES(by_names) ? by_names[by] : "?";
 }
 
 static const char *const basis_names[] = {
@@ -769,22 +779,18 @@ static const char *const basis_names[] = {
 int
 report_basis_parse(const char *s, enum report_basis *b)
 {
-	size_t i;
+	int i = name_index(basis_names, NNAMES(basis_names), s);
 
-	for (i = 0; i < sizeof(basis_names) / sizeof(basis_names[0]); i++)
-		if (strcmp(s, basis_names[i]) == 0) {
-			*b = (enum report_basis)i;
-			return 0;
-		}
-	return -1;
+	if (i == -1)
+		return -1;
+	*b = (enum report_basis)i;
+	return 0;
 }
 
 const char *
 report_basis_name(enum report_basis b)
 {
-	if ((size_t)b >= sizeof(basis_names) / sizeof(basis_names[0]))
-		return "?";
-	return basis_names[b];
+	return (size_t)b < NNAMES(basis_names) ? basis_names[b] : "?";
 }
 
 /* Reads exactly n digits. */
