@@ -9,7 +9,8 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm git \
 	libcmocka-dev sqlite3 clang-format monitoring-plugins-standard \
 	debhelper lintian systemd \
 	mandoc man-db groff-base rpm \
-	prometheus chromium"
+	prometheus chromium memcached \
+	libldap2-dev slapd ldap-utils libsasl2-dev libsasl2-modules-gssapi-mit"
 
 missing=""
 for p in $pkgs; do
@@ -23,5 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# slapd is only started by the tests, on their own temporary configuration.
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null || true
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
