@@ -23,7 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	if (path[0] == '\0') {
-		snprintf(path, sizeof(path), "/tmp/fuzz-costs-XXXXXX");
+		snprintf(path, sizeof(path), "%s/fuzz-costs-XXXXXX",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 		fd = mkstemp(path);
 		if (fd == -1)
 			abort();

@@ -24,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	if (path[0] == '\0') {
-		snprintf(path, sizeof(path), "/tmp/fuzz-licd-conf-XXXXXX");
+		snprintf(path, sizeof(path), "%s/fuzz-licd-conf-XXXXXX",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 		fd = mkstemp(path);
 		if (fd == -1)
 			abort();
