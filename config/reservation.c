@@ -941,11 +941,12 @@ reservation_check(const struct reservation_file *files, size_t nfiles,
 			if (cr.found && cr.count < g->count)
 				diag_add(diag, DIAG_WARNING, files[i].path,
 				    g->lineno,
-				    "group %s reserves %d seats of %s, but "
+				    "group %s reserves %d seat%s of %s, but "
 				    "%s has %d in date and the reservations "
 				    "before it leave %d: it holds %d",
-				    g->group, g->count, g->feature, g->feature,
-				    cf.issued, cr.count, cr.count);
+				    g->group, g->count,
+				    g->count == 1 ? "" : "s", g->feature,
+				    g->feature, cf.issued, cr.count, cr.count);
 		}
 	}
 }
