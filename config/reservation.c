@@ -674,6 +674,34 @@ merge_rules_of(struct core_opt_rule *r, const struct reservation_group *g,
 	r->lineno = g->lineno;
 }
 
+/* Counts the versions of each feature that the files qualify by (the core
+ * takes a bounded number of line selectors per feature).  Keys start with
+ * a byte that no unit name holds, so they share the set of units. */
+static int
+merge_version(struct resv_set *set, const struct reservation_group *g,
+    const char *path, struct diag *diag)
+{
+	char key[2 * CORE_NAME_MAX + 8];
+	struct resv_slot *s;
+
+	snprintf(key, sizeof(key), "\001%s\037%s", g->feature, g->version);
+	if ((s = resv_set_get(set, key)) == NULL)
+		return -1;
+	if (s->last >= 0)
+		return 0;
+	s->last = 0;
+	snprintf(key, sizeof(key), "\002%s", g->feature);
+	if ((s = resv_set_get(set, key)) == NULL)
+		return -1;
+	s->last = s->last < 0 ? 1 : s->last + 1;
+	if (s->last == RESERVATION_VERSIONS_MAX + 1)
+		diag_add(diag, DIAG_ERROR, path, g->lineno,
+		    "expected at most %d versions of %s in the reservation "
+		    "files",
+		    RESERVATION_VERSIONS_MAX, g->feature);
+	return 0;
+}
+
 int
 reservation_merge(const struct core_options *opts,
     const struct reservation_file *files, size_t nfiles,
@@ -756,6 +784,9 @@ reservation_merge(const struct core_options *opts,
 				continue;
 			}
 			s->last = gi;
+			if (g->version[0] != '\0' &&
+			    merge_version(&units, g, files[i].path, diag) == -1)
+				goto nomem;
 
 			for (k = 0; k < g->nmembers; k++) {
 				m = &g->members[k];

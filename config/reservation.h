@@ -40,6 +40,13 @@ struct core;
 #define RESERVATION_GROUPS_MAX 256 /* per file, and in all files together */
 #define RESERVATION_MEMBERS_MAX 1000 /* per group, exclusions included */
 #define RESERVATION_COUNT_MAX 1000000000L
+/* Versions of one feature named in all files together: each is a line
+ * selector of the feature in the core, which takes 64 at most, and the
+ * options file may need some.  XXX: an options file with more than 48
+ * selectors of a feature can still reach the core's bound together with
+ * the reservations; the core then refuses the configuration naming the
+ * options file. */
+#define RESERVATION_VERSIONS_MAX 16
 
 struct reservation_member {
 	char name[CORE_NAME_MAX]; /* unescaped, without '!' and '$' */
@@ -115,7 +122,8 @@ struct reservation_merged {
  * served first.  Refuses, naming the file and line: a unit name that an
  * options-file group already has, a group given in two files, a user or
  * host included in groups of the same feature in two files, and more
- * than RESERVATION_GROUPS_MAX groups in all.  Returns 0 or -1; out must
+ * than RESERVATION_GROUPS_MAX groups or RESERVATION_VERSIONS_MAX versions
+ * of one feature in all.  Returns 0 or -1; out must
  * be freed with reservation_merged_free() either way.
  */
 int reservation_merge(const struct core_options *opts,

@@ -447,6 +447,19 @@ test_merge_conflicts(void **state)
 	reservation_merged_free(&m);
 	reservation_free(&f[0]);
 	reservation_free(&f[1]);
+
+	/* 16 versions of a feature, not 17. */
+	p = big;
+	for (i = 0; i < RESERVATION_VERSIONS_MAX + 1; i++)
+		p += sprintf(p, "f,%zu:g:1:u%zu\n", i + 1, i);
+	assert_int_equal(
+	    reservation_parse("a.rsv", big, strlen(big), &f[0], &d), 0);
+	diag_free(&d);
+	diag_init(&d);
+	assert_int_equal(reservation_merge(NULL, f, 1, &m, &d), -1);
+	assert_true(has_msg(&d, DIAG_ERROR, 17, "at most 16 versions of f"));
+	reservation_merged_free(&m);
+	reservation_free(&f[0]);
 	free(big);
 	options_free(&o);
 	diag_free(&d);
