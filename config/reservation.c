@@ -114,7 +114,9 @@ resv_set_free(struct resv_set *set)
 }
 
 /* The key of a member of a group: feature, version, kind and name, split
- * by a byte that no name holds. */
+ * by a byte that no name holds.  XXX: names are compared as written, so
+ * with GROUPCASEINSENSITIVE ON "Alice" and "alice" may sit in two groups
+ * of a feature; the core then charges her to the first. */
 static void
 resv_member_key(char *buf, size_t len, const struct reservation_group *g,
     const struct reservation_member *m)
@@ -726,6 +728,10 @@ reservation_merge(const struct core_options *opts,
 		o->rules = NULL;
 		o->ngroups = 0;
 		o->nrules = 0;
+	} else if (nfiles > 0) {
+		/* The core names this file with the line of a rule it
+		 * refuses. */
+		snprintf(o->path, sizeof(o->path), "%s", files[0].path);
 	}
 
 	total = opts != NULL ? opts->ngroups : 0;
