@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "config/licd_conf.h"
 #include "config/license.h"
 #include "config/options.h"
 #include "config/reservation.h"
@@ -631,6 +633,55 @@ test_example_file(void **state)
 	diag_free(&d);
 }
 
+/* licd.conf's reservation-files: paths from the file's folder, at most
+ * CONF_RESERVATIONS_MAX. */
+static void
+test_conf_setting(void **state)
+{
+	struct licd_conf *c;
+	struct diag d;
+	char dir[64], path[128], text[2048], want[256], *p;
+	size_t i;
+	FILE *fp;
+
+	c = malloc(sizeof(*c));
+	assert_non_null(c);
+	snprintf(dir, sizeof(dir), "/tmp/licd-rsv-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/licd.conf", dir);
+
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("reservation-files = [ \"a.rsv\", \"/etc/b.rsv\" ];\n", fp);
+	fclose(fp);
+	conf_defaults(c);
+	diag_init(&d);
+	assert_int_equal(conf_load(path, c, &d), 0);
+	assert_int_equal(c->nreservation_files, 2);
+	snprintf(want, sizeof(want), "%s/a.rsv", dir);
+	assert_string_equal(c->reservation_files[0], want);
+	assert_string_equal(c->reservation_files[1], "/etc/b.rsv");
+	diag_free(&d);
+
+	p = text + sprintf(text, "reservation-files = [");
+	for (i = 0; i <= CONF_RESERVATIONS_MAX; i++)
+		p += sprintf(p, "%s\"r%zu\"", i ? ", " : "", i);
+	sprintf(p, "];\n");
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	conf_defaults(c);
+	diag_init(&d);
+	assert_int_equal(conf_load(path, c, &d), -1);
+	assert_true(has_msg(&d, DIAG_ERROR, 1, "more than 16 file names"));
+	diag_free(&d);
+
+	unlink(path);
+	rmdir(dir);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -645,6 +696,7 @@ main(void)
 	    cmocka_unit_test(test_core_shares_seats),
 	    cmocka_unit_test(test_core_check_warnings),
 	    cmocka_unit_test(test_example_file),
+	    cmocka_unit_test(test_conf_setting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
