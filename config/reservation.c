@@ -313,9 +313,10 @@ resv_add_member(struct resv_state *st, struct reservation_group *g, long gi,
 		goto nomem;
 	if (s->last == gi) {
 		resv_msg(st, DIAG_WARNING,
-		    "%s%s %s is listed twice; the first listing counts",
-		    m->is_host ? "host" : "user", m->exclude ? " !" : "",
-		    m->name);
+		    "%s %s is listed twice on the line; the first listing, "
+		    "an %s, counts",
+		    m->is_host ? "host" : "user", m->name,
+		    s->incl == gi ? "inclusion" : "exclusion");
 		return 0;
 	}
 	s->last = gi;
