@@ -142,9 +142,8 @@ conf_read_ints(
 
 /*
  * Reads a list of file names (license-files, trusted-keys,
- * reservation-files) into paths,
- * each relative to the file's folder; what names one (e.g. "file names")
- * and at most max of them.
+ * reservation-files) into paths, each relative to the file's folder; what
+ * names one (e.g. "file names") and at most max of them.
  */
 static void
 conf_read_paths(config_t *cfg, const char *name, const char *what,

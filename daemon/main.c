@@ -260,7 +260,8 @@ files_options(const struct files *f)
 	return f->have_opts ? &f->opts : NULL;
 }
 
-/* Reads every licence file and the options file.  Returns 0 or -1; diag
+/* Reads every licence file, the options file and the reservation files,
+ * and maps the reservations onto the options.  Returns 0 or -1; diag
  * holds every problem of every file either way. */
 static int
 files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
