@@ -618,10 +618,9 @@ test_example_file(void **state)
 	struct reservation_merged m;
 	struct diag d;
 	char path[1024];
-	const char *src = getenv("LICD_SOURCE_DIR");
 
-	snprintf(path, sizeof(path), "%s/config/examples/lsreserv",
-	    src != NULL ? src : ".");
+	snprintf(
+	    path, sizeof(path), "%s/config/examples/lsreserv", source_dir());
 	diag_init(&d);
 	if (reservation_load(path, &f, &d) != 0)
 		print_diag(&d);
@@ -631,6 +630,48 @@ test_example_file(void **state)
 	reservation_merged_free(&m);
 	reservation_free(&f);
 	diag_free(&d);
+}
+
+/* The lines of the Sentinel and vendor manuals: the copy among the fuzz
+ * seeds, and the shared corpus when it stands beside the source tree. */
+static void
+check_manual_examples(const char *path)
+{
+	struct reservation_file f;
+	struct diag d;
+
+	diag_init(&d);
+	if (reservation_load(path, &f, &d) != 0)
+		print_diag(&d);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(f.ngroups, 6);
+	assert_string_equal(f.groups[0].unit, "stars:group1");
+	assert_int_equal(f.groups[0].nhosts, 1);
+	assert_true(f.groups[2].members[0].exclude);
+	assert_string_equal(f.groups[3].unit, "Surfer,A:Group1");
+	assert_int_equal(f.groups[3].count, 0);
+	assert_string_equal(f.groups[5].version, "1.0");
+	assert_true(f.groups[5].members[1].exclude);
+	/* The two host ids are taken as host names, with a warning. */
+	assert_int_equal(count_level(&d, DIAG_WARNING), 2);
+	reservation_free(&f);
+	diag_free(&d);
+}
+
+static void
+test_manual_examples(void **state)
+{
+	char path[1024];
+	struct stat sb;
+
+	snprintf(path, sizeof(path),
+	    "%s/tests/fuzz/corpus/reservation/manual-examples.rsv",
+	    source_dir());
+	check_manual_examples(path);
+	snprintf(path, sizeof(path),
+	    "%s/../shared/corpus/sentinel/lsreserv-doc-examples", source_dir());
+	if (stat(path, &sb) == 0)
+		check_manual_examples(path);
 }
 
 /* licd.conf's reservation-files: paths from the file's folder, at most
@@ -697,6 +738,7 @@ main(void)
 	    cmocka_unit_test(test_core_check_warnings),
 	    cmocka_unit_test(test_example_file),
 	    cmocka_unit_test(test_conf_setting),
+	    cmocka_unit_test(test_manual_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
