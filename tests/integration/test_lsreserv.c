@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -71,7 +72,7 @@ test_groups_share_reserved_seats(void **state)
 	    "stars:B:1:bob\n";
 	struct h_licd d;
 	struct h_conn out, al, lab, al2, b;
-	char what[64];
+	char what[64], line[1024];
 
 	start(&d, NULL, rsv);
 	h_connect(&out, d.port);
@@ -103,6 +104,16 @@ test_groups_share_reserved_seats(void **state)
 	assert_true(take(&b, "stars", what, sizeof(what)) != 0);
 	assert_string_equal(what, "stars:B");
 	assert_int_equal(h_in_use(d.port, "stars"), 4);
+
+	/* STATUS (and so lmstat) shows both reservations, full. */
+	assert_int_equal(write(out.fd, "s9 STATUS feature=stars\n", 24), 24);
+	assert_true(
+	    h_wait_line(&out, "s9 RESERVATION", line, sizeof(line), 5000));
+	assert_non_null(strstr(line, " who=GROUP name=stars:A count=2 used=2"));
+	assert_true(
+	    h_wait_line(&out, "s9 RESERVATION", line, sizeof(line), 5000));
+	assert_non_null(strstr(line, " who=GROUP name=stars:B count=1 used=1"));
+	assert_true(h_wait_line(&out, "s9 OK", line, sizeof(line), 5000));
 
 	/* A feature without reservations is anybody's; the group stays
 	 * alice's unit there too. */
