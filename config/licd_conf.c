@@ -141,9 +141,9 @@ conf_read_ints(
 }
 
 /*
- * Reads a list of file names (license-files, trusted-keys) into paths,
- * each relative to the file's folder; what names one (e.g. "file names")
- * and at most max of them.
+ * Reads a list of file names (license-files, trusted-keys,
+ * reservation-files) into paths, each relative to the file's folder; what
+ * names one (e.g. "file names") and at most max of them.
  */
 static void
 conf_read_paths(config_t *cfg, const char *name, const char *what,
@@ -414,6 +414,7 @@ static const char *const conf_known[] = {
     "state-dir",
     "license-files",
     "options-file",
+    "reservation-files",
     "listen",
     "log",
     "log.level",
@@ -559,6 +560,9 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	conf_read_paths(&cfg, "license-files", "file names",
 	    conf->license_files, &conf->nlicense_files, CONF_LICENSES_MAX, path,
 	    diag);
+	conf_read_paths(&cfg, "reservation-files", "file names",
+	    conf->reservation_files, &conf->nreservation_files,
+	    CONF_RESERVATIONS_MAX, path, diag);
 	conf_read_listeners(&cfg, conf, path, diag);
 	conf_read_paths(&cfg, "trusted-keys", "key files", conf->trusted_keys,
 	    &conf->ntrusted_keys, CONF_TRUSTED_KEYS_MAX, path, diag);

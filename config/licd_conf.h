@@ -16,6 +16,7 @@
 #define CONF_PATH_MAX 1024
 #define CONF_TRUSTED_KEYS_MAX 16
 #define CONF_KMS_PRODUCTS_MAX 64
+#define CONF_RESERVATIONS_MAX 16
 
 struct conf_listener {
 	char protocol[16]; /* "flex" */
@@ -29,6 +30,10 @@ struct licd_conf {
 	char license_files[CONF_LICENSES_MAX][CONF_PATH_MAX];
 	size_t nlicense_files;
 	char options_file[CONF_PATH_MAX];
+	/* Sentinel reservation files (config/reservation.h), applied after
+	 * the options file. */
+	char reservation_files[CONF_RESERVATIONS_MAX][CONF_PATH_MAX];
+	size_t nreservation_files;
 	struct conf_listener listeners[CONF_LISTENERS_MAX];
 	size_t nlisteners;
 	char log_level[16];

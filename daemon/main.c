@@ -23,6 +23,7 @@
 #include "../config/license.h"
 #include "../config/licd_conf.h"
 #include "../config/options.h"
+#include "../config/reservation.h"
 #include "../config/signature.h"
 #include "../protocols/protocol.h"
 #include "admin.h"
@@ -50,12 +51,17 @@ struct flags {
 	int check;
 };
 
-/* The licence and options files, parsed. */
+/* The licence, options and reservation files, parsed; merged holds the
+ * options with the reservations mapped in, when there are any. */
 struct files {
 	struct core_license_file *lics;
 	size_t nlics;
 	struct core_options opts;
 	int have_opts;
+	struct reservation_file *resv;
+	size_t nresv;
+	struct reservation_merged merged;
+	int have_merged;
 };
 
 static struct licd licd;
@@ -235,12 +241,27 @@ files_free(struct files *f)
 	for (i = 0; i < f->nlics; i++)
 		license_free(&f->lics[i]);
 	free(f->lics);
+	reservation_merged_free(&f->merged);
+	for (i = 0; i < f->nresv; i++)
+		reservation_free(&f->resv[i]);
+	free(f->resv);
 	if (f->have_opts)
 		options_free(&f->opts);
 	memset(f, 0, sizeof(*f));
 }
 
-/* Reads every licence file and the options file.  Returns 0 or -1; diag
+/* What the core gets: the options with the reservations, the options
+ * alone, or nothing. */
+static const struct core_options *
+files_options(const struct files *f)
+{
+	if (f->have_merged)
+		return &f->merged.opts;
+	return f->have_opts ? &f->opts : NULL;
+}
+
+/* Reads every licence file, the options file and the reservation files,
+ * and maps the reservations onto the options.  Returns 0 or -1; diag
  * holds every problem of every file either way. */
 static int
 files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
@@ -264,6 +285,22 @@ files_load(const struct licd_conf *conf, struct files *f, struct diag *diag)
 		f->have_opts = 1;
 		if (options_load(conf->options_file, &f->opts, diag) == -1)
 			rc = -1;
+	}
+	if (conf->nreservation_files == 0)
+		return rc;
+	f->resv = calloc(conf->nreservation_files, sizeof(*f->resv));
+	if (f->resv == NULL)
+		return -1;
+	for (i = 0; i < conf->nreservation_files; i++) {
+		if (reservation_load(
+			conf->reservation_files[i], &f->resv[i], diag) == -1)
+			rc = -1;
+		f->nresv++;
+	}
+	if (rc == 0) {
+		f->have_merged = 1;
+		rc = reservation_merge(f->have_opts ? &f->opts : NULL, f->resv,
+		    f->nresv, &f->merged, diag);
 	}
 	return rc;
 }
@@ -353,8 +390,10 @@ check_all(const struct licd_conf *conf, struct files *f, struct diag *diag)
 	scratch = core_new(&s, NULL, NULL);
 	if (scratch == NULL)
 		return -1;
-	rc = core_configure(scratch, &s, f->lics, f->nlics,
-	    f->have_opts ? &f->opts : NULL, licd_now(), err, sizeof(err));
+	rc = core_configure(scratch, &s, f->lics, f->nlics, files_options(f),
+	    licd_now(), err, sizeof(err));
+	if (rc == 0)
+		reservation_check(f->resv, f->nresv, scratch, licd_now(), diag);
 	core_free(scratch);
 	if (rc == -1) {
 		diag_add(diag, DIAG_ERROR,
@@ -592,9 +631,8 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 		log_warnx("reload: a new state directory needs a restart");
 
 	settings_from_conf(&conf, &s);
-	if (core_configure(l->core, &s, f.lics, f.nlics,
-		f.have_opts ? &f.opts : NULL, licd_now(), err,
-		sizeof(err)) == -1) {
+	if (core_configure(l->core, &s, f.lics, f.nlics, files_options(&f),
+		licd_now(), err, sizeof(err)) == -1) {
 		log_warnx("reload refused: %s; the running configuration is "
 			  "unchanged",
 		    err);
@@ -602,6 +640,10 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 		files_free(&f);
 		goto done;
 	}
+	diag_free(&diag);
+	diag_init(&diag);
+	reservation_check(f.resv, f.nresv, l->core, licd_now(), &diag);
+	diag_report(&diag, 0);
 	/* The debug log is opened again, so that a rotated file (logrotate
 	 * renames, then sends SIGHUP) is left alone. */
 	debuglog_close(l->debuglog);
@@ -615,6 +657,9 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	l->conf.nlicense_files = conf.nlicense_files;
 	memcpy(
 	    l->conf.options_file, conf.options_file, sizeof(conf.options_file));
+	memcpy(l->conf.reservation_files, conf.reservation_files,
+	    sizeof(conf.reservation_files));
+	l->conf.nreservation_files = conf.nreservation_files;
 	l->conf.max_connections = conf.max_connections;
 	l->conf.max_per_address = conf.max_per_address;
 	l->conf.idle_timeout = conf.idle_timeout;
@@ -811,8 +856,7 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	now = licd_now();
 	if (core_configure(licd.core, &settings, files.lics, files.nlics,
-		files.have_opts ? &files.opts : NULL, now, err,
-		sizeof(err)) == -1)
+		files_options(&files), now, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	licd.debuglog = debuglog_from(&licd.conf, &files);
 	files_free(&files);

@@ -136,6 +136,9 @@ core_conf_free(struct core_conf *cf)
 		for (j = 0; j < cf->groups[i].nmembers; j++)
 			free(cf->groups[i].members[j]);
 		free(cf->groups[i].members);
+		for (j = 0; j < cf->groups[i].nhosts; j++)
+			free(cf->groups[i].hosts[j]);
+		free(cf->groups[i].hosts);
 	}
 	free(cf->groups);
 	core_strmap_free(&cf->ugroups);
@@ -199,6 +202,19 @@ build_groups(struct core_conf *cf, const struct core_options *o, char *err,
 			if (g->members[g->nmembers] == NULL)
 				goto nomem;
 			g->nmembers++;
+		}
+		if (!src->is_host && src->nhosts > 0) {
+			g->hosts = calloc(src->nhosts, sizeof(char *));
+			if (g->hosts == NULL)
+				goto nomem;
+		}
+		for (j = 0; !src->is_host && j < src->nhosts; j++) {
+			if (src->hosts[j] == NULL)
+				continue;
+			g->hosts[g->nhosts] = strdup(src->hosts[j]);
+			if (g->hosts[g->nhosts] == NULL)
+				goto nomem;
+			g->nhosts++;
 		}
 
 		if (core_strmap_put(g->is_host ? &cf->hgroups : &cf->ugroups,
@@ -1523,16 +1539,18 @@ in_group(const struct core_conf *cf, const char *group, const char *user)
 	return core_strmap_get(&cf->members, key) != NULL;
 }
 
+/* Does host match the HOST_GROUP's members, or the GROUP's hosts? */
 static int
 in_host_group(
     const struct core_conf *cf, const struct core_cgroup *g, const char *host)
 {
-	size_t i;
+	char *const *v = g->is_host ? g->members : g->hosts;
+	size_t i, n = g->is_host ? g->nmembers : g->nhosts;
 
 	/* XXX: host groups are scanned pattern by pattern; a site with
 	 * thousands of host patterns pays for each on every decision. */
-	for (i = 0; i < g->nmembers; i++)
-		if (core_glob(g->members[i], host, cf->nocase))
+	for (i = 0; i < n; i++)
+		if (core_glob(v[i], host, cf->nocase))
 			return 1;
 	return 0;
 }
@@ -1550,7 +1568,9 @@ core_rule_matches(const struct core_conf *cf, const struct core_rule *r,
 	case CORE_WHO_DISPLAY:
 		return strcmp(r->name, id->display) == 0;
 	case CORE_WHO_GROUP:
-		return in_group(cf, r->name, id->user);
+		return in_group(cf, r->name, id->user) ||
+		    (r->group != NULL && r->group->nhosts > 0 &&
+			in_host_group(cf, r->group, id->host));
 	case CORE_WHO_HOST_GROUP:
 		return r->group != NULL &&
 		    in_host_group(cf, r->group, id->host);
@@ -1563,8 +1583,9 @@ core_rule_matches(const struct core_conf *cf, const struct core_rule *r,
 	}
 }
 
-/* The unit of a client: its first GROUP, else the first HOST_GROUP that
- * takes its host, else the site default; NULL when none applies. */
+/* The unit of a client: its first GROUP, else the first HOST_GROUP (or
+ * GROUP with hosts) that takes its host, else the site default; NULL when
+ * none applies. */
 const char *
 core_conf_unit(const struct core_conf *cf, const struct core_settings *st,
     const struct core_ident *id)
@@ -1582,7 +1603,8 @@ core_conf_unit(const struct core_conf *cf, const struct core_settings *st,
 
 	for (i = 0; i < cf->ngroups; i++) {
 		g = &cf->groups[i];
-		if (g->is_host && in_host_group(cf, g, id->host))
+		if ((g->is_host || g->nhosts > 0) &&
+		    in_host_group(cf, g, id->host))
 			return g->name;
 	}
 

@@ -193,6 +193,8 @@ struct core_cgroup {
 	int is_host;
 	char **members;
 	size_t nmembers;
+	char **hosts; /* a GROUP's host members (struct core_group) */
+	size_t nhosts;
 };
 
 struct core_conf {

@@ -138,6 +138,11 @@ struct core_group {
 	int is_host;
 	char **members;
 	size_t nmembers;
+	/* A GROUP may also take hosts (patterns, as HOST_GROUP members): a
+	 * client belongs to it by its user or by its host.  Sentinel
+	 * reservation groups mix the two; options files never set these. */
+	char **hosts;
+	size_t nhosts;
 	int lineno;
 };
 
