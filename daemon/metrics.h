@@ -14,7 +14,7 @@
 #include "core/core.h"
 
 #define METRICS_REASONS 19 /* enum core_reason values */
-#define METRICS_RELEASES 7 /* enum core_release values */
+#define METRICS_RELEASES 10 /* enum core_release values, 0-9 */
 #define METRICS_DENIALS_KEPT 50
 
 struct metrics_feature {
