@@ -192,6 +192,20 @@ uc_call(struct uc *u, struct sent_request *r, struct sent_reply *rep)
 
 static struct sent_reply rep;
 
+/* Reads every datagram that comes until ms pass without one; returns how
+ * many came. */
+static int
+uc_drain(struct uc *u, int ms)
+{
+	uint8_t buf[SENT_DATAGRAM_MAX];
+	struct pollfd pfd = {u->fd, POLLIN, 0};
+	int n = 0;
+
+	while (poll(&pfd, 1, ms) > 0 && recv(u->fd, buf, sizeof(buf), 0) > 0)
+		n++;
+	return n;
+}
+
 /* REQUEST feature for user@host; returns the status, handle in *h. */
 static int
 uc_request(struct uc *u, const char *feature, const char *user, int tokens,
@@ -383,6 +397,18 @@ test_lease(void **state)
 	assert_int_equal(rep.lease, 3);
 	assert_int_equal(H_WAIT(h_in_use(d.port, "short") == 0, 10000), 1);
 	assert_int_equal(H_WAIT(log_has("reason=lease-expired"), 5000), 1);
+	{
+		/* The journal says why the seat came back. */
+		static char out[1 << 16];
+		char dir[400];
+
+		snprintf(dir, sizeof(dir), "%s/state", d.dir);
+		assert_int_equal(h_licctl(out, sizeof(out), "journal", "show",
+				     "--state-dir", dir, (char *)NULL),
+		    0);
+		assert_non_null(strstr(out, "reason=lease-expired"));
+		assert_non_null(strstr(out, "sentinel"));
+	}
 	for (i = 0; i < 12; i++) {
 		assert_int_equal(
 		    uc_handle_verb(&v, SENT_V_RENEW, k), SENT_S_OK);
@@ -728,6 +754,45 @@ test_bad_datagrams(void **state)
 	uc_close(&u);
 }
 
+/* One source address gets sentinel.rate datagrams a second (bursts of
+ * twice that); the rest are dropped, and it is served again later. */
+static void
+test_rate_limit(void **state)
+{
+	struct sent_request r;
+	struct h_licd k;
+	struct uc u;
+	uint8_t buf[SENT_DATAGRAM_DEFAULT];
+	size_t len;
+	int i, answered;
+
+	h_licd_init(&k, license, NULL,
+	    "sentinel = { address = \"127.0.0.1\"; rate = 1; };");
+	h_licd_start(&k);
+	uc_open(&u, k.sport, 0);
+	req_init(&r, SENT_V_QUERY);
+	snprintf(r.feature, sizeof(r.feature), "cad");
+	for (i = 0; i < 20; i++) {
+		r.hdr.request_id = rnd64();
+		len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+		uc_send_raw(&u, buf, len);
+	}
+	answered = uc_drain(&u, 500);
+	assert_true(answered >= 1 && answered < 20);
+	/* The bucket fills again. */
+	assert_int_equal(H_WAIT(({
+		r.hdr.request_id = rnd64();
+		len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+		uc_send_raw(&u, buf, len);
+		uc_recv(&u, r.hdr.request_id, &rep, 200) > 0;
+	}),
+			     10000),
+	    1);
+	uc_close(&u);
+	h_licd_stop(&k);
+	h_licd_cleanup(&k);
+}
+
 static void
 test_ipv6(void **state)
 {
@@ -841,6 +906,7 @@ main(void)
 	    cmocka_unit_test(test_query_pages),
 	    cmocka_unit_test(test_amplification),
 	    cmocka_unit_test(test_bad_datagrams),
+	    cmocka_unit_test(test_rate_limit),
 	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_site_key),
 	};
