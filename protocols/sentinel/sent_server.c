@@ -19,6 +19,7 @@
 
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
+#include "../../daemon/metrics.h"
 #include "../protocol.h"
 #include "sent_codec.h"
 
@@ -941,14 +942,18 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 	sent_addr_text(sp, salen, addr, sizeof(addr), &port);
 	if (!sent_rate_ok(addr, now)) {
 		sent.drop_rate++;
+		metrics_drop(METRICS_DROP_RATE);
 		return;
 	}
 	if (sent_header_peek(buf, len, &h) != 0) {
 		sent.drop_malformed++;
+		metrics_drop(METRICS_DROP_MALFORMED);
 		return;
 	}
 	if (h.flags & SENT_F_REPLY) {
-		sent.drop_malformed++; /* never answer a reply */
+		/* Never answer a reply: two servers would ping-pong. */
+		sent.drop_malformed++;
+		metrics_drop(METRICS_DROP_MALFORMED);
 		return;
 	}
 
@@ -957,6 +962,7 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		    sent_verify(buf, len, sent.key, sent.keylen, &ts, mac) !=
 			0) {
 			sent.drop_auth++;
+			metrics_drop(METRICS_DROP_AUTH);
 			log_debug("sentinel: dropped: unauthenticated datagram "
 				  "address=%s",
 			    addr);
@@ -966,6 +972,7 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		    ts > now + SENT_AUTH_WINDOW_MS ||
 		    !sent_seen_add(mac, now)) {
 			sent.drop_replay++;
+			metrics_drop(METRICS_DROP_REPLAY);
 			log_debug("sentinel: dropped: replayed datagram "
 				  "address=%s",
 			    addr);
@@ -1113,6 +1120,7 @@ sent_read_cb(evutil_socket_t fd, short what, void *arg)
 			/* Cut by the kernel: over any bound there is. */
 			sent.received++;
 			sent.drop_malformed++;
+			metrics_drop(METRICS_DROP_MALFORMED);
 			continue;
 		}
 		sent_datagram(fd, buf, (size_t)n, &sa, salen);

@@ -192,6 +192,36 @@ uc_call(struct uc *u, struct sent_request *r, struct sent_reply *rep)
 
 static struct sent_reply rep;
 
+/* GET path from licd's HTTP views on loopback; the whole answer. */
+static const char *
+http_get(int port, const char *path)
+{
+	static char buf[1 << 18];
+	struct sockaddr_in sin;
+	char req[256];
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+	    path);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (n < sizeof(buf) - 1 &&
+	    (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
 /* Reads every datagram that comes until ms pass without one; returns how
  * many came. */
 static int
@@ -819,14 +849,17 @@ test_site_key(void **state)
 	struct h_licd k;
 	struct uc u;
 	uint8_t buf[SENT_DATAGRAM_DEFAULT], copy[SENT_DATAGRAM_DEFAULT];
-	char path[400];
+	char path[400], extra[256];
 	uint64_t h;
 	size_t len;
+	int http = h_unused_port();
 
 	/* The key file is found next to licd.conf. */
-	h_licd_init(&k, license, NULL,
+	snprintf(extra, sizeof(extra),
 	    "sentinel = { address = \"127.0.0.1\"; "
-	    "site-key-file = \"site.key\"; };");
+	    "site-key-file = \"site.key\"; };\nhttp = \"127.0.0.1:%d\";",
+	    http);
+	h_licd_init(&k, license, NULL, extra);
 	snprintf(path, sizeof(path), "%s/site.key", k.dir);
 	h_write(path, KEY "\n");
 	h_licd_start(&k);
@@ -885,6 +918,12 @@ test_site_key(void **state)
 	uc_send_raw(&u, buf, len);
 	assert_true(uc_recv(&u, r.hdr.request_id, &rep, 5000) > len);
 	assert_int_equal(rep.hdr.status, SENT_S_OK);
+
+	/* Each drop is counted by why. */
+	assert_non_null(strstr(http_get(http, "/metrics"),
+	    "licd_sentinel_dropped_total{reason=\"auth\"} 3"));
+	assert_non_null(strstr(http_get(http, "/metrics"),
+	    "licd_sentinel_dropped_total{reason=\"replay\"} 2"));
 
 	uc_close(&u);
 	h_licd_stop(&k);
