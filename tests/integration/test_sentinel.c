@@ -454,6 +454,45 @@ test_lease(void **state)
 	uc_close(&v);
 }
 
+/* A grant made over UDP survives a restart: its client takes it back
+ * with RENEW naming its user and host. */
+static void
+test_restart_resume(void **state)
+{
+	struct sent_request r;
+	struct uc u;
+	uint64_t h;
+
+	uc_open(&u, d.sport, 0);
+	assert_int_equal(uc_request(&u, "cad", "alice", 1, 0, &h), SENT_S_OK);
+	h_licd_stop(&d);
+	h_licd_start(&d);
+	assert_int_equal(h_in_use(d.port, "cad"), 1);
+
+	/* Without its identity: not taken back. */
+	assert_int_equal(uc_handle_verb(&u, SENT_V_RENEW, h), SENT_S_DENIED);
+	assert_int_equal(rep.hdr.reason, 15);
+	/* Someone else: neither. */
+	req_init(&r, SENT_V_RENEW);
+	r.handle = h;
+	snprintf(r.user, sizeof(r.user), "mallory");
+	snprintf(r.host, sizeof(r.host), "ws-alice");
+	uc_call(&u, &r, &rep);
+	assert_int_equal(rep.hdr.status, SENT_S_DENIED);
+	/* Its holder: the same grant, with a lease again. */
+	req_init(&r, SENT_V_RENEW);
+	r.handle = h;
+	snprintf(r.user, sizeof(r.user), "alice");
+	snprintf(r.host, sizeof(r.host), "ws-alice");
+	uc_call(&u, &r, &rep);
+	assert_int_equal(rep.hdr.status, SENT_S_OK);
+	assert_true(rep.handle == h);
+	assert_int_equal(rep.lease, 300);
+	assert_int_equal(uc_handle_verb(&u, SENT_V_RELEASE, h), SENT_S_OK);
+	assert_int_equal(h_in_use(d.port, "cad"), 0);
+	uc_close(&u);
+}
+
 static void
 test_tokens(void **state)
 {
@@ -937,6 +976,7 @@ main(void)
 	    cmocka_unit_test(test_shared_pool),
 	    cmocka_unit_test(test_duplicates_never_grant_twice),
 	    cmocka_unit_test(test_lease),
+	    cmocka_unit_test(test_restart_resume),
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test(test_sharing),
 	    cmocka_unit_test(test_hold),
