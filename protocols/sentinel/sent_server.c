@@ -39,7 +39,9 @@
 struct sent_peer;
 
 /* One reply kept for a request id: sent again when the request comes
- * again, and held until the journal commits when it reports a change. */
+ * again, and held until the journal commits when it reports a change.
+ * XXX: kept in memory only, so a request re-sent across a restart is
+ * executed again; its first grant is returned after the resume grace. */
 struct sent_cached {
 	struct licd_waiter w;
 	struct sent_peer *peer;
@@ -305,7 +307,7 @@ sent_send_error(int fd, const struct sockaddr *sa, socklen_t salen,
 }
 
 static void
-sent_cached_send(struct sent_cached *c)
+sent_cached_send(struct sent_cached *c, size_t req_len, int authed)
 {
 	struct sent_peer *p = c->peer;
 	struct sent_header h;
@@ -313,7 +315,7 @@ sent_cached_send(struct sent_cached *c)
 	if (sent_header_peek(c->data, c->len, &h) != 0)
 		return;
 	sent_send(p->fd, (struct sockaddr *)&p->sa, p->salen, &h, c->data,
-	    c->len, c->req_len, c->authed);
+	    c->len, req_len, authed);
 }
 
 /* The journal holds what the reply reports: it may leave now. */
@@ -326,7 +328,7 @@ sent_cached_ready(struct licd_waiter *w)
 	c->pending = 0;
 	w->armed = 0;
 	if (!sent.stopping)
-		sent_cached_send(c);
+		sent_cached_send(c, c->req_len, c->authed);
 }
 
 static void
@@ -1013,12 +1015,10 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 			/* The same request again: its reply, never a second
 			 * execution.  One still waiting for the journal
 			 * goes out when that commits. */
-			if (!c->pending) {
-				if (len > c->req_len)
-					c->req_len = len;
-				c->authed = c->authed || authed;
-				sent_cached_send(c);
-			}
+			/* Bounded by this copy: another copy's size says
+			 * nothing of who sent this one. */
+			if (!c->pending)
+				sent_cached_send(c, len, authed);
 			return;
 		}
 	}
@@ -1094,7 +1094,7 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		licd_wait(sent.licd, &c->w, licd_last_seq(sent.licd));
 		return;
 	}
-	sent_cached_send(c);
+	sent_cached_send(c, len, authed);
 }
 
 static void
