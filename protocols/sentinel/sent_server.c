@@ -891,6 +891,18 @@ sent_query(const struct sent_request *req, size_t cap)
 	return 0;
 }
 
+/* Whether the client's cache has a slot not waiting for the journal. */
+static int
+sent_cache_room(const struct sent_peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < SENT_CACHE; i++)
+		if (!p->cache[i].pending)
+			return 1;
+	return 0;
+}
+
 /* Keeps the encoded reply in the client's cache, in the oldest slot. */
 static struct sent_cached *
 sent_cache_put(struct sent_peer *p, uint64_t request_id, const uint8_t *data,
@@ -1014,11 +1026,20 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		if (c != NULL) {
 			/* The same request again: its reply, never a second
 			 * execution.  One still waiting for the journal
-			 * goes out when that commits. */
-			/* Bounded by this copy: another copy's size says
-			 * nothing of who sent this one. */
+			 * goes out when that commits.  The bound is this
+			 * copy's size: another copy's says nothing of who
+			 * sent this one. */
 			if (!c->pending)
 				sent_cached_send(c, len, authed);
+			return;
+		}
+		/* With every slot holding a reply for the journal, a new
+		 * request could not be remembered: it is not executed
+		 * (the client re-sends it). */
+		if (h.verb != SENT_V_QUERY && !sent_cache_room(p)) {
+			log_debug("sentinel: busy client, request dropped: "
+				  "address=%s",
+			    addr);
 			return;
 		}
 	}
@@ -1080,10 +1101,9 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 	}
 	c = sent_cache_put(p, h.request_id, out, (size_t)rc, len, authed, now);
 	if (c == NULL) {
-		/* XXX: out of memory or every slot waiting for the journal:
-		 * the reply is sent once the journal commits only if it
-		 * reports nothing; otherwise the client re-sends and then
-		 * finds the state as it is (a RENEW shows the grant). */
+		/* XXX: out of memory: a reply that reports nothing goes out
+		 * at once; one that reports a change is not sent, and the
+		 * re-sent request runs again (a second grant, possible). */
 		if (licd_last_seq(sent.licd) == seq)
 			sent_send(
 			    fd, sp, salen, &h, out, (size_t)rc, len, authed);
