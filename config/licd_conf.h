@@ -17,10 +17,44 @@
 #define CONF_TRUSTED_KEYS_MAX 16
 #define CONF_KMS_PRODUCTS_MAX 64
 
+/* TLS on a listener (the listener's tls key): none, TLS or plain text
+ * told apart by the first byte, or TLS only. */
+enum conf_tls_mode {
+	CONF_TLS_OFF = 0,
+	CONF_TLS_OPTIONAL = 1,
+	CONF_TLS_REQUIRED = 2,
+};
+
+/* Client certificates (tls.verify-client). */
+enum conf_tls_verify {
+	CONF_VERIFY_NONE = 0,
+	CONF_VERIFY_OPTIONAL = 1,
+	CONF_VERIFY_REQUIRED = 2,
+};
+
+#define CONF_TLS_ADMINS_MAX 32
+
+/* The tls = { ... } group: one server identity for every TLS listener. */
+struct conf_tls {
+	char certificate[CONF_PATH_MAX]; /* PEM, chain after the leaf */
+	char key[CONF_PATH_MAX];
+	char client_ca[CONF_PATH_MAX]; /* CAs that sign client certs */
+	int verify_client;
+	char user_field[16]; /* subject field naming the user: "CN" */
+	char unit_field[16]; /* and the unit: "OU" */
+	/* Who may use the admin verbs over TLS: a subject ("CN=alice" or
+	 * "CN=alice,OU=it", matched as licd prints it) or a certificate's
+	 * SHA-256 fingerprint (64 hex digits, ':' allowed). */
+	char admins[CONF_TLS_ADMINS_MAX][256];
+	size_t nadmins;
+	int min_version; /* 12 or 13 */
+};
+
 struct conf_listener {
 	char protocol[16]; /* "flex" */
 	char address[256]; /* "*" for every address */
 	int port;
+	int tls; /* enum conf_tls_mode */
 };
 
 struct licd_conf {
@@ -73,6 +107,13 @@ struct licd_conf {
 	char kms_address[256];
 	struct act_product kms_products[CONF_KMS_PRODUCTS_MAX];
 	size_t nkms_products;
+	int kms_tls; /* enum conf_tls_mode of the KMS listener */
+
+	/* TLS (daemon/tls.h) */
+	struct conf_tls tls;
+
+	/* grants one connection may hold at once (flex) */
+	int max_grants_per_client;
 };
 
 /* Fills every setting with its default (no listeners, no files). */

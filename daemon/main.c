@@ -32,6 +32,7 @@
 #include "kms_glue.h"
 #include "licd.h"
 #include "log.h"
+#include "tls.h"
 
 #define LISTEN_FDS_MAX 32
 
@@ -591,6 +592,20 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	if (strcmp(conf.state_dir, l->conf.state_dir) != 0)
 		log_warnx("reload: a new state directory needs a restart");
 
+	/* New certificates and CAs for connections from now on; the
+	 * listeners' modes need a restart.  XXX: a core refusal
+	 * below leaves the new certificate in place. */
+	if (tls_reload(&conf, err, sizeof(err)) == -1) {
+		log_warnx("reload refused: %s; the running configuration is "
+			  "unchanged",
+		    err);
+		snprintf(why, whylen, "%s", err);
+		files_free(&f);
+		goto done;
+	}
+	memcpy(&l->conf.tls, &conf.tls, sizeof(conf.tls));
+	l->conf.max_grants_per_client = conf.max_grants_per_client;
+
 	settings_from_conf(&conf, &s);
 	if (core_configure(l->core, &s, f.lics, f.nlics,
 		f.have_opts ? &f.opts : NULL, licd_now(), err,
@@ -837,6 +852,8 @@ main(int argc, char **argv)
 	if (journal_sync(licd.journal) == -1)
 		fatalx("journal: cannot commit");
 
+	if (tls_init(&licd.conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (listen_start() == -1)
 		fatalx("cannot listen");
 	if (http_start(&licd) == -1)
@@ -903,6 +920,7 @@ main(int argc, char **argv)
 	     p++)
 		(*p)->cleanup(&licd);
 	http_stop();
+	tls_free();
 	kms_glue_free(&licd);
 	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);
