@@ -717,6 +717,15 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 		    "from a certificate on tls.admins, only");
 		return;
 	}
+	/* What cannot be recorded is not granted. */
+	if ((req.verb == FLEX_V_CHECKOUT || req.verb == FLEX_V_BORROW) &&
+	    !licd_journal_ok(flex.licd)) {
+		flex_send_error(s, req.tag, FLEX_E_INTERNAL,
+		    flex_error_name(FLEX_E_INTERNAL),
+		    "the journal cannot record changes now (disk full or "
+		    "state directory unwritable); try again");
+		return;
+	}
 	/* limits.max-grants-per-client: one connection cannot drain a
 	 * pool by itself. */
 	if ((req.verb == FLEX_V_CHECKOUT || req.verb == FLEX_V_BORROW) &&

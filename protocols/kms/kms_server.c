@@ -302,6 +302,12 @@ kms_handle_line(struct session *ss, const char *line, size_t len)
 	}
 	switch (req.verb) {
 	case KMS_V_ACTIVATE:
+		if (!licd_journal_ok(kms.licd)) {
+			kms_send_error(s, req.tag, KMS_E_INTERNAL,
+			    "the journal cannot record changes now (disk full "
+			    "or state directory unwritable); try again");
+			break;
+		}
 		kms_activate(s, &req);
 		break;
 	case KMS_V_STATUS:
