@@ -471,6 +471,7 @@ static const char *const conf_known[] = {
     "kms.address",
     "kms.products",
     "kms.tls",
+    "http-tls",
     "tls",
     "tls.certificate",
     "tls.key",
@@ -720,6 +721,18 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	conf_read_require_signature(&cfg, conf, path, diag);
 	conf_read_kms(&cfg, conf, path, diag);
 	conf_read_tls(&cfg, conf, path, diag);
+	if (conf_string(&cfg, "http-tls", value, sizeof(value), path, diag) >
+	    0) {
+		if (strcmp(value, "off") == 0)
+			conf->http_tls = CONF_TLS_OFF;
+		else if (strcmp(value, "required") == 0)
+			conf->http_tls = CONF_TLS_REQUIRED;
+		else
+			diag_add(diag, DIAG_ERROR, path,
+			    config_setting_source_line(
+				config_lookup(&cfg, "http-tls")),
+			    "http-tls: expected \"off\" or \"required\"");
+	}
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;
@@ -774,6 +787,10 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 			    "listener on port %d: tls needs "
 			    "tls.certificate and tls.key",
 			    conf->listeners[i].port);
+	if (conf->http_tls != CONF_TLS_OFF &&
+	    (conf->tls.certificate[0] == '\0' || conf->tls.key[0] == '\0'))
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "http-tls needs tls.certificate and tls.key");
 	if (conf->tls.verify_client != CONF_VERIFY_NONE &&
 	    conf->tls.client_ca[0] == '\0')
 		diag_add(diag, DIAG_ERROR, where, 0,

@@ -99,6 +99,7 @@ struct licd_conf {
 	/* The HTTP views (/metrics, /api/status, the status page): "host:port"
 	 * or "[v6]:port", "" for none. */
 	char http[256];
+	int http_tls; /* enum conf_tls_mode: off or required */
 
 	/* The KMS front end (protocols/kms/): its listener, added by
 	 * conf_finish when a product is configured and kms_port is not 0,

@@ -39,6 +39,8 @@ tls_needed(const struct licd_conf *conf)
 {
 	size_t i;
 
+	if (conf->http[0] != '\0' && conf->http_tls != CONF_TLS_OFF)
+		return 1;
 	for (i = 0; i < conf->nlisteners; i++)
 		if (conf->listeners[i].tls != CONF_TLS_OFF)
 			return 1;

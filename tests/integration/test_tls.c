@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/ssl.h>
 
 #include "harness.h"
 #include "licd.h"
@@ -29,6 +30,7 @@ struct tls_env {
 	char pki[300];
 	int port_req; /* tls = "required" */
 	int port_opt; /* tls = "optional" */
+	int port_http; /* http-tls = "required" */
 };
 
 static void
@@ -92,6 +94,9 @@ tls_setup(struct tls_env *e)
 	do
 		e->port_opt = h_unused_port();
 	while (e->port_opt == e->port_req);
+	do
+		e->port_http = h_unused_port();
+	while (e->port_http == e->port_req || e->port_http == e->port_opt);
 	snprintf(text, sizeof(text),
 	    "state-dir = \"state\";\n"
 	    "license-files = [ \"test.lic\" ];\n"
@@ -103,6 +108,8 @@ tls_setup(struct tls_env *e)
 	    " tls = \"optional\"; }\n"
 	    ");\n"
 	    "log = { level = \"debug\"; };\n"
+	    "http = \"127.0.0.1:%d\";\n"
+	    "http-tls = \"required\";\n"
 	    "tls = {\n"
 	    "  certificate = \"pki/server.pem\";\n"
 	    "  key = \"pki/server.key\";\n"
@@ -110,7 +117,7 @@ tls_setup(struct tls_env *e)
 	    "  verify-client = \"required\";\n"
 	    "  admins = [ \"CN=boss,OU=it\" ];\n"
 	    "};\n",
-	    e->d.port, e->port_req, e->port_opt);
+	    e->d.port, e->port_req, e->port_opt, e->port_http);
 	h_write(e->d.conf, text);
 	h_licd_start(&e->d);
 }
@@ -168,6 +175,53 @@ grant_line(const struct tls_env *e, uint64_t handle, char *out, size_t len)
 	h_close(&c);
 }
 
+/*
+ * GET /metrics over TLS with who's certificate (NULL: none).  Returns the
+ * status code, or 0 when the handshake or the connection failed.
+ */
+static int
+https_get(const struct tls_env *e, const char *who)
+{
+	char path[400], key[400], buf[4096];
+	struct h_conn c;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int n, code = 0;
+
+	ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(ctx);
+	snprintf(path, sizeof(path), "%s/ca.pem", e->pki);
+	assert_int_equal(SSL_CTX_load_verify_locations(ctx, path, NULL), 1);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (who != NULL) {
+		snprintf(path, sizeof(path), "%s/%s.pem", e->pki, who);
+		snprintf(key, sizeof(key), "%s/%s.key", e->pki, who);
+		assert_int_equal(
+		    SSL_CTX_use_certificate_file(ctx, path, SSL_FILETYPE_PEM),
+		    1);
+		assert_int_equal(
+		    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM), 1);
+	}
+	h_connect(&c, e->port_http);
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, c.fd);
+	if (SSL_connect(ssl) == 1) {
+		snprintf(buf, sizeof(buf),
+		    "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+		    "Connection: close\r\n\r\n");
+		SSL_write(ssl, buf, (int)strlen(buf));
+		n = SSL_read(ssl, buf, sizeof(buf) - 1);
+		if (n > 12) {
+			buf[n] = '\0';
+			code = atoi(buf + 9);
+		}
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	h_close(&c);
+	return code;
+}
+
 static void
 test_required_listener(void **state)
 {
@@ -207,6 +261,16 @@ test_required_listener(void **state)
 	assert_null(tls_connect(
 	    &e, e.port_req, "rogue", "alice", "bob", err, sizeof(err)));
 	assert_non_null(strstr(err, "certificate"));
+
+	/* The HTTP views over TLS, with a client certificate only. */
+	assert_int_equal(https_get(&e, "alice"), 200);
+	assert_int_equal(https_get(&e, NULL), 0);
+	h_connect(&raw, e.port_http);
+	n = (int)write(raw.fd, "GET /metrics HTTP/1.0\r\n\r\n", 26);
+	assert_int_equal(n, 26);
+	assert_false(
+	    h_wait_line(&raw, "HTTP/1.1 200", line, sizeof(line), 1000));
+	h_close(&raw);
 
 	/* Plain text on the TLS port gets no service. */
 	h_connect(&raw, e.port_req);
