@@ -59,6 +59,9 @@ static size_t nacked_out, nacked_in;
 static unsigned int seed;
 static int quiesce; /* answer what is in flight, send nothing new */
 
+static void client_send(struct client *, enum pending, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 client_send(struct client *c, enum pending p, const char *fmt, ...)
 {

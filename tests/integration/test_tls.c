@@ -33,6 +33,8 @@ struct tls_env {
 	int port_http; /* http-tls = "required" */
 };
 
+static void sh(const char *, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 sh(const char *fmt, ...)
 {
