@@ -114,7 +114,7 @@ test_connection_caps(void **state)
 	h_connect(&extra, d.port);
 	assert_true(h_wait_line(&extra, "* ERR", line, sizeof(line), 5000));
 	assert_string_equal(h_get(line, "reason", v, sizeof(v)), "busy");
-	assert_true(log_has(&d, "over the cap"));
+	assert_true(H_WAIT(log_has(&d, "over the cap"), 5000));
 	h_close(&extra);
 	h_close(&c[0]);
 	h_close(&c[1]);
@@ -209,7 +209,7 @@ test_slow_peers_and_long_lines(void **state)
 	h_hello(&stall, "slowpoke", "ws9");
 	assert_int_equal(write(stall.fd, "t9 CHECK", 8), 8);
 	assert_true(closed_within(stall.fd, 15000));
-	assert_true(log_has(&d, "idle timeout, closing"));
+	assert_true(H_WAIT(log_has(&d, "idle timeout, closing"), 5000));
 
 	/* Meanwhile everyone else is served. */
 	h_connect(&good, d.port);
