@@ -355,7 +355,11 @@ test_optional_listener_and_licctl(void **state)
 	    h_licctl(out, sizeof(out), "--ca", ca, "--cert", cert, "--key", key,
 		"--admin-server", servers, "reread", (char *)NULL),
 	    0);
-	(void)line;
+	snprintf(line, sizeof(line), "%s/state", e.d.dir);
+	assert_int_equal(h_licctl(out, sizeof(out), "journal", "show",
+			     "--state-dir", line, (char *)NULL),
+	    0);
+	assert_non_null(strstr(out, "reread by cert="));
 
 	/* SIGHUP with the certificate replaced: new connections get the
 	 * new one (signed by the same CA), and are served. */
