@@ -62,7 +62,8 @@ struct licd_tls {
  * licd_connect over TLS.  With tls NULL the settings come from the
  * environment: LICD_TLS_CA, LICD_TLS_CERT, LICD_TLS_KEY and
  * LICD_TLS_SERVER_NAME.  licd_connect itself speaks TLS when LICD_TLS=1,
- * LICD_TLS_CA or LICD_TLS_CERT is set (LICD_TLS=0 turns it off).
+ * LICD_TLS_CA or LICD_TLS_CERT is set (LICD_TLS=0 turns it off), and so
+ * do the licd_kms_* calls that connect over TCP.
  */
 struct licd_conn *
 licd_connect_tls(const char *servers, const struct licd_identity *id,

@@ -18,7 +18,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,14 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
+#include "flex_client_tls.h"
 #include "licd.h"
 #include "protocols/flex/flex_codec.h"
 
@@ -341,70 +338,6 @@ next_tag(struct licd_conn *c, char *tag, size_t size)
 	snprintf(tag, size, "t%lu", ++c->next_tag);
 }
 
-/* Why the last TLS call failed, for licd_error(). */
-static void
-tls_err(struct licd_conn *c, const char *what)
-{
-	char buf[256];
-	unsigned long e = ERR_get_error();
-	long v = c->ssl != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
-
-	if (v != X509_V_OK)
-		snprintf(buf, sizeof(buf), "certificate: %s",
-		    X509_verify_cert_error_string(v));
-	else if (e != 0)
-		ERR_error_string_n(e, buf, sizeof(buf));
-	else
-		snprintf(buf, sizeof(buf), "%s",
-		    errno != 0 ? strerror(errno) : "connection closed");
-	ERR_clear_error();
-	conn_err(c, 0, "", "tls %s: %s", what, buf);
-}
-
-/* What a TLS call that returned rc waits for: POLLIN or POLLOUT, or 0
- * when it failed for good. */
-static short
-tls_want(struct licd_conn *c, int rc)
-{
-	switch (SSL_get_error(c->ssl, rc)) {
-	case SSL_ERROR_WANT_READ:
-		return POLLIN;
-	case SSL_ERROR_WANT_WRITE:
-		return POLLOUT;
-	default:
-		return 0;
-	}
-}
-
-/*
- * SSL_write on a socket whose peer is gone raises SIGPIPE, which would
- * kill an application that did not ignore it: block it on this thread
- * for the write, and take a SIGPIPE the write raised off the thread.
- */
-static int
-tls_write(struct licd_conn *c, const void *buf, size_t len)
-{
-	struct timespec zero = {0, 0};
-	sigset_t pipe_set, old, pending;
-	int n, had;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	had = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	n = SSL_write(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-	if (!had) {
-		sigpending(&pending);
-		if (sigismember(&pending, SIGPIPE))
-			while (sigtimedwait(&pipe_set, NULL, &zero) == -1 &&
-			    errno == EINTR)
-				continue;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return n;
-}
-
 /*
  * One send or receive, through TLS when the connection has it.  Returns
  * the bytes moved, 0 at the end of the stream (receive), or -1: errno
@@ -414,32 +347,19 @@ tls_write(struct licd_conn *c, const void *buf, size_t len)
 static ssize_t
 conn_io(struct licd_conn *c, int sending, void *buf, size_t len, short *events)
 {
-	int n;
+	ssize_t n;
 
 	*events = sending ? POLLOUT : POLLIN;
 	if (c->ssl == NULL)
 		return sending ? send(c->fd, buf, len, MSG_NOSIGNAL)
 			       : recv(c->fd, buf, len, 0);
-	ERR_clear_error();
-	errno = 0;
-	n = sending
-	    ? tls_write(c, buf, len)
-	    : SSL_read(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-	if (n > 0)
-		return n;
-	if (!sending && SSL_get_error(c->ssl, n) == SSL_ERROR_ZERO_RETURN)
-		return 0;
-	*events = tls_want(c, n);
-	if (*events != 0) {
-		errno = EAGAIN;
-		return -1;
+	n = client_tls_io(
+	    c->ssl, sending, buf, len, events, c->err, sizeof(c->err));
+	if (n == -1 && errno == EPROTO) {
+		c->errcode = 0;
+		c->reason[0] = '\0';
 	}
-	if (!sending && SSL_get_error(c->ssl, n) == SSL_ERROR_SYSCALL &&
-	    errno == 0)
-		return 0; /* the peer closed without close_notify */
-	tls_err(c, sending ? "send" : "receive");
-	errno = EPROTO;
-	return -1;
+	return n;
 }
 
 /* Writes all of buf before the deadline. */
@@ -802,59 +722,21 @@ say_hello(struct licd_conn *c)
 	return CLIENT_OK;
 }
 
-/*
- * TLS over the connected c->fd: the server's certificate must chain to
- * the CA and name c->tls_name, or host (an address or a DNS name).
- * Returns 0, or -1 with c->err set.
- */
+/* TLS over the connected c->fd, verifying the server's certificate
+ * against c->tls_name, else host.  Returns 0, or -1 with c->err set. */
 static int
 tls_handshake(struct licd_conn *c, const char *host)
 {
-	const char *name = c->tls_name[0] != '\0' ? c->tls_name : host;
-	struct in6_addr a6;
-	struct pollfd pfd;
-	int64_t deadline = now_ms() + c->timeout_ms;
-	int rc, ip;
+	char err[sizeof(c->err)];
 
-	c->ssl = SSL_new(c->tls_ctx);
-	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
-		tls_err(c, "setup");
+	c->ssl = client_tls_connect(c->tls_ctx, c->fd,
+	    c->tls_name[0] != '\0' ? c->tls_name : host, c->timeout_ms, err,
+	    sizeof(err));
+	if (c->ssl == NULL) {
+		conn_err(c, 0, "", "%s", err);
 		return -1;
 	}
-	ip = inet_pton(AF_INET, name, &a6) == 1 ||
-	    inet_pton(AF_INET6, name, &a6) == 1;
-	if (ip)
-		rc =
-		    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), name);
-	else
-		rc = SSL_set_tlsext_host_name(c->ssl, name) == 1 &&
-		    SSL_set1_host(c->ssl, name) == 1;
-	if (rc != 1) {
-		tls_err(c, "server name");
-		return -1;
-	}
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		rc = SSL_connect(c->ssl);
-		if (rc == 1)
-			return 0;
-		pfd.fd = c->fd;
-		pfd.events = tls_want(c, rc);
-		if (pfd.events == 0) {
-			tls_err(c, "handshake");
-			return -1;
-		}
-		rc = poll(&pfd, 1, remaining(deadline));
-		if (rc == 0) {
-			conn_err(c, 0, "", "tls handshake: timed out");
-			return -1;
-		}
-		if (rc == -1 && errno != EINTR) {
-			conn_err(c, 0, "", "poll: %s", strerror(errno));
-			return -1;
-		}
-	}
+	return 0;
 }
 
 /* Connects to licd's local admin socket and says HELLO. */
@@ -941,25 +823,6 @@ connect_any(struct licd_conn *c)
 static struct licd_conn *conn_open(const char *, const char *,
     const struct licd_identity *, const struct licd_tls *, int, char *, size_t);
 
-/* TLS settings from LICD_TLS, LICD_TLS_CA, LICD_TLS_CERT, LICD_TLS_KEY
- * and LICD_TLS_SERVER_NAME; NULL when none is set. */
-static const struct licd_tls *
-tls_from_env(struct licd_tls *t)
-{
-	const char *on = getenv("LICD_TLS");
-
-	memset(t, 0, sizeof(*t));
-	t->ca = getenv("LICD_TLS_CA");
-	t->cert = getenv("LICD_TLS_CERT");
-	t->key = getenv("LICD_TLS_KEY");
-	t->server_name = getenv("LICD_TLS_SERVER_NAME");
-	if (on != NULL && (strcmp(on, "0") == 0 || strcmp(on, "no") == 0))
-		return NULL;
-	if ((on == NULL || on[0] == '\0') && t->ca == NULL && t->cert == NULL)
-		return NULL;
-	return t;
-}
-
 struct licd_conn *
 licd_connect(const char *servers, const struct licd_identity *id,
     int timeout_ms, char *err, size_t errlen)
@@ -967,7 +830,7 @@ licd_connect(const char *servers, const struct licd_identity *id,
 	struct licd_tls t;
 
 	return conn_open(
-	    servers, NULL, id, tls_from_env(&t), timeout_ms, err, errlen);
+	    servers, NULL, id, client_tls_env(&t), timeout_ms, err, errlen);
 }
 
 struct licd_conn *
@@ -977,7 +840,7 @@ licd_connect_tls(const char *servers, const struct licd_identity *id,
 	struct licd_tls t;
 
 	if (tls == NULL)
-		tls = tls_from_env(&t);
+		tls = client_tls_env(&t);
 	if (tls == NULL) {
 		memset(&t, 0, sizeof(t));
 		tls = &t;
@@ -985,49 +848,18 @@ licd_connect_tls(const char *servers, const struct licd_identity *id,
 	return conn_open(servers, NULL, id, tls, timeout_ms, err, errlen);
 }
 
-/*
- * The client context: TLS 1.2 or later, the server verified against
- * tls->ca (or the system's CAs), and the client certificate when given.
- * Returns 0 or -1 with err.
- */
+/* The context for tls, and the name to verify.  Returns 0 or -1 with
+ * err. */
 static int
 tls_setup(
     struct licd_conn *c, const struct licd_tls *tls, char *err, size_t errlen)
 {
-	char buf[256];
-	int ok;
-
-	c->tls_ctx = SSL_CTX_new(TLS_client_method());
+	c->tls_ctx = client_tls_ctx(tls, err, errlen);
 	if (c->tls_ctx == NULL)
-		goto fail;
-	SSL_CTX_set_min_proto_version(c->tls_ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(c->tls_ctx, SSL_VERIFY_PEER, NULL);
-	ok = tls->ca != NULL && tls->ca[0] != '\0'
-	    ? SSL_CTX_load_verify_locations(c->tls_ctx, tls->ca, NULL)
-	    : SSL_CTX_set_default_verify_paths(c->tls_ctx);
-	if (ok != 1)
-		goto fail;
-	if (tls->cert != NULL && tls->cert[0] != '\0') {
-		if (SSL_CTX_use_certificate_chain_file(c->tls_ctx, tls->cert) !=
-			1 ||
-		    SSL_CTX_use_PrivateKey_file(c->tls_ctx,
-			tls->key != NULL && tls->key[0] != '\0' ? tls->key
-								: tls->cert,
-			SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(c->tls_ctx) != 1)
-			goto fail;
-	}
+		return -1;
 	if (tls->server_name != NULL)
 		copy_name(c->tls_name, sizeof(c->tls_name), tls->server_name);
 	return 0;
-
-fail:
-	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-	ERR_clear_error();
-	snprintf(err, errlen, "tls: %s", buf);
-	SSL_CTX_free(c->tls_ctx);
-	c->tls_ctx = NULL;
-	return -1;
 }
 
 struct licd_conn *

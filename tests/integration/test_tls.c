@@ -31,6 +31,7 @@ struct tls_env {
 	int port_req; /* tls = "required" */
 	int port_opt; /* tls = "optional" */
 	int port_http; /* http-tls = "required" */
+	int port_kms; /* kms.tls = "required" */
 };
 
 static void sh(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -99,6 +100,10 @@ tls_setup(struct tls_env *e)
 	do
 		e->port_http = h_unused_port();
 	while (e->port_http == e->port_req || e->port_http == e->port_opt);
+	do
+		e->port_kms = h_unused_port();
+	while (e->port_kms == e->port_req || e->port_kms == e->port_opt ||
+	    e->port_kms == e->port_http);
 	snprintf(text, sizeof(text),
 	    "state-dir = \"state\";\n"
 	    "license-files = [ \"test.lic\" ];\n"
@@ -112,6 +117,9 @@ tls_setup(struct tls_env *e)
 	    "log = { level = \"debug\"; };\n"
 	    "http = \"127.0.0.1:%d\";\n"
 	    "http-tls = \"required\";\n"
+	    "kms = { port = %d; address = \"127.0.0.1\"; tls = \"required\";"
+	    " products = ( { name = \"office\"; threshold-client = 1; } );"
+	    " };\n"
 	    "tls = {\n"
 	    "  certificate = \"pki/server.pem\";\n"
 	    "  key = \"pki/server.key\";\n"
@@ -119,7 +127,7 @@ tls_setup(struct tls_env *e)
 	    "  verify-client = \"required\";\n"
 	    "  admins = [ \"CN=boss,OU=it\" ];\n"
 	    "};\n",
-	    e->d.port, e->port_req, e->port_opt, e->port_http);
+	    e->d.port, e->port_req, e->port_opt, e->port_http, e->port_kms);
 	h_write(e->d.conf, text);
 	h_licd_start(&e->d);
 }
@@ -307,6 +315,48 @@ test_required_listener(void **state)
 	h_licd_cleanup(&e.d);
 }
 
+/* The KMS client over TLS, its settings from the environment. */
+static void
+test_kms_over_tls(void **state)
+{
+	struct licd_kms_request r = {.product = "office",
+	    .machine_id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+	    .host = "ws1"};
+	struct licd_kms_reply reply;
+	struct tls_env e;
+	char servers[64], ca[400], cert[400], key[400], err[512];
+
+	tls_setup(&e);
+	snprintf(servers, sizeof(servers), "%d@127.0.0.1", e.port_kms);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", e.pki);
+	snprintf(cert, sizeof(cert), "%s/alice.pem", e.pki);
+	snprintf(key, sizeof(key), "%s/alice.key", e.pki);
+
+	/* Plain text to a TLS-only KMS listener: no answer. */
+	assert_int_equal(
+	    licd_kms_activate(servers, &r, 2000, &reply, err, sizeof(err)), -1);
+
+	setenv("LICD_TLS_CA", ca, 1);
+	setenv("LICD_TLS_CERT", cert, 1);
+	setenv("LICD_TLS_KEY", key, 1);
+	if (licd_kms_activate(servers, &r, 5000, &reply, err, sizeof(err)) !=
+	    0) {
+		h_licd_dump_log(&e.d);
+		fail_msg("activate over TLS: %s", err);
+	}
+	assert_int_equal(reply.result, 0);
+
+	/* Without a client certificate: refused by the handshake. */
+	unsetenv("LICD_TLS_CERT");
+	unsetenv("LICD_TLS_KEY");
+	assert_int_equal(
+	    licd_kms_activate(servers, &r, 5000, &reply, err, sizeof(err)), -1);
+	unsetenv("LICD_TLS_CA");
+
+	assert_int_equal(h_licd_stop(&e.d), 0);
+	h_licd_cleanup(&e.d);
+}
+
 static void
 test_optional_listener_and_licctl(void **state)
 {
@@ -382,6 +432,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_required_listener),
 	    cmocka_unit_test(test_optional_listener_and_licctl),
+	    cmocka_unit_test(test_kms_over_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
