@@ -206,6 +206,11 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		    &s->licd->conf, bufferevent_openssl_get_ssl(bev), &s->peer);
 		if (s->has_cert && s->peer.admin)
 			s->admin = 1;
+		if (s->has_cert)
+			log_debug("%s: tls session: address=%s subject=%s "
+				  "fingerprint=%s admin=%d",
+			    s->ops->name, s->addr, s->peer.subject,
+			    s->peer.fingerprint, s->peer.admin);
 		return;
 	}
 	if ((what & BEV_EVENT_ERROR) && !s->tls &&

@@ -107,7 +107,9 @@ const char *session_actor(const struct session *, char *buf, size_t len);
 
 /* The user a client certificate names, when client certificates are
  * required (tls.verify-client) and this session showed one; else NULL,
- * and the user the client claims stands. */
+ * and the user the client claims stands.  XXX: the certificate's unit
+ * (peer.unit) is not passed to the core: until struct core_client can
+ * carry it, the unit charged comes from the options file's rules. */
 const char *session_cert_user(const struct session *);
 
 /* Frees the session and its front end's struct at once, whatever is still

@@ -374,6 +374,24 @@ test_optional_listener_and_licctl(void **state)
 	h_hello(&raw, "carol", "ws3");
 	assert_true(h_checkout(&raw, "solver", 1, NULL, 0) != 0);
 
+	/* A first byte that promises a handshake, then junk: the
+	 * handshake fails and the connection is closed; others go on. */
+	{
+		struct h_conn junk;
+		char buf[256];
+		ssize_t n;
+
+		h_connect(&junk, e.port_opt);
+		assert_int_equal(
+		    write(junk.fd, "\x16\x03\x01\x00\x05junkjunkjunk\n", 18),
+		    18);
+		do
+			n = read(junk.fd, buf, sizeof(buf));
+		while (n > 0);
+		assert_true(n == 0 || n == -1);
+		h_close(&junk);
+	}
+
 	/* And TLS on the same port. */
 	c = tls_connect(
 	    &e, e.port_opt, "ca", "alice", "alice", err, sizeof(err));
