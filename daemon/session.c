@@ -127,17 +127,29 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	unsigned char first;
 	size_t len;
 
-	/* An "optional" listener: a handshake record means TLS, anything
-	 * else plain text, decided once on the first byte. */
+	/* The first byte: on an "optional" listener a handshake record
+	 * means TLS, anything else plain text; on a plain-text listener a
+	 * handshake is refused at once rather than read as a line that
+	 * never ends. */
 	if (s->sniff) {
 		if (evbuffer_copyout(in, &first, 1) != 1)
 			return;
-		s->sniff = 0;
+		if (first == SESSION_TLS_HANDSHAKE &&
+		    s->sniff == SESSION_SNIFF_PLAIN) {
+			log_info(
+			    "%s: a TLS handshake on a plain-text listener, "
+			    "closing: address=%s",
+			    s->ops->name, s->addr);
+			session_free(s);
+			return;
+		}
 		if (first == SESSION_TLS_HANDSHAKE) {
+			s->sniff = 0;
 			if (session_tls_wrap(s) == -1)
 				session_free(s);
 			return;
 		}
+		s->sniff = 0;
 	}
 
 	while (!s->closing && !s->dead) {
@@ -359,7 +371,7 @@ session_new(struct licd *licd, const struct session_ops *ops, int fd,
 	s->ops = ops;
 	s->licd = licd;
 	s->uid = (uid_t)-1;
-	s->sniff = tls == CONF_TLS_OPTIONAL;
+	s->sniff = tls == CONF_TLS_OPTIONAL ? SESSION_SNIFF_OPTIONAL : 0;
 	s->waiter.ready = session_waiter_ready;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
 	session_bev_setup(s);
@@ -418,6 +430,8 @@ session_accept(struct licd *licd, const struct session_ops *ops, int fd,
 	s = session_new(licd, ops, fd, addr, tls);
 	if (s == NULL)
 		return NULL;
+	if (!admin_socket && tls == CONF_TLS_OFF)
+		s->sniff = SESSION_SNIFF_PLAIN;
 	s->admin = allowed;
 	s->uid = uid;
 	return s;

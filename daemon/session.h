@@ -22,6 +22,10 @@
 
 #define SESSION_LINE_MAX 4096 /* bytes, the newline included */
 
+/* What the first byte of a TCP connection decides. */
+#define SESSION_SNIFF_OPTIONAL 1 /* TLS or plain text */
+#define SESSION_SNIFF_PLAIN 2 /* plain text: a TLS handshake is closed */
+
 struct bufferevent;
 struct evbuffer;
 struct session;
@@ -71,7 +75,7 @@ struct session {
 	 * first byte is still awaited (sniff); the verified client
 	 * certificate, when one was shown (has_cert). */
 	int tls;
-	int sniff;
+	int sniff; /* SESSION_SNIFF_*, or 0 once decided */
 	int has_cert;
 	struct tls_peer peer;
 

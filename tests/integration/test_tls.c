@@ -272,6 +272,11 @@ test_required_listener(void **state)
 	    &e, e.port_req, "rogue", "alice", "bob", err, sizeof(err)));
 	assert_non_null(strstr(err, "certificate"));
 
+	/* TLS to the plain-text port: refused at once, not left to time
+	 * out. */
+	assert_null(tls_connect(
+	    &e, e.d.port, "ca", "alice", "alice", err, sizeof(err)));
+
 	/* The HTTP views over TLS, with a client certificate only. */
 	assert_int_equal(https_get(&e, "alice"), 200);
 	assert_int_equal(https_get(&e, NULL), 0);
