@@ -852,6 +852,16 @@ main(int argc, char **argv)
 	if (journal_sync(licd.journal) == -1)
 		fatalx("journal: cannot commit");
 
+	/* The signals are taken before anything listens: a SIGTERM sent
+	 * as soon as the port answers must stop licd cleanly, not kill
+	 * it. */
+	sig_term = evsignal_new(licd.base, SIGTERM, signal_cb, NULL);
+	sig_int = evsignal_new(licd.base, SIGINT, signal_cb, NULL);
+	sig_hup = evsignal_new(licd.base, SIGHUP, signal_cb, NULL);
+	event_add(sig_term, NULL);
+	event_add(sig_int, NULL);
+	event_add(sig_hup, NULL);
+
 	if (tls_init(&licd.conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (listen_start() == -1)
@@ -865,13 +875,6 @@ main(int argc, char **argv)
 	    (admin_fd >= 0 &&
 		protocol_find("flex")->start_admin(&licd, admin_fd) == -1))
 		fatalx("cannot listen on the admin socket");
-
-	sig_term = evsignal_new(licd.base, SIGTERM, signal_cb, NULL);
-	sig_int = evsignal_new(licd.base, SIGINT, signal_cb, NULL);
-	sig_hup = evsignal_new(licd.base, SIGHUP, signal_cb, NULL);
-	event_add(sig_term, NULL);
-	event_add(sig_int, NULL);
-	event_add(sig_hup, NULL);
 
 	watchdog = NULL;
 	if (sd_watchdog_enabled(0, &usec) > 0) {
