@@ -47,6 +47,8 @@ static const struct conf_int conf_ints[] = {
     CONF_INT("sentinel.rate", sentinel_rate, 1, 1000000, 200),
     CONF_INT("sentinel.lease", sentinel_lease, 1, 86400, 300),
     CONF_INT("sentinel.max-clients", sentinel_max_clients, 1, 1000000, 10000),
+    CONF_INT("limits.max-grants-per-client", max_grants_per_client, 1, 1000000,
+	1000),
 };
 
 #define CONF_NINTS (sizeof(conf_ints) / sizeof(conf_ints[0]))
@@ -64,6 +66,9 @@ conf_defaults(struct licd_conf *conf)
 	    conf->default_unit, sizeof(conf->default_unit), "%s", "unassigned");
 	snprintf(conf->kms_address, sizeof(conf->kms_address), "*");
 	snprintf(conf->sentinel_address, sizeof(conf->sentinel_address), "*");
+	snprintf(conf->tls.user_field, sizeof(conf->tls.user_field), "CN");
+	snprintf(conf->tls.unit_field, sizeof(conf->tls.unit_field), "OU");
+	conf->tls.min_version = 12;
 	for (i = 0; i < CONF_NINTS; i++)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
@@ -191,6 +196,28 @@ conf_read_paths(config_t *cfg, const char *name, const char *what,
 	}
 }
 
+/* A listener's "tls" key (in item): "off", "optional" or "required".
+ * Returns the mode, or -1 after a diagnostic. */
+static int
+conf_tls_mode(config_setting_t *item, const char *file, struct diag *diag)
+{
+	static const char *const modes[] = {"off", "optional", "required"};
+	config_setting_t *s;
+	const char *v;
+	int i;
+
+	s = config_setting_get_member(item, "tls");
+	if (s == NULL)
+		return CONF_TLS_OFF;
+	v = config_setting_get_string(s);
+	for (i = 0; v != NULL && i < 3; i++)
+		if (strcmp(v, modes[i]) == 0)
+			return i;
+	diag_add(diag, DIAG_ERROR, file, config_setting_source_line(s),
+	    "tls: expected \"off\", \"optional\" or \"required\"");
+	return -1;
+}
+
 static void
 conf_read_listeners(
     config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
@@ -198,7 +225,7 @@ conf_read_listeners(
 	config_setting_t *list, *item;
 	struct conf_listener *l;
 	const char *proto, *addr;
-	int i, n, port, line;
+	int i, n, port, line, tls;
 
 	list = config_lookup(cfg, "listen");
 	if (list == NULL)
@@ -231,6 +258,9 @@ conf_read_listeners(
 		config_setting_lookup_string(item, "protocol", &proto);
 		config_setting_lookup_string(item, "address", &addr);
 		config_setting_lookup_int(item, "port", &port);
+		tls = conf_tls_mode(item, file, diag);
+		if (tls == -1)
+			continue;
 		if (strcmp(proto, "flex") != 0) {
 			diag_add(diag, DIAG_ERROR, file, line,
 			    "listen: unknown protocol \"%s\" "
@@ -247,6 +277,7 @@ conf_read_listeners(
 		snprintf(l->protocol, sizeof(l->protocol), "%s", proto);
 		snprintf(l->address, sizeof(l->address), "%s", addr);
 		l->port = port;
+		l->tls = tls;
 	}
 }
 
@@ -372,8 +403,17 @@ conf_read_kms(
 	size_t k;
 	int i, n, line;
 
+	config_setting_t *kms;
+	int tls;
+
 	conf_string(cfg, "kms.address", conf->kms_address,
 	    sizeof(conf->kms_address), file, diag);
+	kms = config_lookup(cfg, "kms");
+	if (kms != NULL && config_setting_is_group(kms)) {
+		tls = conf_tls_mode(kms, file, diag);
+		if (tls != -1)
+			conf->kms_tls = tls;
+	}
 	list = config_lookup(cfg, "kms.products");
 	if (list == NULL)
 		return;
@@ -442,6 +482,18 @@ static const char *const conf_known[] = {
     "sentinel",
     "sentinel.address",
     "sentinel.site-key-file",
+    "kms.tls",
+    "http-tls",
+    "tls",
+    "tls.certificate",
+    "tls.key",
+    "tls.ca",
+    "tls.client-ca",
+    "tls.verify-client",
+    "tls.user-field",
+    "tls.unit-field",
+    "tls.admins",
+    "tls.min-version",
 };
 
 static void
@@ -477,7 +529,8 @@ conf_check_names(config_setting_t *group, const char *prefix, const char *file,
 		    (strcmp(full, "log") == 0 || strcmp(full, "units") == 0 ||
 			strcmp(full, "limits") == 0 ||
 			strcmp(full, "kms") == 0 ||
-			strcmp(full, "sentinel") == 0) &&
+			strcmp(full, "sentinel") == 0 ||
+			strcmp(full, "tls") == 0) &&
 		    !config_setting_is_group(s)) {
 			diag_add(diag, DIAG_ERROR, file,
 			    config_setting_source_line(s),
@@ -512,6 +565,110 @@ conf_check_http(
 		    "http: expected \"ADDRESS:PORT\" (e.g. "
 		    "\"127.0.0.1:9100\") or \"\", not \"%s\"",
 		    v);
+}
+
+/* A subject field name for user-field and unit-field: letters only, as
+ * OpenSSL's short names ("CN", "OU", "emailAddress"). */
+static void
+conf_tls_field(config_t *cfg, const char *name, char *out, size_t len,
+    const char *file, struct diag *diag)
+{
+	const char *p;
+
+	if (conf_string(cfg, name, out, len, file, diag) <= 0)
+		return;
+	for (p = out; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+			break;
+	if (out[0] == '\0' || *p != '\0')
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(config_lookup(cfg, name)),
+		    "%s: expected a subject field name such as \"CN\"", name);
+}
+
+static void
+conf_read_tls(
+    config_t *cfg, struct licd_conf *conf, const char *file, struct diag *diag)
+{
+	static const char *const verify[] = {"none", "optional", "required"};
+	struct conf_tls *t = &conf->tls;
+	config_setting_t *list, *item;
+	char value[CONF_PATH_MAX];
+	const char *v;
+	int i, n;
+
+	if (conf_string(
+		cfg, "tls.certificate", value, sizeof(value), file, diag) > 0)
+		conf_path(t->certificate, sizeof(t->certificate), file, value);
+	if (conf_string(cfg, "tls.key", value, sizeof(value), file, diag) > 0)
+		conf_path(t->key, sizeof(t->key), file, value);
+	/* "ca" is taken as another name for "client-ca". */
+	if (conf_string(cfg, "tls.ca", value, sizeof(value), file, diag) > 0)
+		conf_path(t->client_ca, sizeof(t->client_ca), file, value);
+	if (conf_string(
+		cfg, "tls.client-ca", value, sizeof(value), file, diag) > 0)
+		conf_path(t->client_ca, sizeof(t->client_ca), file, value);
+	if (conf_string(cfg, "tls.verify-client", value, sizeof(value), file,
+		diag) > 0) {
+		for (i = 0; i < 3; i++)
+			if (strcmp(value, verify[i]) == 0)
+				break;
+		if (i == 3)
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(
+				config_lookup(cfg, "tls.verify-client")),
+			    "tls.verify-client: expected \"none\", "
+			    "\"optional\" or \"required\"");
+		else
+			t->verify_client = i;
+	}
+	conf_tls_field(cfg, "tls.user-field", t->user_field,
+	    sizeof(t->user_field), file, diag);
+	conf_tls_field(cfg, "tls.unit-field", t->unit_field,
+	    sizeof(t->unit_field), file, diag);
+	if (conf_string(
+		cfg, "tls.min-version", value, sizeof(value), file, diag) > 0) {
+		if (strcmp(value, "1.2") == 0)
+			t->min_version = 12;
+		else if (strcmp(value, "1.3") == 0)
+			t->min_version = 13;
+		else
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(
+				config_lookup(cfg, "tls.min-version")),
+			    "tls.min-version: expected \"1.2\" or \"1.3\"");
+	}
+
+	list = config_lookup(cfg, "tls.admins");
+	if (list == NULL)
+		return;
+	if (!config_setting_is_aggregate(list)) {
+		diag_add(diag, DIAG_ERROR, file,
+		    config_setting_source_line(list),
+		    "tls.admins: expected a list, [ \"CN=alice\" ]");
+		return;
+	}
+	t->nadmins = 0;
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		item = config_setting_get_elem(list, (unsigned)i);
+		v = config_setting_get_string(item);
+		if (v == NULL || v[0] == '\0' || strlen(v) >= 256) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(item),
+			    "tls.admins: expected a subject or a fingerprint "
+			    "of at most 255 bytes");
+			continue;
+		}
+		if (t->nadmins == CONF_TLS_ADMINS_MAX) {
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(item),
+			    "tls.admins: more than %d entries",
+			    CONF_TLS_ADMINS_MAX);
+			return;
+		}
+		snprintf(t->admins[t->nadmins++], 256, "%s", v);
+	}
 }
 
 int
@@ -586,6 +743,19 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 		path, diag) > 0)
 		conf_path(conf->sentinel_site_key_file,
 		    sizeof(conf->sentinel_site_key_file), path, value);
+	conf_read_tls(&cfg, conf, path, diag);
+	if (conf_string(&cfg, "http-tls", value, sizeof(value), path, diag) >
+	    0) {
+		if (strcmp(value, "off") == 0)
+			conf->http_tls = CONF_TLS_OFF;
+		else if (strcmp(value, "required") == 0)
+			conf->http_tls = CONF_TLS_REQUIRED;
+		else
+			diag_add(diag, DIAG_ERROR, path,
+			    config_setting_source_line(
+				config_lookup(&cfg, "http-tls")),
+			    "http-tls: expected \"off\" or \"required\"");
+	}
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;
@@ -611,6 +781,7 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 	const char *where = conf->path[0] ? conf->path : "licd";
 	size_t errors = diag->errors;
 	struct conf_listener *l;
+	size_t i;
 
 	if (conf->nlisteners == 0) {
 		snprintf(conf->listeners[0].protocol,
@@ -629,6 +800,7 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 		snprintf(
 		    l->address, sizeof(l->address), "%s", conf->kms_address);
 		l->port = conf->kms_port;
+		l->tls = conf->kms_tls;
 	}
 	if (conf->sentinel_site_key_file[0] != '\0' &&
 	    access(conf->sentinel_site_key_file, R_OK) != 0)
@@ -643,6 +815,22 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 		    conf->sentinel_address);
 		l->port = conf->sentinel_port;
 	}
+	for (i = 0; i < conf->nlisteners; i++)
+		if (conf->listeners[i].tls != CONF_TLS_OFF &&
+		    (conf->tls.certificate[0] == '\0' ||
+			conf->tls.key[0] == '\0'))
+			diag_add(diag, DIAG_ERROR, where, 0,
+			    "listener on port %d: tls needs "
+			    "tls.certificate and tls.key",
+			    conf->listeners[i].port);
+	if (conf->http_tls != CONF_TLS_OFF &&
+	    (conf->tls.certificate[0] == '\0' || conf->tls.key[0] == '\0'))
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "http-tls needs tls.certificate and tls.key");
+	if (conf->tls.verify_client != CONF_VERIFY_NONE &&
+	    conf->tls.client_ca[0] == '\0')
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "tls.verify-client needs tls.client-ca");
 	if (conf->nlicense_files == 0)
 		diag_add(diag, DIAG_ERROR, where, 0,
 		    "no licence file: set license-files or give --license");

@@ -18,10 +18,44 @@
 #define CONF_KMS_PRODUCTS_MAX 64
 #define CONF_RESERVATIONS_MAX 16
 
+/* TLS on a listener (the listener's tls key): none, TLS or plain text
+ * told apart by the first byte, or TLS only. */
+enum conf_tls_mode {
+	CONF_TLS_OFF = 0,
+	CONF_TLS_OPTIONAL = 1,
+	CONF_TLS_REQUIRED = 2,
+};
+
+/* Client certificates (tls.verify-client). */
+enum conf_tls_verify {
+	CONF_VERIFY_NONE = 0,
+	CONF_VERIFY_OPTIONAL = 1,
+	CONF_VERIFY_REQUIRED = 2,
+};
+
+#define CONF_TLS_ADMINS_MAX 32
+
+/* The tls = { ... } group: one server identity for every TLS listener. */
+struct conf_tls {
+	char certificate[CONF_PATH_MAX]; /* PEM, chain after the leaf */
+	char key[CONF_PATH_MAX];
+	char client_ca[CONF_PATH_MAX]; /* CAs that sign client certs */
+	int verify_client;
+	char user_field[16]; /* subject field naming the user: "CN" */
+	char unit_field[16]; /* and the unit: "OU" */
+	/* Who may use the admin verbs over TLS: a subject ("CN=alice" or
+	 * "CN=alice,OU=it", matched as licd prints it) or a certificate's
+	 * SHA-256 fingerprint (64 hex digits, ':' allowed). */
+	char admins[CONF_TLS_ADMINS_MAX][256];
+	size_t nadmins;
+	int min_version; /* 12 or 13 */
+};
+
 struct conf_listener {
 	char protocol[16]; /* "flex" */
 	char address[256]; /* "*" for every address */
 	int port;
+	int tls; /* enum conf_tls_mode */
 };
 
 struct licd_conf {
@@ -70,6 +104,7 @@ struct licd_conf {
 	/* The HTTP views (/metrics, /api/status, the status page): "host:port"
 	 * or "[v6]:port", "" for none. */
 	char http[256];
+	int http_tls; /* enum conf_tls_mode: off or required */
 
 	/* The KMS front end (protocols/kms/): its listener, added by
 	 * conf_finish when a product is configured and kms_port is not 0,
@@ -91,6 +126,13 @@ struct licd_conf {
 	int sentinel_rate;
 	int sentinel_lease;
 	int sentinel_max_clients;
+	int kms_tls; /* enum conf_tls_mode of the KMS listener */
+
+	/* TLS (daemon/tls.h) */
+	struct conf_tls tls;
+
+	/* grants one connection may hold at once (flex) */
+	int max_grants_per_client;
 };
 
 /* Fills every setting with its default (no listeners, no files). */

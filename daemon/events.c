@@ -50,6 +50,7 @@ events_commit_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t committed;
 
 	committed = journal_committed_seq(licd->journal);
+	(void)licd_journal_ok(licd);
 
 	/* The list is in seq order: waiters are armed with the last
 	 * appended seq, which only grows, and always at the tail. */
@@ -79,7 +80,28 @@ events_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct licd *licd = arg;
 
+	(void)licd_journal_ok(licd);
 	core_tick(licd->core, licd_now());
+}
+
+int
+licd_journal_ok(struct licd *licd)
+{
+	char why[256];
+
+	if (journal_failing(licd->journal, why, sizeof(why))) {
+		if (!licd->journal_down)
+			log_warnx("journal: cannot commit, refusing checkouts "
+				  "and activations until it can: %s",
+			    why);
+		licd->journal_down = 1;
+		return 0;
+	}
+	if (licd->journal_down)
+		log_info("journal: committing again; replies held meanwhile "
+			 "are sent, changes are taken");
+	licd->journal_down = 0;
+	return 1;
 }
 
 int

@@ -18,6 +18,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -28,6 +29,7 @@
 #include "licd.h"
 #include "log.h"
 #include "metrics.h"
+#include "tls.h"
 
 /* Appends a string literal without its NUL. */
 #define BUF_LIT(b, lit) evbuffer_add((b), (lit), sizeof(lit) - 1)
@@ -1168,6 +1170,7 @@ http_bev_cb(struct event_base *base, void *arg)
 	struct http_server *s = arg;
 	struct timeval tv = {0, HTTP_SWEEP_MS * 1000};
 	struct bufferevent *bev, **grown;
+	SSL *ssl;
 
 	/* Returning NULL lets evhttp make its own bufferevent, which then
 	 * escapes the count: only when memory runs out. */
@@ -1178,7 +1181,20 @@ http_bev_cb(struct event_base *base, void *arg)
 		s->conns = grown;
 		s->cap += 16;
 	}
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/* http-tls = "required": HTTPS with the tls group's certificate
+	 * (evhttp sets the fd once it has accepted). */
+	if (s->licd->conf.http_tls == CONF_TLS_REQUIRED) {
+		ssl = tls_ssl_new();
+		if (ssl == NULL)
+			return NULL;
+		bev = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (bev == NULL) {
+			SSL_free(ssl);
+			return NULL;
+		}
+	} else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return NULL;
 	/* Past its own limits evhttp stops reading; this keeps a

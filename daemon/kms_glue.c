@@ -28,7 +28,7 @@ static struct {
 	/* The peer of the request being decided: the table's events do
 	 * not carry it, and the sink runs inside act_request. */
 	const char *address;
-	char purge_detail[128];
+	char purge_detail[320];
 	int64_t restore_now;
 	size_t restored;
 } kg;
@@ -318,17 +318,16 @@ kms_glue_sign(struct kms_activation *a)
 }
 
 int
-kms_glue_purge(
-    struct licd *licd, const char *group, const char *machine_id, uid_t uid)
+kms_glue_purge(struct licd *licd, const char *group, const char *machine_id,
+    const char *who)
 {
 	int rc;
 
-	snprintf(kg.purge_detail, sizeof(kg.purge_detail), "purged by uid=%ld",
-	    (long)uid);
+	snprintf(kg.purge_detail, sizeof(kg.purge_detail), "purged by %s", who);
 	rc = act_purge(licd->act, group, machine_id, licd_now());
 	kg.purge_detail[0] = '\0';
 	if (rc == 0)
-		log_info("kms: purged machine=%s group=%s uid=%ld", machine_id,
-		    group, (long)uid);
+		log_info("kms: purged machine=%s group=%s %s", machine_id,
+		    group, who);
 	return rc;
 }

@@ -45,9 +45,9 @@ void kms_glue_request(
 /* Signs a's canonical encoding into a->sig.  Returns 0 or -1. */
 int kms_glue_sign(struct kms_activation *a);
 
-/* An administrator's purge, journaled with who did it.  Returns 0, or
- * -1 when the machine is unknown. */
+/* An administrator's purge, journaled with who did it (session_actor).  Returns
+ * 0, or -1 when the machine is unknown. */
 int kms_glue_purge(
-    struct licd *, const char *group, const char *machine_id, uid_t uid);
+    struct licd *, const char *group, const char *machine_id, const char *who);
 
 #endif

@@ -61,6 +61,9 @@ struct licd {
 	struct conn_count **conn_buckets;
 	size_t conn_nbuckets;
 
+	/* the journal cannot commit: changes are refused (logged once) */
+	int journal_down;
+
 	/* volume activation (daemon/kms_glue.h): NULL without products */
 	struct act *act;
 	struct event *kms_tick_ev;
@@ -77,6 +80,15 @@ void licd_events_free(struct licd *);
 /* The core's event sink: turns each event into a journal record, then
  * tells the session's front end. */
 void licd_core_sink(void *arg, const struct core_event *);
+
+/*
+ * Whether a change may be taken now: 0 while the journal cannot commit
+ * (a full disk, an unwritable state directory), when front ends refuse
+ * checkouts and activations with "internal, try again" rather than grant
+ * what could not be recorded.  Logs the failure once and the recovery
+ * once.
+ */
+int licd_journal_ok(struct licd *);
 
 /* Appends a record made by the daemon itself (start, stop, reload). */
 uint64_t licd_journal_note(struct licd *, const char *type, const char *detail);

@@ -33,6 +33,7 @@
 #include "kms_glue.h"
 #include "licd.h"
 #include "log.h"
+#include "tls.h"
 
 #define LISTEN_FDS_MAX 32
 
@@ -665,6 +666,20 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	if (strcmp(conf.state_dir, l->conf.state_dir) != 0)
 		log_warnx("reload: a new state directory needs a restart");
 
+	/* New certificates and CAs for connections from now on; the
+	 * listeners' modes need a restart.  XXX: a core refusal
+	 * below leaves the new certificate in place. */
+	if (tls_reload(&conf, err, sizeof(err)) == -1) {
+		log_warnx("reload refused: %s; the running configuration is "
+			  "unchanged",
+		    err);
+		snprintf(why, whylen, "%s", err);
+		files_free(&f);
+		goto done;
+	}
+	memcpy(&l->conf.tls, &conf.tls, sizeof(conf.tls));
+	l->conf.max_grants_per_client = conf.max_grants_per_client;
+
 	settings_from_conf(&conf, &s);
 	if (core_configure(l->core, &s, f.lics, f.nlics, files_options(&f),
 		licd_now(), err, sizeof(err)) == -1) {
@@ -916,6 +931,18 @@ main(int argc, char **argv)
 	if (journal_sync(licd.journal) == -1)
 		fatalx("journal: cannot commit");
 
+	/* The signals are taken before anything listens: a SIGTERM sent
+	 * as soon as the port answers must stop licd cleanly, not kill
+	 * it. */
+	sig_term = evsignal_new(licd.base, SIGTERM, signal_cb, NULL);
+	sig_int = evsignal_new(licd.base, SIGINT, signal_cb, NULL);
+	sig_hup = evsignal_new(licd.base, SIGHUP, signal_cb, NULL);
+	event_add(sig_term, NULL);
+	event_add(sig_int, NULL);
+	event_add(sig_hup, NULL);
+
+	if (tls_init(&licd.conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (listen_start() == -1)
 		fatalx("cannot listen");
 	if (http_start(&licd) == -1)
@@ -927,13 +954,6 @@ main(int argc, char **argv)
 	    (admin_fd >= 0 &&
 		protocol_find("flex")->start_admin(&licd, admin_fd) == -1))
 		fatalx("cannot listen on the admin socket");
-
-	sig_term = evsignal_new(licd.base, SIGTERM, signal_cb, NULL);
-	sig_int = evsignal_new(licd.base, SIGINT, signal_cb, NULL);
-	sig_hup = evsignal_new(licd.base, SIGHUP, signal_cb, NULL);
-	event_add(sig_term, NULL);
-	event_add(sig_int, NULL);
-	event_add(sig_hup, NULL);
 
 	watchdog = NULL;
 	if (sd_watchdog_enabled(0, &usec) > 0) {
@@ -982,6 +1002,7 @@ main(int argc, char **argv)
 	     p++)
 		(*p)->cleanup(&licd);
 	http_stop();
+	tls_free();
 	kms_glue_free(&licd);
 	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);

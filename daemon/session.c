@@ -11,16 +11,26 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 #include "admin.h"
 #include "licd.h"
 #include "log.h"
 #include "session.h"
+#include "tls.h"
+
+/* The first byte of a TLS record carrying a handshake (a ClientHello). */
+#define SESSION_TLS_HANDSHAKE 0x16
 
 static void session_read_cb(struct bufferevent *, void *);
+static void session_write_cb(struct bufferevent *, void *);
+static void session_event_cb(struct bufferevent *, short, void *);
+static int session_tls_wrap(struct session *);
 
 static struct session *
 session_from_waiter(struct licd_waiter *w)
@@ -114,7 +124,33 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr eol;
 	char line[SESSION_LINE_MAX + 1];
+	unsigned char first;
 	size_t len;
+
+	/* The first byte: on an "optional" listener a handshake record
+	 * means TLS, anything else plain text; on a plain-text listener a
+	 * handshake is refused at once rather than read as a line that
+	 * never ends. */
+	if (s->sniff) {
+		if (evbuffer_copyout(in, &first, 1) != 1)
+			return;
+		if (first == SESSION_TLS_HANDSHAKE &&
+		    s->sniff == SESSION_SNIFF_PLAIN) {
+			log_info(
+			    "%s: a TLS handshake on a plain-text listener, "
+			    "closing: address=%s",
+			    s->ops->name, s->addr);
+			session_free(s);
+			return;
+		}
+		if (first == SESSION_TLS_HANDSHAKE) {
+			s->sniff = 0;
+			if (session_tls_wrap(s) == -1)
+				session_free(s);
+			return;
+		}
+		s->sniff = 0;
+	}
 
 	while (!s->closing && !s->dead) {
 		/* Back-pressure: a client that does not read its replies,
@@ -172,6 +208,35 @@ static void
 session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
+	unsigned long e;
+	char err[256];
+
+	/* The TLS handshake is done: note who the certificate names. */
+	if (what & BEV_EVENT_CONNECTED) {
+		s->tls = 1;
+		s->has_cert = tls_peer_get(
+		    &s->licd->conf, bufferevent_openssl_get_ssl(bev), &s->peer);
+		if (s->has_cert && s->peer.admin)
+			s->admin = 1;
+		if (s->has_cert)
+			log_debug("%s: tls session: address=%s subject=%s "
+				  "fingerprint=%s admin=%d",
+			    s->ops->name, s->addr, s->peer.subject,
+			    s->peer.fingerprint, s->peer.admin);
+		return;
+	}
+	if ((what & BEV_EVENT_ERROR) && !s->tls &&
+	    bufferevent_openssl_get_ssl(bev) != NULL) {
+		e = bufferevent_get_openssl_error(bev);
+		if (e != 0)
+			ERR_error_string_n(e, err, sizeof(err));
+		else
+			snprintf(err, sizeof(err), "connection closed");
+		log_info("%s: tls handshake failed: address=%s reason=%s",
+		    s->ops->name, s->addr, err);
+		while (bufferevent_get_openssl_error(bev) != 0)
+			continue;
+	}
 
 	if (s->ops->dropped != NULL)
 		s->ops->dropped(s, what);
@@ -195,15 +260,78 @@ session_free(struct session *s)
 	free((char *)s - s->ops->offset);
 }
 
+/* Callbacks, timeouts and watermarks of s->bev, and reading on. */
+static void
+session_bev_setup(struct session *s)
+{
+	struct timeval rtv, wtv;
+
+	rtv.tv_sec = s->licd->conf.idle_timeout;
+	rtv.tv_usec = 0;
+	wtv.tv_sec = s->licd->conf.write_timeout;
+	wtv.tv_usec = 0;
+	bufferevent_setcb(
+	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
+	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+	bufferevent_setwatermark(s->bev, EV_WRITE, s->ops->output_low, 0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * An "optional" listener's connection began with a handshake: put a TLS
+ * filter over the plain bufferevent, which hands it the bytes already
+ * read.  Returns 0, or -1 (the session must be freed).
+ */
+static int
+session_tls_wrap(struct session *s)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	ssl = tls_ssl_new();
+	if (ssl == NULL)
+		return -1;
+	bev = bufferevent_openssl_filter_new(s->licd->base, s->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return -1;
+	}
+	s->bev = bev;
+	session_bev_setup(s);
+	return 0;
+}
+
+const char *
+session_actor(const struct session *s, char *buf, size_t len)
+{
+	if (s->uid != (uid_t)-1)
+		snprintf(buf, len, "uid=%ld", (long)s->uid);
+	else if (s->has_cert)
+		snprintf(buf, len, "cert=%s", s->peer.subject);
+	else
+		snprintf(buf, len, "address=%s", s->addr);
+	return buf;
+}
+
+const char *
+session_cert_user(const struct session *s)
+{
+	if (!s->has_cert || s->peer.user[0] == '\0' ||
+	    s->licd->conf.tls.verify_client != CONF_VERIFY_REQUIRED)
+		return NULL;
+	return s->peer.user;
+}
+
 /* session_accept, once the address is known. */
 static struct session *
-session_new(
-    struct licd *licd, const struct session_ops *ops, int fd, const char *addr)
+session_new(struct licd *licd, const struct session_ops *ops, int fd,
+    const char *addr, int tls)
 {
 	struct session *s;
-	struct timeval rtv, wtv;
 	char *mem;
 	ssize_t n;
+	SSL *ssl;
 
 	if (licd->stopping || licd_conn_admit(licd, addr) == -1) {
 		log_info("%s: connection refused, over the cap: address=%s "
@@ -224,7 +352,17 @@ session_new(
 		free(mem);
 		goto fail;
 	}
-	s->bev = bufferevent_socket_new(licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (tls == CONF_TLS_REQUIRED) {
+		ssl = tls_ssl_new();
+		s->bev = ssl == NULL
+		    ? NULL
+		    : bufferevent_openssl_socket_new(licd->base, fd, ssl,
+			  BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (s->bev == NULL && ssl != NULL)
+			SSL_free(ssl);
+	} else
+		s->bev = bufferevent_socket_new(
+		    licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		evbuffer_free(s->held);
 		free(mem);
@@ -233,18 +371,10 @@ session_new(
 	s->ops = ops;
 	s->licd = licd;
 	s->uid = (uid_t)-1;
+	s->sniff = tls == CONF_TLS_OPTIONAL ? SESSION_SNIFF_OPTIONAL : 0;
 	s->waiter.ready = session_waiter_ready;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
-
-	rtv.tv_sec = licd->conf.idle_timeout;
-	rtv.tv_usec = 0;
-	wtv.tv_sec = licd->conf.write_timeout;
-	wtv.tv_usec = 0;
-	bufferevent_setcb(
-	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
-	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
-	bufferevent_setwatermark(s->bev, EV_WRITE, ops->output_low, 0);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	session_bev_setup(s);
 	return s;
 
 fail:
@@ -288,16 +418,20 @@ session_accept(struct licd *licd, const struct session_ops *ops, int fd,
 	struct session *s;
 	char addr[CORE_ADDR_MAX];
 	uid_t uid = (uid_t)-1;
-	int allowed = 0;
+	int allowed = 0, tls = CONF_TLS_OFF;
 
 	if (admin_socket) {
 		allowed = admin_peer_allowed(licd, fd, &uid);
 		snprintf(addr, sizeof(addr), "local");
-	} else
+	} else {
 		session_addr_string(sa, addr, sizeof(addr));
-	s = session_new(licd, ops, fd, addr);
+		tls = tls_mode_for_fd(&licd->conf, fd);
+	}
+	s = session_new(licd, ops, fd, addr, tls);
 	if (s == NULL)
 		return NULL;
+	if (!admin_socket && tls == CONF_TLS_OFF)
+		s->sniff = SESSION_SNIFF_PLAIN;
 	s->admin = allowed;
 	s->uid = uid;
 	return s;

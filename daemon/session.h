@@ -18,8 +18,13 @@
 #include <sys/types.h>
 
 #include "licd.h"
+#include "tls.h"
 
 #define SESSION_LINE_MAX 4096 /* bytes, the newline included */
+
+/* What the first byte of a TCP connection decides. */
+#define SESSION_SNIFF_OPTIONAL 1 /* TLS or plain text */
+#define SESSION_SNIFF_PLAIN 2 /* plain text: a TLS handshake is closed */
 
 struct bufferevent;
 struct evbuffer;
@@ -63,8 +68,16 @@ struct session {
 	struct bufferevent *bev;
 	uint64_t id; /* numbered by the front end */
 	char addr[CORE_ADDR_MAX];
-	int admin; /* may use the admin verbs (admin socket) */
+	int admin; /* may use the admin verbs (admin socket, admin cert) */
 	uid_t uid; /* the admin socket peer's uid, or -1 */
+
+	/* TLS: the connection is encrypted; on an "optional" listener the
+	 * first byte is still awaited (sniff); the verified client
+	 * certificate, when one was shown (has_cert). */
+	int tls;
+	int sniff; /* SESSION_SNIFF_*, or 0 once decided */
+	int has_cert;
+	struct tls_peer peer;
 
 	/* Replies that wait for the journal, in order, and how many. */
 	struct evbuffer *held;
@@ -79,7 +92,10 @@ struct session {
 /*
  * Makes a session of a connection a listener accepted from sa: allocates
  * ops->size bytes (zeroed) with the struct session at ops->offset, and
- * starts reading.  On an admin socket (admin_socket set) the address is
+ * starts reading.  On a TLS listener the session speaks TLS (or, on an
+ * "optional" one, TLS when the first byte starts a handshake, 0x16, and
+ * plain text otherwise); a certificate on tls.admins makes it an admin
+ * session.  On an admin socket (admin_socket set) the address is
  * "local", and the kernel says who the peer is: its uid, and whether it
  * may administer.  Returns the session, or NULL when the connection was
  * refused (over the caps, or licd stopping: the busy line is sent) or
@@ -87,6 +103,18 @@ struct session {
  */
 struct session *session_accept(struct licd *, const struct session_ops *,
     int fd, const struct sockaddr *sa, int admin_socket);
+
+/* Who the peer is, for the journal and the log: "uid=N" on the admin
+ * socket, "cert=<subject>" with a client certificate, else
+ * "address=A".  Returns buf. */
+const char *session_actor(const struct session *, char *buf, size_t len);
+
+/* The user a client certificate names, when client certificates are
+ * required (tls.verify-client) and this session showed one; else NULL,
+ * and the user the client claims stands.  XXX: the certificate's unit
+ * (peer.unit) is not passed to the core: until struct core_client can
+ * carry it, the unit charged comes from the options file's rules. */
+const char *session_cert_user(const struct session *);
 
 /* Frees the session and its front end's struct at once, whatever is still
  * owed to the client. */

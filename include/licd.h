@@ -44,6 +44,31 @@ struct licd_identity {
 struct licd_conn *licd_connect(const char *servers,
     const struct licd_identity *id, int timeout_ms, char *err, size_t errlen);
 
+/*
+ * TLS to the servers (a listener with tls = "optional" or "required"):
+ * the server's certificate must chain to ca (a PEM file; NULL: the
+ * system's CAs) and name server_name (NULL: the host of the server list,
+ * a DNS name or an address).  cert and key (PEM; key NULL: in cert) are
+ * the client certificate, shown when the server asks.
+ */
+struct licd_tls {
+	const char *ca;
+	const char *cert;
+	const char *key;
+	const char *server_name;
+};
+
+/*
+ * licd_connect over TLS.  With tls NULL the settings come from the
+ * environment: LICD_TLS_CA, LICD_TLS_CERT, LICD_TLS_KEY and
+ * LICD_TLS_SERVER_NAME.  licd_connect itself speaks TLS when LICD_TLS=1,
+ * LICD_TLS_CA or LICD_TLS_CERT is set (LICD_TLS=0 turns it off), and so
+ * do the licd_kms_* calls that connect over TCP.
+ */
+struct licd_conn *
+licd_connect_tls(const char *servers, const struct licd_identity *id,
+    const struct licd_tls *tls, int timeout_ms, char *err, size_t errlen);
+
 /* Connects to licd's local admin socket (by default admin.sock in its
  * state directory) and says HELLO.  Administrative requests need it. */
 struct licd_conn *licd_connect_local(const char *path,

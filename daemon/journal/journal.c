@@ -180,6 +180,12 @@ struct journal {
 	_Atomic uint64_t committed_seq;
 	_Atomic uint64_t errors;
 	_Atomic uint64_t max_handle;
+
+	/* The last commit failed (disk full, state directory unwritable):
+	 * set and cleared by the writer; why under mu. */
+	_Atomic int failing;
+	char fail_why[256];
+	char last_err[256]; /* writer only: SQLite's words, before rollback */
 };
 
 static void
@@ -377,8 +383,11 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 		prev = mac;
 	}
 
-	if (exec_stmt(j, ST_BEGIN) == -1)
+	if (exec_stmt(j, ST_BEGIN) == -1) {
+		snprintf(j->last_err, sizeof(j->last_err), "%s",
+		    sqlite3_errmsg(j->db));
 		return -1;
+	}
 	for (i = 0; i < b->n; i++) {
 		const struct journal_record *r = &b->recs[i];
 
@@ -408,6 +417,7 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 	return 0;
 
 fail:
+	snprintf(j->last_err, sizeof(j->last_err), "%s", sqlite3_errmsg(j->db));
 	if (!sqlite3_get_autocommit(j->db))
 		(void)exec_stmt(j, ST_ROLLBACK);
 	return -1;
@@ -469,6 +479,10 @@ writer_main(void *arg)
 			if (rc == 0)
 				break;
 			atomic_fetch_add(&j->errors, 1);
+			snprintf(j->fail_why, sizeof(j->fail_why), "%s/%s: %s",
+			    j->dir, JOURNAL_DB,
+			    j->last_err[0] ? j->last_err : "commit failed");
+			atomic_store(&j->failing, 1);
 			pthread_cond_broadcast(&j->done_cv);
 			/* Closing: one attempt after the stop, then give
 			 * up; nothing in the batch was acknowledged. */
@@ -480,6 +494,7 @@ writer_main(void *arg)
 				delay = JOURNAL_RETRY_MAX_MS;
 		}
 		atomic_store(&j->committed_seq, j->cur.recs[j->cur.n - 1].seq);
+		atomic_store(&j->failing, 0);
 		j->cur.n = 0;
 		pthread_cond_broadcast(&j->done_cv);
 
@@ -1108,6 +1123,21 @@ journal_flush(struct journal *j)
 			pthread_cond_signal(&j->work_cv);
 	}
 	pthread_mutex_unlock(&j->mu);
+}
+
+int
+journal_failing(const struct journal *j, char *why, size_t len)
+{
+	struct journal *mj = (struct journal *)j;
+
+	if (!atomic_load(&mj->failing))
+		return 0;
+	if (why != NULL && len > 0) {
+		pthread_mutex_lock(&mj->mu);
+		snprintf(why, len, "%s", mj->fail_why);
+		pthread_mutex_unlock(&mj->mu);
+	}
+	return 1;
 }
 
 uint64_t

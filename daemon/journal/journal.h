@@ -70,6 +70,14 @@ struct journal_record {
 	struct act_machine_info machine;
 };
 
+/*
+ * Whether the writer's last commit failed (a full disk, an unwritable or
+ * vanished state directory): 1 with SQLite's reason in why, or 0.  The
+ * writer keeps the batch and retries with back-off; the first commit that
+ * succeeds clears it.  The daemon refuses new changes meanwhile.
+ */
+int journal_failing(const struct journal *, char *why, size_t len);
+
 /* Called on the writer thread after each committed batch. */
 typedef void (*journal_committed_fn)(void *arg);
 

@@ -34,6 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
+#include "flex_client_tls.h"
 #include "licd.h"
 #include "protocols/flex/flex_codec.h"
 
@@ -85,6 +88,9 @@ struct licd_conn {
 	long pid;
 
 	int fd;
+	SSL_CTX *tls_ctx; /* TLS to the servers, or NULL */
+	SSL *ssl; /* this connection's TLS, or NULL */
+	char tls_name[CLIENT_HOST_MAX + 1]; /* name to verify; "": host */
 	char rbuf[FLEX_LINE_MAX * 2];
 	size_t rlen;
 	unsigned long next_tag;
@@ -317,6 +323,9 @@ identity_fill(struct licd_conn *c, const struct licd_identity *id)
 static void
 conn_drop(struct licd_conn *c)
 {
+	if (c->ssl != NULL)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
@@ -329,16 +338,41 @@ next_tag(struct licd_conn *c, char *tag, size_t size)
 	snprintf(tag, size, "t%lu", ++c->next_tag);
 }
 
+/*
+ * One send or receive, through TLS when the connection has it.  Returns
+ * the bytes moved, 0 at the end of the stream (receive), or -1: errno
+ * EAGAIN with *events what to poll for, or another errno (c->err set for
+ * TLS failures).
+ */
+static ssize_t
+conn_io(struct licd_conn *c, int sending, void *buf, size_t len, short *events)
+{
+	ssize_t n;
+
+	*events = sending ? POLLOUT : POLLIN;
+	if (c->ssl == NULL)
+		return sending ? send(c->fd, buf, len, MSG_NOSIGNAL)
+			       : recv(c->fd, buf, len, 0);
+	n = client_tls_io(
+	    c->ssl, sending, buf, len, events, c->err, sizeof(c->err));
+	if (n == -1 && errno == EPROTO) {
+		c->errcode = 0;
+		c->reason[0] = '\0';
+	}
+	return n;
+}
+
 /* Writes all of buf before the deadline. */
 static int
 send_all(struct licd_conn *c, const char *buf, size_t len, int64_t deadline)
 {
 	struct pollfd pfd;
+	short events;
 	ssize_t n;
 	int rc;
 
 	while (len > 0) {
-		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		n = conn_io(c, 1, (void *)(uintptr_t)buf, len, &events);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
@@ -348,7 +382,7 @@ send_all(struct licd_conn *c, const char *buf, size_t len, int64_t deadline)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			pfd.fd = c->fd;
-			pfd.events = POLLOUT;
+			pfd.events = events;
 			rc = poll(&pfd, 1, remaining(deadline));
 			if (rc > 0 || (rc == -1 && errno == EINTR))
 				continue;
@@ -356,7 +390,8 @@ send_all(struct licd_conn *c, const char *buf, size_t len, int64_t deadline)
 			conn_drop(c);
 			return CLIENT_TIME;
 		}
-		conn_err(c, 0, "", "send: %s", strerror(errno));
+		if (errno != EPROTO)
+			conn_err(c, 0, "", "send: %s", strerror(errno));
 		conn_drop(c);
 		return CLIENT_IO;
 	}
@@ -371,6 +406,7 @@ static int
 read_line(struct licd_conn *c, char *line, size_t *len, int64_t deadline)
 {
 	struct pollfd pfd;
+	short events;
 	char *nl;
 	size_t n;
 	ssize_t r;
@@ -392,8 +428,8 @@ read_line(struct licd_conn *c, char *line, size_t *len, int64_t deadline)
 		if (c->rlen >= FLEX_LINE_MAX)
 			break;
 
-		r = recv(
-		    c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, 0);
+		r = conn_io(c, 0, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen,
+		    &events);
 		if (r > 0) {
 			c->rlen += (size_t)r;
 			continue;
@@ -411,12 +447,13 @@ read_line(struct licd_conn *c, char *line, size_t *len, int64_t deadline)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			conn_err(c, 0, "", "recv: %s", strerror(errno));
+			if (errno != EPROTO)
+				conn_err(c, 0, "", "recv: %s", strerror(errno));
 			conn_drop(c);
 			return CLIENT_IO;
 		}
 		pfd.fd = c->fd;
-		pfd.events = POLLIN;
+		pfd.events = events;
 		rc = poll(&pfd, 1, remaining(deadline));
 		if (rc == 0) {
 			conn_err(c, 0, "", "timed out waiting for the server");
@@ -685,6 +722,23 @@ say_hello(struct licd_conn *c)
 	return CLIENT_OK;
 }
 
+/* TLS over the connected c->fd, verifying the server's certificate
+ * against c->tls_name, else host.  Returns 0, or -1 with c->err set. */
+static int
+tls_handshake(struct licd_conn *c, const char *host)
+{
+	char err[sizeof(c->err)];
+
+	c->ssl = client_tls_connect(c->tls_ctx, c->fd,
+	    c->tls_name[0] != '\0' ? c->tls_name : host, c->timeout_ms, err,
+	    sizeof(err));
+	if (c->ssl == NULL) {
+		conn_err(c, 0, "", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Connects to licd's local admin socket and says HELLO. */
 static int
 connect_local(struct licd_conn *c)
@@ -745,6 +799,12 @@ connect_any(struct licd_conn *c)
 				continue;
 			c->fd = fd;
 			c->rlen = 0;
+			if (c->tls_ctx != NULL &&
+			    tls_handshake(c, c->servers[i].host) == -1) {
+				snprintf(why, sizeof(why), "%s", c->err);
+				conn_drop(c);
+				continue;
+			}
 			rc = say_hello(c);
 			if (rc == CLIENT_OK) {
 				freeaddrinfo(res);
@@ -761,13 +821,45 @@ connect_any(struct licd_conn *c)
 }
 
 static struct licd_conn *conn_open(const char *, const char *,
-    const struct licd_identity *, int, char *, size_t);
+    const struct licd_identity *, const struct licd_tls *, int, char *, size_t);
 
 struct licd_conn *
 licd_connect(const char *servers, const struct licd_identity *id,
     int timeout_ms, char *err, size_t errlen)
 {
-	return conn_open(servers, NULL, id, timeout_ms, err, errlen);
+	struct licd_tls t;
+
+	return conn_open(
+	    servers, NULL, id, client_tls_env(&t), timeout_ms, err, errlen);
+}
+
+struct licd_conn *
+licd_connect_tls(const char *servers, const struct licd_identity *id,
+    const struct licd_tls *tls, int timeout_ms, char *err, size_t errlen)
+{
+	struct licd_tls t;
+
+	if (tls == NULL)
+		tls = client_tls_env(&t);
+	if (tls == NULL) {
+		memset(&t, 0, sizeof(t));
+		tls = &t;
+	}
+	return conn_open(servers, NULL, id, tls, timeout_ms, err, errlen);
+}
+
+/* The context for tls, and the name to verify.  Returns 0 or -1 with
+ * err. */
+static int
+tls_setup(
+    struct licd_conn *c, const struct licd_tls *tls, char *err, size_t errlen)
+{
+	c->tls_ctx = client_tls_ctx(tls, err, errlen);
+	if (c->tls_ctx == NULL)
+		return -1;
+	if (tls->server_name != NULL)
+		copy_name(c->tls_name, sizeof(c->tls_name), tls->server_name);
+	return 0;
 }
 
 struct licd_conn *
@@ -778,7 +870,7 @@ licd_connect_local(const char *path, const struct licd_identity *id,
 		snprintf(err, errlen, "bad admin socket path");
 		return NULL;
 	}
-	return conn_open(NULL, path, id, timeout_ms, err, errlen);
+	return conn_open(NULL, path, id, NULL, timeout_ms, err, errlen);
 }
 
 /* Remaining requests: those of an administrator, on the admin socket. */
@@ -890,7 +982,8 @@ licd_new_journal(struct licd_conn *c, char *archive, size_t len)
 
 static struct licd_conn *
 conn_open(const char *servers, const char *local,
-    const struct licd_identity *id, int timeout_ms, char *err, size_t errlen)
+    const struct licd_identity *id, const struct licd_tls *tls, int timeout_ms,
+    char *err, size_t errlen)
 {
 	struct licd_conn *c;
 
@@ -914,9 +1007,16 @@ conn_open(const char *servers, const char *local,
 	}
 	if (local != NULL)
 		memcpy(c->local_path, local, strlen(local) + 1);
+	if (tls != NULL && local == NULL &&
+	    tls_setup(c, tls, err, errlen) == -1) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return NULL;
+	}
 	if ((local == NULL && servers_parse(c, servers) == -1) ||
 	    (identity_fill(c, id), connect_any(c)) == -1) {
 		snprintf(err, errlen, "%s", c->err);
+		SSL_CTX_free(c->tls_ctx);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return NULL;
@@ -1124,6 +1224,7 @@ licd_close(struct licd_conn *c)
 		(void)request(c, &o, tag, &reply, NULL, NULL);
 	}
 	conn_drop(c);
+	SSL_CTX_free(c->tls_ctx);
 	free(c->handles);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

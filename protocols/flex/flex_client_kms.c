@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 
 #include "../kms/kms_codec.h"
+#include "flex_client_tls.h"
 #include "flex_codec.h"
 #include "licd.h"
 
@@ -32,6 +33,9 @@
 
 struct kms_conn {
 	int fd;
+	SSL_CTX *tls_ctx; /* TLS, from LICD_TLS*; or NULL */
+	SSL *ssl;
+	char tls_err[256];
 	int64_t deadline;
 	char buf[FLEX_LINE_MAX * 2];
 	size_t len;
@@ -120,18 +124,37 @@ kms_client_connect_tcp(struct kms_conn *c, const char *host, const char *port)
 static void
 kms_client_close(struct kms_conn *c)
 {
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	SSL_CTX_free(c->tls_ctx);
+	c->tls_ctx = NULL;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
 }
 
+/* One send or receive, through TLS when the connection has it (see
+ * client_tls_io); *events is what to wait for on EAGAIN. */
+static ssize_t
+kms_client_io(
+    struct kms_conn *c, int sending, void *buf, size_t len, short *events)
+{
+	*events = sending ? POLLOUT : POLLIN;
+	if (c->ssl == NULL)
+		return sending ? send(c->fd, buf, len, MSG_NOSIGNAL)
+			       : recv(c->fd, buf, len, 0);
+	return client_tls_io(
+	    c->ssl, sending, buf, len, events, c->tls_err, sizeof(c->tls_err));
+}
+
 static int
 kms_client_send(struct kms_conn *c, const char *buf, size_t len)
 {
+	short events;
 	ssize_t n;
 
 	while (len > 0) {
-		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		n = kms_client_io(c, 1, (void *)(uintptr_t)buf, len, &events);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
@@ -140,7 +163,7 @@ kms_client_send(struct kms_conn *c, const char *buf, size_t len)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    kms_client_wait(c, POLLOUT) == 0)
+		    kms_client_wait(c, events) == 0)
 			continue;
 		return -1;
 	}
@@ -152,6 +175,7 @@ static int
 kms_client_read(
     struct kms_conn *c, struct flex_msg *msg, char *err, size_t errlen)
 {
+	short events;
 	char *eol;
 	ssize_t n;
 	size_t len;
@@ -172,7 +196,8 @@ kms_client_read(
 			snprintf(err, errlen, "reply line too long");
 			return -1;
 		}
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		n = kms_client_io(
+		    c, 0, c->buf + c->len, sizeof(c->buf) - c->len, &events);
 		if (n > 0) {
 			c->len += (size_t)n;
 			continue;
@@ -186,9 +211,10 @@ kms_client_read(
 		if (errno == EINTR)
 			continue;
 		if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		    kms_client_wait(c, POLLIN) == 0)
+		    kms_client_wait(c, events) == 0)
 			continue;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s",
+		    errno == EPROTO ? c->tls_err : strerror(errno));
 		return -1;
 	}
 }
@@ -214,7 +240,8 @@ kms_client_exchange(struct kms_conn *c, struct flex_out *o, kms_line_fn fn,
 		return -1;
 	}
 	if (kms_client_send(c, o->buf, (size_t)len) == -1) {
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s",
+		    errno == EPROTO ? c->tls_err : strerror(errno));
 		return -1;
 	}
 	for (;;) {
@@ -248,10 +275,20 @@ kms_client_open(struct kms_conn *c, const char *servers, int timeout_ms,
     char *which, size_t wlen, char *err, size_t errlen)
 {
 	char list[1024], disc[1024], *save = NULL, *entry, *at;
+	const struct licd_tls *tls;
+	struct licd_tls t;
 	const char *port;
 
 	c->fd = -1;
 	c->len = 0;
+	c->ssl = NULL;
+	c->tls_ctx = NULL;
+	tls = client_tls_env(&t);
+	if (tls != NULL) {
+		c->tls_ctx = client_tls_ctx(tls, err, errlen);
+		if (c->tls_ctx == NULL)
+			return -1;
+	}
 	if (servers == NULL || servers[0] == '\0') {
 		if (licd_kms_discover(NULL, disc, sizeof(disc), err, errlen) <=
 		    0) {
@@ -276,13 +313,30 @@ kms_client_open(struct kms_conn *c, const char *servers, int timeout_ms,
 		port = entry[0] != '\0' ? entry : "1688";
 		c->deadline = kms_client_now() +
 		    (timeout_ms > 0 ? timeout_ms : KMS_CLIENT_TIMEOUT_MS);
-		if (kms_client_connect_tcp(c, at + 1, port) == 0) {
-			snprintf(which, wlen, "%s@%s", port, at + 1);
-			return 0;
+		if (kms_client_connect_tcp(c, at + 1, port) == -1) {
+			snprintf(err, errlen, "%s@%s: %s", port, at + 1,
+			    strerror(errno));
+			continue;
 		}
-		snprintf(
-		    err, errlen, "%s@%s: %s", port, at + 1, strerror(errno));
+		if (c->tls_ctx != NULL) {
+			c->ssl = client_tls_connect(c->tls_ctx, c->fd,
+			    tls->server_name != NULL ? tls->server_name
+						     : at + 1,
+			    (int)(c->deadline - kms_client_now()), c->tls_err,
+			    sizeof(c->tls_err));
+			if (c->ssl == NULL) {
+				snprintf(err, errlen, "%s@%s: %s", port, at + 1,
+				    c->tls_err);
+				close(c->fd);
+				c->fd = -1;
+				continue;
+			}
+		}
+		snprintf(which, wlen, "%s@%s", port, at + 1);
+		return 0;
 	}
+	SSL_CTX_free(c->tls_ctx);
+	c->tls_ctx = NULL;
 	return -1;
 }
 

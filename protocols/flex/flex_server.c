@@ -115,7 +115,11 @@ static void
 flex_client(const struct flex_session *s, struct core_client *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->user = s->user;
+	/* With client certificates required, the certificate names the
+	 * user and what HELLO claimed does not count. */
+	c->user = session_cert_user(&s->sess) != NULL
+	    ? session_cert_user(&s->sess)
+	    : s->user;
 	c->host = s->host;
 	c->display = s->display;
 	c->address = s->sess.addr;
@@ -539,15 +543,16 @@ flex_status(struct flex_session *s, const struct flex_request *req)
 static int
 flex_remove_one(struct flex_session *s, uint64_t handle, int64_t now)
 {
-	char detail[128];
+	char detail[400], who[300];
 
-	snprintf(detail, sizeof(detail), "remove handle=%llu by uid=%ld",
-	    (unsigned long long)handle, (long)s->sess.uid);
+	session_actor(&s->sess, who, sizeof(who));
+	snprintf(detail, sizeof(detail), "remove handle=%llu by %s",
+	    (unsigned long long)handle, who);
 	if (core_remove(flex.licd->core, handle, now) != CORE_OK)
 		return 0;
 	licd_journal_note(flex.licd, "admin", detail);
-	log_info("admin: removed handle=%llu uid=%ld",
-	    (unsigned long long)handle, (long)s->sess.uid);
+	log_info(
+	    "admin: removed handle=%llu %s", (unsigned long long)handle, who);
 	return 1;
 }
 
@@ -602,13 +607,25 @@ flex_remove(struct flex_session *s, const struct flex_request *req, int64_t now)
 	flex_send_out(s, &o, 1);
 }
 
+/* Journals an administrative act with who did it, and logs it. */
+static void
+flex_admin_note(struct flex_session *s, const char *verb)
+{
+	char detail[400], who[300];
+
+	session_actor(&s->sess, who, sizeof(who));
+	snprintf(detail, sizeof(detail), "%s by %s", verb, who);
+	licd_journal_note(flex.licd, "admin", detail);
+	log_info("admin: %s by %s", verb, who);
+}
+
 static void
 flex_reread(struct flex_session *s, const struct flex_request *req)
 {
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX], why[512];
 
-	log_info("admin: reread by uid=%ld", (long)s->sess.uid);
+	flex_admin_note(s, "reread");
 	if (licd_reload(flex.licd, why, sizeof(why)) == -1) {
 		flex_send_error(s, req->tag, FLEX_E_CONFIG,
 		    flex_error_name(FLEX_E_CONFIG), why);
@@ -626,7 +643,7 @@ flex_down(struct flex_session *s, const struct flex_request *req)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
 
-	log_info("admin: down by uid=%ld", (long)s->sess.uid);
+	flex_admin_note(s, "down");
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
 	flex_send_out(s, &o, 0);
 	licd_shutdown(flex.licd);
@@ -640,7 +657,7 @@ flex_newlog(struct flex_session *s, const struct flex_request *req)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX], why[512];
 
-	log_info("admin: newlog by uid=%ld", (long)s->sess.uid);
+	flex_admin_note(s, "newlog");
 	if (licd_newlog(flex.licd, why, sizeof(why)) == -1) {
 		flex_send_error(s, req->tag, FLEX_E_INTERNAL,
 		    flex_error_name(FLEX_E_INTERNAL), why);
@@ -674,7 +691,7 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 	struct flex_session *s = flex_from_session(ss);
 	struct flex_request req;
 	struct flex_out o;
-	char err[128], buf[128];
+	char err[128], buf[400];
 	int64_t now = licd_now();
 	int rc;
 
@@ -690,13 +707,33 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 		return;
 	}
 	if (flex_admin_verb(req.verb) != NULL && !s->sess.admin) {
-		log_info("admin: refused %s: session=%llu address=%s uid=%ld",
+		log_info("admin: refused %s: session=%llu %s",
 		    flex_admin_verb(req.verb), (unsigned long long)s->sess.id,
-		    s->sess.addr, (long)s->sess.uid);
+		    session_actor(&s->sess, buf, sizeof(buf)));
 		flex_send_error(s, req.tag, FLEX_E_FORBIDDEN,
 		    flex_error_name(FLEX_E_FORBIDDEN),
 		    "administrative requests are taken on the admin socket "
-		    "from root, licd's user or the admin group only");
+		    "from root, licd's user or the admin group, or over TLS "
+		    "from a certificate on tls.admins, only");
+		return;
+	}
+	/* What cannot be recorded is not granted. */
+	if ((req.verb == FLEX_V_CHECKOUT || req.verb == FLEX_V_BORROW) &&
+	    !licd_journal_ok(flex.licd)) {
+		flex_send_error(s, req.tag, FLEX_E_INTERNAL,
+		    flex_error_name(FLEX_E_INTERNAL),
+		    "the journal cannot record changes now (disk full or "
+		    "state directory unwritable); try again");
+		return;
+	}
+	/* limits.max-grants-per-client: one connection cannot drain a
+	 * pool by itself. */
+	if ((req.verb == FLEX_V_CHECKOUT || req.verb == FLEX_V_BORROW) &&
+	    s->ngrants >= flex.licd->conf.max_grants_per_client) {
+		flex_send_error(s, req.tag, FLEX_E_BUSY,
+		    flex_error_name(FLEX_E_BUSY),
+		    "this connection holds limits.max-grants-per-client "
+		    "grants already");
 		return;
 	}
 	if (s->hello)

@@ -25,6 +25,8 @@ kms_error_name(int code)
 		return "busy";
 	case KMS_E_SHUTDOWN:
 		return "shutdown";
+	case KMS_E_INTERNAL:
+		return "internal";
 	case KMS_E_FORBIDDEN:
 		return "forbidden";
 	case KMS_E_NOT_FOUND:

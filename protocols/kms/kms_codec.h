@@ -35,6 +35,7 @@ enum kms_error {
 	KMS_E_ARGUMENT = 24, /* missing or invalid argument */
 	KMS_E_BUSY = 25, /* too many connections */
 	KMS_E_SHUTDOWN = 26, /* server going down */
+	KMS_E_INTERNAL = 27, /* the journal cannot record now; try again */
 	KMS_E_FORBIDDEN = 28, /* PURGE outside the admin socket */
 	KMS_E_NOT_FOUND = 30, /* PURGE of an unknown machine */
 };

@@ -264,19 +264,19 @@ static void
 kms_purge(struct kms_session *s, const struct kms_request *req)
 {
 	struct flex_out o;
-	char buf[FLEX_LINE_MAX];
+	char buf[FLEX_LINE_MAX], who[300];
 
+	session_actor(&s->sess, who, sizeof(who));
 	if (!s->sess.admin) {
-		log_info("kms: refused PURGE: session=%llu address=%s uid=%ld",
-		    (unsigned long long)s->sess.id, s->sess.addr,
-		    (long)s->sess.uid);
+		log_info("kms: refused PURGE: session=%llu %s",
+		    (unsigned long long)s->sess.id, who);
 		kms_send_error(s, req->tag, KMS_E_FORBIDDEN,
 		    "PURGE is taken on kms.sock from root, licd's user or "
-		    "the admin group only");
+		    "the admin group, or over TLS from a certificate on "
+		    "tls.admins, only");
 		return;
 	}
-	if (kms_glue_purge(
-		kms.licd, req->group, req->machine_id, s->sess.uid) == -1) {
+	if (kms_glue_purge(kms.licd, req->group, req->machine_id, who) == -1) {
 		kms_send_error(s, req->tag, KMS_E_NOT_FOUND,
 		    "no such machine in that group");
 		return;
@@ -302,6 +302,12 @@ kms_handle_line(struct session *ss, const char *line, size_t len)
 	}
 	switch (req.verb) {
 	case KMS_V_ACTIVATE:
+		if (!licd_journal_ok(kms.licd)) {
+			kms_send_error(s, req.tag, KMS_E_INTERNAL,
+			    "the journal cannot record changes now (disk full "
+			    "or state directory unwritable); try again");
+			break;
+		}
 		kms_activate(s, &req);
 		break;
 	case KMS_V_STATUS:

@@ -35,9 +35,18 @@ licctl_admin_path(char *buf, size_t len, const char *sock, const char *dir)
 struct licd_conn *
 licctl_admin_connect(const char *who, const char *path)
 {
+	const char *server = getenv("LICD_ADMIN_SERVER");
 	struct licd_conn *c;
 	char err[512];
 
+	/* --admin-server: over TLS, with a certificate on tls.admins. */
+	if (server != NULL && server[0] != '\0') {
+		c = licd_connect_tls(server, NULL, NULL, 0, err, sizeof(err));
+		if (c == NULL)
+			fprintf(stderr, "%s: cannot reach licd at %s: %s\n",
+			    who, server, err);
+		return c;
+	}
 	c = licd_connect_local(path, NULL, 0, err, sizeof(err));
 	if (c == NULL) {
 		fprintf(stderr, "%s: cannot reach licd's admin socket: %s\n",

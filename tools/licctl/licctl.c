@@ -5,6 +5,7 @@
  * scripts and monitoring written for FlexLM keep working when linked to it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_borrow.h"
@@ -50,6 +51,50 @@ run_lmutil(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The TLS flags that may come before the command; the client library
+ * reads them from the environment (LICD_TLS*, include/licd.h), so every
+ * command that connects uses them.  --admin-server sends administrative
+ * commands over TLS to a server instead of the local admin socket.
+ * Returns how many arguments were taken, or -1.
+ */
+static int
+tls_flags(int argc, char **argv)
+{
+	static const struct {
+		const char *flag;
+		const char *env;
+	} flags[] = {
+	    {"--ca", "LICD_TLS_CA"},
+	    {"--cert", "LICD_TLS_CERT"},
+	    {"--key", "LICD_TLS_KEY"},
+	    {"--server-name", "LICD_TLS_SERVER_NAME"},
+	    {"--admin-server", "LICD_ADMIN_SERVER"},
+	};
+	size_t k;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--tls") == 0) {
+			setenv("LICD_TLS", "1", 1);
+			continue;
+		}
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (strcmp(argv[i], flags[k].flag) == 0)
+				break;
+		if (k == sizeof(flags) / sizeof(flags[0]))
+			break;
+		if (i + 1 == argc) {
+			fprintf(stderr, "licctl: %s needs a value\n", argv[i]);
+			return -1;
+		}
+		setenv(flags[k].env, argv[++i], 1);
+		if (k < 3)
+			setenv("LICD_TLS", "1", 1);
+	}
+	return i - 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -66,6 +111,11 @@ main(int argc, char **argv)
 			return rc;
 	}
 
+	rc = tls_flags(argc, argv);
+	if (rc == -1)
+		return LICCTL_EX_USAGE;
+	argc -= rc;
+	argv += rc;
 	if (argc < 2) {
 		licctl_usage(stderr);
 		return LICCTL_EX_USAGE;
