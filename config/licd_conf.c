@@ -56,6 +56,7 @@ conf_defaults(struct licd_conf *conf)
 	snprintf(
 	    conf->default_unit, sizeof(conf->default_unit), "%s", "unassigned");
 	snprintf(conf->kms_address, sizeof(conf->kms_address), "*");
+	identity_conf_defaults(&conf->identity);
 	for (i = 0; i < CONF_NINTS; i++)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
@@ -430,6 +431,14 @@ static const char *const conf_known[] = {
     "kms",
     "kms.address",
     "kms.products",
+    "identity",
+    "identity.providers",
+    "identity.units-file",
+    "identity.static-status",
+    "identity.wait-ms",
+    "identity.cache",
+    "identity.ldap",
+    "identity.products",
 };
 
 static void
@@ -564,6 +573,7 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	    &conf->ntrusted_keys, CONF_TRUSTED_KEYS_MAX, path, diag);
 	conf_read_require_signature(&cfg, conf, path, diag);
 	conf_read_kms(&cfg, conf, path, diag);
+	identity_conf_read(&cfg, path, &conf->identity, diag);
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;

@@ -10,6 +10,7 @@
 
 #include "../daemon/core/activation.h"
 #include "diag.h"
+#include "identity_conf.h"
 
 #define CONF_LISTENERS_MAX 16
 #define CONF_LICENSES_MAX 64
@@ -73,6 +74,9 @@ struct licd_conf {
 	char kms_address[256];
 	struct act_product kms_products[CONF_KMS_PRODUCTS_MAX];
 	size_t nkms_products;
+
+	/* The directory and eligibility (identity = { ... }). */
+	struct identity_conf identity;
 };
 
 /* Fills every setting with its default (no listeners, no files). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core_int.h"
+#include "eligibility.h"
 
 #define LIST_APPEND(head, tail, e, prev, next) \
 	do { \
@@ -1522,6 +1523,19 @@ enqueue(struct core *c, struct core_feature *f,
 	return 0;
 }
 
+/* The directory's say (eligibility.h), when the client carries an
+ * identity and the product a rule: CORE_OK with *unit the unit to charge
+ * (NULL: the usual unit rules), or the refusal. */
+static enum core_reason
+identity_check(
+    const struct core_client *cl, int64_t now, const char **unit)
+{
+	*unit = NULL;
+	if (cl->identity == NULL || cl->elig == NULL)
+		return CORE_OK;
+	return core_eligible(cl->elig, cl->identity, cl->unit, now, unit);
+}
+
 void
 core_checkout(struct core *c, const struct core_client *cl,
     const struct core_checkout_req *req, int64_t now, struct core_result *res)
@@ -1532,7 +1546,7 @@ core_checkout(struct core *c, const struct core_client *cl,
 	struct core_ident id;
 	struct eval ev;
 	enum core_reason why;
-	const char *vstring;
+	const char *vstring, *idunit = NULL;
 
 	set_now(c, now);
 	memset(res, 0, sizeof(*res));
@@ -1547,6 +1561,8 @@ core_checkout(struct core *c, const struct core_client *cl,
 	if (why == CORE_OK &&
 	    (f = core_conf_feature(c->conf, req->feature)) == NULL)
 		why = CORE_E_UNKNOWN_FEATURE;
+	if (why == CORE_OK)
+		why = identity_check(cl, now, &idunit);
 	if (why != CORE_OK) {
 		deny(c, f, &snap, why, req != NULL ? req->tag : 0,
 		    cl != NULL ? cl->owner : NULL, now, res);
@@ -1568,6 +1584,10 @@ core_checkout(struct core *c, const struct core_client *cl,
 	}
 
 	evaluate_all(c, f, &id, req->version, req->count, now, 0, &ev);
+	/* XXX: the unit the directory names replaces the options' unit
+	 * after the policy ran, so RESERVE and MAX still see GROUP names. */
+	if (idunit != NULL && ev.reason != CORE_E_NO_UNIT)
+		ev.unit = idunit;
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -1610,7 +1630,7 @@ core_borrow(struct core *c, const struct core_client *cl,
 	struct core_ident id;
 	struct eval ev;
 	enum core_reason why;
-	const char *vstring;
+	const char *vstring, *idunit = NULL;
 
 	set_now(c, now);
 	memset(res, 0, sizeof(*res));
@@ -1627,6 +1647,8 @@ core_borrow(struct core *c, const struct core_client *cl,
 	if (why == CORE_OK &&
 	    (f = core_conf_feature(c->conf, req->feature)) == NULL)
 		why = CORE_E_UNKNOWN_FEATURE;
+	if (why == CORE_OK)
+		why = identity_check(cl, now, &idunit);
 	if (why != CORE_OK) {
 		deny(c, f, &snap, why, req != NULL ? req->tag : 0,
 		    cl != NULL ? cl->owner : NULL, now, res);
@@ -1635,6 +1657,10 @@ core_borrow(struct core *c, const struct core_client *cl,
 
 	evaluate_all(
 	    c, f, &id, req->version, req->count, now, until - now, &ev);
+	/* XXX: the unit the directory names replaces the options' unit
+	 * after the policy ran, so RESERVE and MAX still see GROUP names. */
+	if (idunit != NULL && ev.reason != CORE_E_NO_UNIT)
+		ev.unit = idunit;
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -2170,12 +2196,23 @@ static const struct {
 	"The borrow period is longer than the license or options allow"},
     [CORE_E_BORROW_LOWWATER] = {"borrow-lowwater",
 	"The remaining licenses may not be borrowed (BORROW_LOWWATER)"},
+    [CORE_E_NOT_ELIGIBLE] = {"not-eligible",
+	"The directory does not make the client eligible for the feature"},
+    [CORE_E_CARD_EXPIRED] = {"card-expired",
+	"The university card has expired"},
+    [CORE_E_NOT_UNIT_MEMBER] = {"not-unit-member",
+	"The client does not belong to the unit it declared"},
+    [CORE_E_DIRECTORY_DOWN] = {"directory-unavailable",
+	"The directory cannot say whether the client is eligible"},
+    [CORE_E_TRY_AGAIN] = {"try-again",
+	"The client's identity is being looked up; try again shortly"},
 };
 
 const char *
 core_reason_name(enum core_reason r)
 {
-	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]))
+	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]) ||
+	    reasons[r].name == NULL)
 		return "unknown";
 	return reasons[r].name;
 }
@@ -2183,7 +2220,8 @@ core_reason_name(enum core_reason r)
 const char *
 core_reason_text(enum core_reason r)
 {
-	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]))
+	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]) ||
+	    reasons[r].text == NULL)
 		return "Unknown reason";
 	return reasons[r].text;
 }
