@@ -29,6 +29,7 @@
 #include "debuglog.h"
 #include "expiry.h"
 #include "http.h"
+#include "identity/identity.h"
 #include "kms_glue.h"
 #include "licd.h"
 #include "log.h"
@@ -827,6 +828,8 @@ main(int argc, char **argv)
 		fatalx("kms: %s", err);
 	if (licd_events_init(&licd) == -1)
 		fatalx("cannot start the journal writer");
+	if (identity_init(&licd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (kms_glue_start(&licd) == -1)
 		fatalx("kms: cannot start the timer");
 
@@ -903,6 +906,7 @@ main(int argc, char **argv)
 	     p++)
 		(*p)->cleanup(&licd);
 	http_stop();
+	identity_free();
 	kms_glue_free(&licd);
 	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);
