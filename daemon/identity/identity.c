@@ -51,7 +51,8 @@ static struct {
 	struct event *pipe_ev;
 
 	int down; /* lookups are failing */
-	unsigned char noted[IDC_PRODUCTS_MAX]; /* decision logged */
+	/* per product: 1 "slow" and 2 "unavailable" decisions logged */
+	unsigned char noted[IDC_PRODUCTS_MAX];
 } ident = {.pipe = {-1, -1}};
 
 static void *
@@ -469,14 +470,16 @@ void
 identity_note_decision(const struct idc_product *p, const char *user,
     const struct core_identity *id, int granted)
 {
+	unsigned char bit;
 	size_t i;
 
 	if (id->state != CORE_ID_UNAVAILABLE && id->state != CORE_ID_PENDING)
 		return;
+	bit = id->state == CORE_ID_PENDING ? 1 : 2;
 	i = (size_t)(p - ident.conf.products);
-	if (i >= IDC_PRODUCTS_MAX || ident.noted[i])
+	if (i >= IDC_PRODUCTS_MAX || (ident.noted[i] & bit) != 0)
 		return;
-	ident.noted[i] = 1;
+	ident.noted[i] |= bit;
 	if (id->state == CORE_ID_PENDING)
 		log_warnx("identity: lookup slower than wait-ms=%d, feature=%s "
 			  "answers %s: user=%s",

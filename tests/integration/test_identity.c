@@ -1,0 +1,437 @@
+/*
+ * Identity and eligibility against a real directory: Debian's slapd with
+ * a temporary configuration, the test schema and the people of
+ * tests/data/identity/people.ldif (eduPerson and Oxford styles).  Skipped
+ * (77) only when slapd is not installed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define SLAPD "/usr/sbin/slapd"
+#define SLAPADD "/usr/sbin/slapadd"
+
+static const char license[] = "VENDOR demo\n"
+			      "FEATURE matlab demo 1.0 permanent 10 0\n"
+			      "FEATURE origin demo 1.0 permanent 10 0\n"
+			      "FEATURE labview demo 1.0 permanent 10 0\n"
+			      "FEATURE plain demo 1.0 permanent 10 0\n";
+
+/* The lab machines stand for the chemistry department. */
+static const char options[] = "HOST_GROUP chem lab-*\n";
+
+struct slapd {
+	char dir[256];
+	int port;
+	pid_t pid;
+};
+
+static const char *
+data_dir(void)
+{
+	static char buf[1024];
+	const char *src = getenv("LICD_SOURCE_DIR");
+
+	snprintf(buf, sizeof(buf), "%s/tests/data/identity", src ? src : ".");
+	return buf;
+}
+
+/* slapadd -f conf -l ldif, quietly; returns its exit status. */
+static int
+slapadd(const char *conf, const char *ldif)
+{
+	pid_t pid;
+	int st, fd;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(SLAPADD, "slapadd", "-f", conf, "-l", ldif, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int
+port_open(int port)
+{
+	struct sockaddr_in sin;
+	int fd, rc;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return rc == 0;
+}
+
+/* Writes slapd.conf, loads the LDIF with slapadd and starts slapd in the
+ * foreground on a free loopback port. */
+static void
+slapd_start(struct slapd *s)
+{
+	char conf[512], text[2048], db[300], log[300], url[64];
+	pid_t pid;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->dir, sizeof(s->dir), "/tmp/licd-slapd-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(db, sizeof(db), "%s/db", s->dir);
+	assert_int_equal(mkdir(db, 0700), 0);
+	snprintf(conf, sizeof(conf), "%s/slapd.conf", s->dir);
+	snprintf(text, sizeof(text),
+	    "include /etc/ldap/schema/core.schema\n"
+	    "include /etc/ldap/schema/cosine.schema\n"
+	    "include /etc/ldap/schema/inetorgperson.schema\n"
+	    "include %s/licd-test.schema\n"
+	    "pidfile %s/slapd.pid\n"
+	    "modulepath /usr/lib/ldap\n"
+	    "moduleload back_mdb\n"
+	    "database mdb\n"
+	    "suffix \"dc=licd,dc=test\"\n"
+	    "rootdn \"cn=admin,dc=licd,dc=test\"\n"
+	    "rootpw secret\n"
+	    "directory %s\n"
+	    "maxsize 10485760\n",
+	    data_dir(), s->dir, db);
+	h_write(conf, text);
+	snprintf(text, sizeof(text), "%s/people.ldif", data_dir());
+	assert_int_equal(slapadd(conf, text), 0);
+
+	s->port = h_unused_port();
+	snprintf(url, sizeof(url), "ldap://127.0.0.1:%d/", s->port);
+	snprintf(log, sizeof(log), "%s/slapd.log", s->dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(SLAPD, "slapd", "-h", url, "-f", conf, "-d", "0",
+		    (char *)NULL);
+		_exit(127);
+	}
+	s->pid = pid;
+	assert_true(H_WAIT(port_open(s->port), 10000));
+}
+
+static void
+slapd_stop(struct slapd *s)
+{
+	int st;
+
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, SIGCONT);
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, &st, 0);
+	s->pid = 0;
+}
+
+static void
+slapd_cleanup(struct slapd *s)
+{
+	char cmd[400];
+
+	slapd_stop(s);
+	if (getenv("LICD_TEST_KEEP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", s->dir);
+	}
+}
+
+/* licd.conf's identity group for the directory in style. */
+static void
+identity_conf(char *out, size_t len, const struct slapd *s,
+    const char *style, const char *pwfile)
+{
+	snprintf(out, len,
+	    "units = { default = \"unassigned\"; };\n"
+	    "identity = {\n"
+	    "  providers = [ \"ldap\" ];\n"
+	    "  units-file = \"%s/units.conf\";\n"
+	    "  wait-ms = 5000;\n"
+	    "  cache = { positive = 1; negative = 1; max-stale = 3600; "
+	    "retry = 1; };\n"
+	    "  ldap = {\n"
+	    "    uri = \"ldap://127.0.0.1:%d/\";\n"
+	    "    bind-dn = \"cn=admin,dc=licd,dc=test\";\n"
+	    "    bind-password-file = \"%s\";\n"
+	    "    base = \"ou=%s,dc=licd,dc=test\";\n"
+	    "    style = \"%s\";\n"
+	    "    timeout = 5;\n"
+	    "  };\n"
+	    "  products = (\n"
+	    "    { feature = \"matlab\"; audience = \"both\";\n"
+	    "      statuses = [ \"staff\", \"student\" ];\n"
+	    "      on-failure = \"closed\"; wait-ms = 3000;\n"
+	    "      when-slow = \"try-again\"; },\n"
+	    "    { feature = \"origin\"; audience = \"members\";\n"
+	    "      on-failure = \"open\"; },\n"
+	    "    { feature = \"labview\"; audience = \"units\"; }\n"
+	    "  );\n"
+	    "};\n",
+	    data_dir(), s->port, pwfile,
+	    strcmp(style, "oxford") == 0 ? "oak" : "edu", style);
+}
+
+static void
+licd_for(struct h_licd *d, const struct slapd *s, const char *style)
+{
+	char extra[4096], pw[300];
+
+	/* The password file lives in the slapd folder, written first. */
+	snprintf(pw, sizeof(pw), "%s/ldap.pw", s->dir);
+	h_write(pw, "secret\n");
+	identity_conf(extra, sizeof(extra), s, style, pw);
+	h_licd_init(d, license, options, extra);
+	h_licd_start(d);
+}
+
+/* Checks out feature as user at host (declaring unit when not NULL);
+ * returns the reply line. */
+static void
+co(int port, const char *user, const char *host, const char *feature,
+    const char *unit, char *line, size_t len)
+{
+	struct h_conn c;
+	char req[256];
+
+	h_connect(&c, port);
+	h_hello(&c, user, host);
+	snprintf(req, sizeof(req), "CHECKOUT feature=%s%s%s", feature,
+	    unit ? " unit=" : "", unit ? unit : "");
+	h_request(&c, req, line, len);
+	h_close(&c);
+}
+
+static void
+expect_ok(int port, const char *user, const char *host, const char *feature,
+    const char *unit, const char *charged)
+{
+	char line[1024], v[64];
+
+	co(port, user, host, feature, unit, line, sizeof(line));
+	if (strstr(line, " OK ") == NULL)
+		fprintf(stderr, "%s %s: %s\n", user, feature, line);
+	assert_non_null(strstr(line, " OK "));
+	assert_string_equal(h_get(line, "unit", v, sizeof(v)), charged);
+}
+
+static void
+expect_err(int port, const char *user, const char *host, const char *feature,
+    const char *unit, const char *reason)
+{
+	char line[1024], v[64];
+
+	co(port, user, host, feature, unit, line, sizeof(line));
+	if (strstr(line, " ERR ") == NULL)
+		fprintf(stderr, "%s %s: %s\n", user, feature, line);
+	assert_non_null(strstr(line, " ERR "));
+	assert_string_equal(h_get(line, "reason", v, sizeof(v)), reason);
+}
+
+/* A line of text holding every one of the words. */
+static int
+has_line(const char *text, const char *a, const char *b, const char *c)
+{
+	const char *p = text, *nl;
+	char line[2048];
+	size_t n;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (strstr(line, a) && strstr(line, b) && strstr(line, c))
+			return 1;
+		p += n + (nl != NULL);
+	}
+	return 0;
+}
+
+static void
+test_eduperson(void **state)
+{
+	struct slapd s;
+	struct h_licd d;
+	char dir[300], out[65536];
+
+	slapd_start(&s);
+	licd_for(&d, &s, "eduperson");
+	snprintf(dir, sizeof(dir), "%s/state", d.dir);
+
+	/* Staff and (scoped) student statuses are eligible; the primary
+	 * unit pays unless the person declares another of theirs. */
+	expect_ok(d.port, "alice", "ws1", "matlab", NULL, "chem");
+	expect_ok(d.port, "bob", "ws2", "matlab", NULL, "phys");
+	expect_ok(d.port, "alice", "ws1", "matlab", "phys", "phys");
+	expect_err(d.port, "alice", "ws1", "matlab", "bio", "not-unit-member");
+	expect_err(d.port, "bob", "ws2", "matlab", "chem", "not-unit-member");
+	/* An affiliate is not staff or student; nobody is nobody. */
+	expect_err(d.port, "victor", "ws3", "matlab", NULL, "not-eligible");
+	expect_err(d.port, "nobody", "ws3", "matlab", NULL, "not-eligible");
+
+	/* Members-only and units-only products: a lab machine stands for
+	 * chemistry itself. */
+	expect_ok(d.port, "victor", "ws3", "origin", NULL, "chem");
+	expect_err(d.port, "labuser", "lab-1", "origin", NULL, "not-eligible");
+	expect_ok(d.port, "labuser", "lab-1", "labview", NULL, "chem");
+	expect_err(d.port, "alice", "ws1", "labview", NULL, "not-eligible");
+	/* A product without a rule is served as before. */
+	expect_ok(d.port, "nobody", "ws3", "plain", NULL, "unassigned");
+
+	/* What licd believes, and why. */
+	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir",
+			     dir, "alice", (char *)NULL),
+	    0);
+	assert_non_null(strstr(out, "source ldap"));
+	assert_non_null(strstr(out, "chem,phys"));
+	assert_non_null(strstr(out, "Department of Chemistry"));
+	assert_non_null(strstr(out, "CC-1001"));
+	assert_int_equal(h_licctl(out, sizeof(out), "eligible", "--state-dir",
+			     dir, "victor", "matlab", (char *)NULL),
+	    1);
+	assert_non_null(strstr(out, "refused"));
+	assert_non_null(strstr(out, "not-eligible"));
+	assert_int_equal(h_licctl(out, sizeof(out), "eligible", "--state-dir",
+			     dir, "--unit", "phys", "alice", "matlab",
+			     (char *)NULL),
+	    0);
+	assert_non_null(strstr(out, "unit phys charged"));
+
+	/* The journal charges the primary unit. */
+	assert_int_equal(h_licd_stop(&d), 0);
+	assert_int_equal(h_licctl(out, sizeof(out), "journal", "show",
+			     "--state-dir", dir, (char *)NULL),
+	    0);
+	assert_true(has_line(out, "alice", "matlab", "chem"));
+	assert_true(has_line(out, "bob", "matlab", "phys"));
+	h_licd_cleanup(&d);
+	slapd_cleanup(&s);
+}
+
+static void
+test_oxford(void **state)
+{
+	struct slapd s;
+	struct h_licd d;
+
+	slapd_start(&s);
+	licd_for(&d, &s, "oxford");
+
+	expect_ok(d.port, "carol", "ws1", "matlab", NULL, "chem");
+	expect_ok(d.port, "carol", "ws1", "matlab", "phys", "phys");
+	expect_err(d.port, "carol", "ws1", "matlab", "bio", "not-unit-member");
+	/* A student whose card ran out, and a leaver. */
+	expect_err(d.port, "dave", "ws2", "matlab", NULL, "card-expired");
+	expect_err(d.port, "erin", "ws3", "matlab", NULL, "not-eligible");
+
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+	slapd_cleanup(&s);
+}
+
+/*
+ * The directory hangs (SIGSTOP): a checkout that needs a lookup waits,
+ * other clients are served meanwhile, and the waiting one is told to try
+ * again.  Then the directory goes away: cached people are still served,
+ * unknown ones follow each product's on-failure setting.
+ */
+static void
+test_directory_down(void **state)
+{
+	struct slapd s;
+	struct h_licd d;
+	struct h_conn a;
+	char line[1024], v[64], dir[300], out[65536];
+	const char req[] = "tA CHECKOUT feature=matlab\n";
+
+	slapd_start(&s);
+	licd_for(&d, &s, "eduperson");
+	snprintf(dir, sizeof(dir), "%s/state", d.dir);
+	expect_ok(d.port, "alice", "ws1", "matlab", NULL, "chem");
+
+	assert_int_equal(kill(s.pid, SIGSTOP), 0);
+	h_connect(&a, d.port);
+	h_hello(&a, "frank", "ws9");
+	assert_int_equal(write(a.fd, req, strlen(req)), (ssize_t)strlen(req));
+
+	/* Another client, known already, is answered while frank's lookup
+	 * is still pending: frank has no reply yet. */
+	expect_ok(d.port, "alice", "ws1", "matlab", NULL, "chem");
+	expect_ok(d.port, "nobody", "ws3", "plain", NULL, "unassigned");
+	assert_int_equal(h_wait_line(&a, "tA ", line, sizeof(line), 20), 0);
+
+	/* Then frank's wait runs out: try again. */
+	assert_int_equal(h_wait_line(&a, "tA ", line, sizeof(line), 15000), 1);
+	assert_non_null(strstr(line, " ERR "));
+	assert_string_equal(h_get(line, "reason", v, sizeof(v)), "try-again");
+	assert_string_equal(h_get(line, "code", v, sizeof(v)), "34");
+	h_close(&a);
+
+	/* The directory is gone: alice's answer, past its lifetime, is
+	 * still served; unknown people follow on-failure. */
+	slapd_stop(&s);
+	h_sleep_ms(1100);
+	expect_ok(d.port, "alice", "ws1", "matlab", NULL, "chem");
+	expect_err(
+	    d.port, "zed", "ws4", "matlab", NULL, "directory-unavailable");
+	expect_ok(d.port, "zed", "ws4", "origin", NULL, "unassigned");
+	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir",
+			     dir, "alice", (char *)NULL),
+	    0);
+	assert_non_null(strstr(out, "source ldap"));
+	assert_non_null(strstr(out, "last failure: ldap"));
+
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+	slapd_cleanup(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_eduperson),
+	    cmocka_unit_test(test_oxford),
+	    cmocka_unit_test(test_directory_down),
+	};
+
+	if (access(SLAPD, X_OK) != 0 || access(SLAPADD, X_OK) != 0) {
+		fprintf(stderr, "slapd is not installed: skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
