@@ -128,8 +128,8 @@ idc_int(struct idc_ctx *x, config_setting_t *group, const char *where,
 	v = config_setting_get_int64(s);
 	if (v < min || v > max) {
 		diag_add(x->diag, DIAG_ERROR, x->file, line_of(s),
-		    "%s.%s: expected an integer from %d to %d, not %lld",
-		    where, name, min, max, v);
+		    "%s.%s: expected an integer from %d to %d, not %lld", where,
+		    name, min, max, v);
 		return;
 	}
 	*out = (int)v;
@@ -216,9 +216,9 @@ idc_providers(
 	for (i = 0; i < n; i++) {
 		item = config_setting_get_elem(list, (unsigned)i);
 		v = config_setting_get_string(item);
-		if (v == NULL || (strcmp(v, "static") != 0 &&
-				     strcmp(v, "nss") != 0 &&
-				     strcmp(v, "ldap") != 0)) {
+		if (v == NULL ||
+		    (strcmp(v, "static") != 0 && strcmp(v, "nss") != 0 &&
+			strcmp(v, "ldap") != 0)) {
 			diag_add(x->diag, DIAG_ERROR, x->file, line_of(item),
 			    "identity.providers: expected \"static\", "
 			    "\"nss\" or \"ldap\"");
@@ -228,13 +228,14 @@ idc_providers(
 			if (strcmp(idc_provider_name(out->providers[k]), v) ==
 			    0)
 				break;
-		if (k < out->nproviders || out->nproviders == IDC_PROVIDERS_MAX) {
+		if (k < out->nproviders ||
+		    out->nproviders == IDC_PROVIDERS_MAX) {
 			diag_add(x->diag, DIAG_ERROR, x->file, line_of(item),
 			    "identity.providers: \"%s\" listed twice", v);
 			continue;
 		}
 		out->providers[out->nproviders++] = v[0] == 's' ? IDC_STATIC
-		    : v[0] == 'n'				? IDC_NSS
+		    : v[0] == 'n'                               ? IDC_NSS
 								: IDC_LDAP;
 	}
 }
@@ -250,8 +251,8 @@ idc_ldap_style(struct idc_ldap *l)
 	IDC_DEFAULT(status_attr, "eduPersonAffiliation", "oakStatus");
 	IDC_DEFAULT(scoped_status_attr, "eduPersonScopedAffiliation", "");
 	IDC_DEFAULT(units_attr, "eduPersonOrgUnitDN", "oakUnitCode");
-	IDC_DEFAULT(
-	    primary_unit_attr, "eduPersonPrimaryOrgUnitDN", "oakPrimaryUnitCode");
+	IDC_DEFAULT(primary_unit_attr, "eduPersonPrimaryOrgUnitDN",
+	    "oakPrimaryUnitCode");
 	IDC_DEFAULT(card_expiry_attr, "", "oakCardExpiry");
 #undef IDC_DEFAULT
 }
@@ -338,13 +339,14 @@ idc_statuses(struct idc_ctx *x, config_setting_t *list, const char *where,
 			    where, CORE_ID_STATUS_MAX, CORE_ID_STATUS_LEN - 1);
 			continue;
 		}
-		snprintf(e->statuses[e->nstatuses++], CORE_ID_STATUS_LEN,
-		    "%s", v);
+		snprintf(
+		    e->statuses[e->nstatuses++], CORE_ID_STATUS_LEN, "%s", v);
 	}
 }
 
 static void
-idc_product(struct idc_ctx *x, config_setting_t *item, struct identity_conf *out)
+idc_product(
+    struct idc_ctx *x, config_setting_t *item, struct identity_conf *out)
 {
 	static const char *const known[] = {"feature", "audience", "statuses",
 	    "on-failure", "wait-ms", "when-slow", NULL};
@@ -363,8 +365,8 @@ idc_product(struct idc_ctx *x, config_setting_t *item, struct identity_conf *out
 	}
 	snprintf(where, sizeof(where), "identity.products");
 	idc_known(x, item, where, known);
-	if (idc_string(x, item, where, "feature", p.feature,
-		sizeof(p.feature)) <= 0 ||
+	if (idc_string(
+		x, item, where, "feature", p.feature, sizeof(p.feature)) <= 0 ||
 	    p.feature[0] == '\0') {
 		diag_add(x->diag, DIAG_ERROR, x->file, line_of(item),
 		    "identity.products: each product needs a feature");
@@ -460,8 +462,8 @@ identity_conf_read(
 		    &out->negative);
 		idc_int(&x, g, "identity.cache", "max-stale", 0, 30 * 86400,
 		    &out->max_stale);
-		idc_int(&x, g, "identity.cache", "retry", 1, 86400,
-		    &out->retry);
+		idc_int(
+		    &x, g, "identity.cache", "retry", 1, 86400, &out->retry);
 	}
 	idc_ldap(&x, id, out);
 	for (i = 0; i < (int)out->nproviders; i++)

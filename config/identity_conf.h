@@ -79,8 +79,8 @@ int identity_conf_read(
     void *cfg, const char *file, struct identity_conf *out, struct diag *);
 
 /* The rule of a product, or NULL when it has none. */
-const struct idc_product *identity_conf_product(
-    const struct identity_conf *, const char *feature);
+const struct idc_product *
+identity_conf_product(const struct identity_conf *, const char *feature);
 
 const char *idc_provider_name(enum idc_provider);
 

@@ -114,8 +114,8 @@ units_line(const char *path, int lineno, const char *s, const char *end,
 		n = *cap ? *cap * 2 : 16;
 		v = realloc(out->v, n * sizeof(*v));
 		if (v == NULL) {
-			diag_add(diag, DIAG_ERROR, path, lineno,
-			    "out of memory");
+			diag_add(
+			    diag, DIAG_ERROR, path, lineno, "out of memory");
 			return -1;
 		}
 		out->v = v;
@@ -126,8 +126,8 @@ units_line(const char *path, int lineno, const char *s, const char *end,
 }
 
 int
-units_parse(const char *path, const char *text, size_t len,
-    struct units *out, struct diag *diag)
+units_parse(const char *path, const char *text, size_t len, struct units *out,
+    struct diag *diag)
 {
 	const char *p = text, *end = text + len, *eol, *s;
 	size_t errors = diag->errors, cap = 0;
@@ -135,8 +135,8 @@ units_parse(const char *path, const char *text, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (len > UNITS_FILE_MAX) {
-		diag_add(diag, DIAG_ERROR, path, 0, "over %d bytes",
-		    UNITS_FILE_MAX);
+		diag_add(
+		    diag, DIAG_ERROR, path, 0, "over %d bytes", UNITS_FILE_MAX);
 		return -1;
 	}
 	while (p < end) {

@@ -1527,8 +1527,7 @@ enqueue(struct core *c, struct core_feature *f,
  * identity and the product a rule: CORE_OK with *unit the unit to charge
  * (NULL: the usual unit rules), or the refusal. */
 static enum core_reason
-identity_check(
-    const struct core_client *cl, int64_t now, const char **unit)
+identity_check(const struct core_client *cl, int64_t now, const char **unit)
 {
 	*unit = NULL;
 	if (cl->identity == NULL || cl->elig == NULL)
@@ -2198,8 +2197,7 @@ static const struct {
 	"The remaining licenses may not be borrowed (BORROW_LOWWATER)"},
     [CORE_E_NOT_ELIGIBLE] = {"not-eligible",
 	"The directory does not make the client eligible for the feature"},
-    [CORE_E_CARD_EXPIRED] = {"card-expired",
-	"The university card has expired"},
+    [CORE_E_CARD_EXPIRED] = {"card-expired", "The university card has expired"},
     [CORE_E_NOT_UNIT_MEMBER] = {"not-unit-member",
 	"The client does not belong to the unit it declared"},
     [CORE_E_DIRECTORY_DOWN] = {"directory-unavailable",

@@ -68,8 +68,8 @@ const char *core_id_state_name(enum core_id_state);
  * CORE_E_NOT_UNIT_MEMBER, CORE_E_DIRECTORY_DOWN (fail-closed, or a
  * pending lookup under pending_refuse) or CORE_E_TRY_AGAIN.
  */
-enum core_reason core_eligible(const struct core_elig *rule,
-    const struct core_identity *id, const char *declared, int64_t now,
-    const char **unit);
+enum core_reason
+core_eligible(const struct core_elig *rule, const struct core_identity *id,
+    const char *declared, int64_t now, const char **unit);
 
 #endif

@@ -76,8 +76,8 @@ sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
 }
 
 static int
-ldap_fail(struct ident_ldap *l, struct ident_answer *out, const char *what,
-    int rc)
+ldap_fail(
+    struct ident_ldap *l, struct ident_answer *out, const char *what, int rc)
 {
 	snprintf(out->error, sizeof(out->error), "ldap: %s: %s", what,
 	    ldap_err2string(rc));
@@ -86,8 +86,8 @@ ldap_fail(struct ident_ldap *l, struct ident_answer *out, const char *what,
 }
 
 static int
-ldap_open(struct ident_ldap *l, const struct idc_ldap *c,
-    struct ident_answer *out)
+ldap_open(
+    struct ident_ldap *l, const struct idc_ldap *c, struct ident_answer *out)
 {
 	struct timeval tv = {c->timeout, 0};
 	struct berval cred;
@@ -221,8 +221,7 @@ ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c,
 	size_t n = 0;
 	int rc;
 
-	if (ident_filter_build(c->filter, user, filter, sizeof(filter)) ==
-	    -1) {
+	if (ident_filter_build(c->filter, user, filter, sizeof(filter)) == -1) {
 		snprintf(out->error, sizeof(out->error),
 		    "ldap: the filter for this user is too long");
 		return -1;

@@ -35,8 +35,8 @@ add_status(struct core_identity *id, const char *status)
 			return;
 	if (id->nstatuses == CORE_ID_STATUS_MAX)
 		return;
-	snprintf(id->statuses[id->nstatuses++], CORE_ID_STATUS_LEN, "%s",
-	    status);
+	snprintf(
+	    id->statuses[id->nstatuses++], CORE_ID_STATUS_LEN, "%s", status);
 }
 
 /* A group name stands for a unit when the units file lists it, or when
@@ -53,8 +53,8 @@ unit_named(const struct ident_sources *src, const char *name)
 }
 
 static int
-static_lookup(const struct ident_sources *src, const char *user,
-    struct ident_answer *out)
+static_lookup(
+    const struct ident_sources *src, const char *user, struct ident_answer *out)
 {
 	const struct core_options *o = src->opts;
 	const struct core_group *g;
@@ -82,8 +82,8 @@ static_lookup(const struct ident_sources *src, const char *user,
 }
 
 int
-ident_host_unit(const struct ident_sources *src, const char *host,
-    char *unit, size_t len)
+ident_host_unit(
+    const struct ident_sources *src, const char *host, char *unit, size_t len)
 {
 	const struct core_options *o = src->opts;
 	const struct core_group *g;
@@ -106,8 +106,8 @@ ident_host_unit(const struct ident_sources *src, const char *host,
 }
 
 static int
-nss_lookup(const struct ident_sources *src, const char *user,
-    struct ident_answer *out)
+nss_lookup(
+    const struct ident_sources *src, const char *user, struct ident_answer *out)
 {
 	struct passwd pw, *pwp = NULL;
 	struct group gr, *grp;
@@ -118,8 +118,8 @@ nss_lookup(const struct ident_sources *src, const char *user,
 
 	rc = getpwnam_r(user, &pw, buf, sizeof(buf), &pwp);
 	if (rc != 0) {
-		snprintf(out->error, sizeof(out->error),
-		    "nss: getpwnam: %s", strerror(rc));
+		snprintf(out->error, sizeof(out->error), "nss: getpwnam: %s",
+		    strerror(rc));
 		return -1;
 	}
 	if (pwp == NULL)
@@ -136,8 +136,8 @@ nss_lookup(const struct ident_sources *src, const char *user,
 		if (code == NULL)
 			continue;
 		if (gids[i] == pw.pw_gid)
-			snprintf(out->facts.primary_unit, CORE_NAME_MAX, "%s",
-			    code);
+			snprintf(
+			    out->facts.primary_unit, CORE_NAME_MAX, "%s", code);
 		add_unit(&out->facts, code);
 	}
 	add_status(&out->facts, src->conf->static_status);
@@ -145,8 +145,8 @@ nss_lookup(const struct ident_sources *src, const char *user,
 }
 
 void
-ident_lookup(struct ident_sources *src, const char *user,
-    struct ident_answer *out)
+ident_lookup(
+    struct ident_sources *src, const char *user, struct ident_answer *out)
 {
 	const struct identity_conf *conf = src->conf;
 	char firsterr[sizeof(out->error)] = "";

@@ -25,14 +25,14 @@ struct ident_sources {
 
 /* Asks each provider in order; the first that knows the user answers.
  * Worker thread only. */
-void ident_lookup(struct ident_sources *, const char *user,
-    struct ident_answer *out);
+void ident_lookup(
+    struct ident_sources *, const char *user, struct ident_answer *out);
 
 /* The unit a host stands for: a HOST_GROUP of the options file named
  * after a unit of the units file lists it.  Pure; returns 1 with the unit
  * code in unit, or 0. */
-int ident_host_unit(const struct ident_sources *, const char *host,
-    char *unit, size_t len);
+int ident_host_unit(
+    const struct ident_sources *, const char *host, char *unit, size_t len);
 
 /* The worker's LDAP connection: made on first use, dropped on errors. */
 struct ident_ldap *ident_ldap_new(void);

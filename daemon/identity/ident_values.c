@@ -18,8 +18,8 @@ ident_filter_escape(const char *value, size_t len, char *out, size_t cap)
 	if (cap == 0)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (v[i] == '*' || v[i] == '(' || v[i] == ')' ||
-		    v[i] == '\\' || v[i] < 0x20 || v[i] >= 0x7f) {
+		if (v[i] == '*' || v[i] == '(' || v[i] == ')' || v[i] == '\\' ||
+		    v[i] < 0x20 || v[i] >= 0x7f) {
 			if (n + 3 >= cap)
 				return -1;
 			out[n++] = '\\';
@@ -45,8 +45,8 @@ ident_filter_build(const char *tmpl, const char *user, char *out, size_t cap)
 	if (pct == NULL ||
 	    ident_filter_escape(user, strlen(user), esc, sizeof(esc)) < 0)
 		return -1;
-	n = snprintf(out, cap, "%.*s%s%s", (int)(pct - tmpl), tmpl, esc,
-	    pct + 2);
+	n = snprintf(
+	    out, cap, "%.*s%s%s", (int)(pct - tmpl), tmpl, esc, pct + 2);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
@@ -182,9 +182,12 @@ ident_time(const char *value, size_t len, int64_t *ms)
 			while (p < len && isdigit((unsigned char)buf[p]))
 				p++;
 		}
+		/* RFC 4517: the time zone is not optional. */
 		if (p == len - 1 && buf[p] == 'Z')
 			p++;
-		else if (p + 5 == len && (buf[p] == '+' || buf[p] == '-')) {
+		else if (p + 5 != len || (buf[p] != '+' && buf[p] != '-'))
+			return -1;
+		else {
 			sign = buf[p] == '+' ? 1 : -1;
 			if (digits(buf + p + 1, 2, &oh) == -1 ||
 			    digits(buf + p + 3, 2, &om) == -1 || oh > 23 ||

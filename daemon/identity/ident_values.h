@@ -21,8 +21,8 @@ int ident_filter_escape(const char *value, size_t len, char *out, size_t cap);
  * configuration) and the user name, escaped.  Returns 0 or -1 when it
  * does not fit.
  */
-int ident_filter_build(
-    const char *tmpl, const char *user, char *out, size_t cap);
+int
+ident_filter_build(const char *tmpl, const char *user, char *out, size_t cap);
 
 /*
  * The unit code a directory value names: a DN

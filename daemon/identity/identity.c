@@ -434,8 +434,8 @@ identity_cancel(struct identity_wait *w)
 }
 
 void
-identity_view(const char *user, const char *host, int64_t now,
-    struct identity_view *v)
+identity_view(
+    const char *user, const char *host, int64_t now, struct identity_view *v)
 {
 	struct ident_entry *e;
 

@@ -67,8 +67,8 @@ struct identity_view {
 	char error[160]; /* the last failure, "" when none */
 };
 
-void identity_view(const char *user, const char *host, int64_t now,
-    struct identity_view *);
+void identity_view(
+    const char *user, const char *host, int64_t now, struct identity_view *);
 
 /* The units file's entry of a code, or NULL. */
 const struct unit_entry *identity_unit(const char *code);

@@ -617,8 +617,8 @@ request_checkout(const struct flex_msg *msg, struct flex_request *req,
 
 /* WHOIS user [host]; ELIGIBLE adds feature [unit]. */
 static int
-request_whois(const struct flex_msg *msg, struct flex_request *req,
-    char *err, size_t errlen)
+request_whois(const struct flex_msg *msg, struct flex_request *req, char *err,
+    size_t errlen)
 {
 	if (get_name(msg, "user", req->user, 1, 0, err, errlen) == -1 ||
 	    get_name(msg, "host", req->host, 0, 0, err, errlen) == -1)

@@ -120,8 +120,8 @@ flex_send_core_error(
 	    s, tag, (int)r, core_reason_name(r), core_reason_text(r));
 }
 
-static void flex_dispatch(
-    struct flex_session *, const struct flex_request *, int64_t);
+static void
+flex_dispatch(struct flex_session *, const struct flex_request *, int64_t);
 
 static struct flex_session *
 flex_from_wait(struct identity_wait *w)
@@ -155,8 +155,8 @@ flex_identity(struct flex_session *s, const struct flex_request *req,
 {
 	if (s->ident_ready)
 		return 1;
-	if (identity_resolve(
-		&s->idwait, user, host, wait_ms, now, &s->ident) == 1)
+	if (identity_resolve(&s->idwait, user, host, wait_ms, now, &s->ident) ==
+	    1)
 		return 1;
 	s->waiting = *req;
 	session_park(&s->sess);
@@ -742,7 +742,8 @@ flex_join(const char *v, size_t n, size_t stride, char *out, size_t len)
 	out[0] = '\0';
 	for (i = 0; i < n; i++) {
 		name = v + i * stride;
-		k = snprintf(out + used, len - used, "%s%s", i ? "," : "", name);
+		k = snprintf(
+		    out + used, len - used, "%s%s", i ? "," : "", name);
 		if (k < 0 || (size_t)k >= len - used) {
 			out[used] = '\0';
 			return;
@@ -758,11 +759,11 @@ flex_add_identity(struct flex_out *o, const struct core_identity *id)
 	char list[FLEX_VALUE_MAX + 1];
 
 	flex_out_add(o, "state", core_id_state_name(id->state));
-	flex_join(id->statuses[0], id->nstatuses, sizeof(id->statuses[0]),
-	    list, sizeof(list));
-	flex_out_add(o, "statuses", list);
-	flex_join(id->units[0], id->nunits, sizeof(id->units[0]), list,
+	flex_join(id->statuses[0], id->nstatuses, sizeof(id->statuses[0]), list,
 	    sizeof(list));
+	flex_out_add(o, "statuses", list);
+	flex_join(
+	    id->units[0], id->nunits, sizeof(id->units[0]), list, sizeof(list));
 	flex_out_add(o, "units", list);
 	flex_out_add(o, "primary", id->primary_unit);
 	u = id->primary_unit[0] ? identity_unit(id->primary_unit) : NULL;
@@ -781,8 +782,8 @@ flex_whois(struct flex_session *s, const struct flex_request *req, int64_t now)
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
 
-	if (!flex_identity(s, req, req->user, req->host,
-		identity_default_wait(), now))
+	if (!flex_identity(
+		s, req, req->user, req->host, identity_default_wait(), now))
 		return;
 	identity_view(req->user, req->host, now, &v);
 	if (v.facts.state == CORE_ID_PENDING ||
@@ -832,7 +833,8 @@ flex_eligible(
 		      : core_reason_text(r));
 	flex_out_add(&o, "unit", unit != NULL ? unit : "");
 	if (p != NULL) {
-		flex_out_add(&o, "audience", core_audience_name(p->elig.audience));
+		flex_out_add(
+		    &o, "audience", core_audience_name(p->elig.audience));
 		flex_out_add(
 		    &o, "on_failure", p->elig.fail_open ? "open" : "closed");
 		flex_add_identity(&o, &s->ident);
@@ -912,7 +914,8 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 /* Runs one request; a request parked for the directory comes back here
  * once it is answered. */
 static void
-flex_dispatch(struct flex_session *s, const struct flex_request *rq, int64_t now)
+flex_dispatch(
+    struct flex_session *s, const struct flex_request *rq, int64_t now)
 {
 	const struct flex_request req = *rq;
 	struct flex_out o;

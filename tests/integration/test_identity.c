@@ -170,8 +170,8 @@ slapd_cleanup(struct slapd *s)
 
 /* licd.conf's identity group for the directory in style. */
 static void
-identity_conf(char *out, size_t len, const struct slapd *s,
-    const char *style, const char *pwfile)
+identity_conf(char *out, size_t len, const struct slapd *s, const char *style,
+    const char *pwfile)
 {
 	snprintf(out, len,
 	    "units = { default = \"unassigned\"; };\n"
@@ -313,8 +313,8 @@ test_eduperson(void **state)
 	expect_ok(d.port, "nobody", "ws3", "plain", NULL, "unassigned");
 
 	/* What licd believes, and why. */
-	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir",
-			     dir, "alice", (char *)NULL),
+	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir", dir,
+			     "alice", (char *)NULL),
 	    0);
 	assert_non_null(strstr(out, "source ldap"));
 	assert_non_null(strstr(out, "chem,phys"));
@@ -325,9 +325,9 @@ test_eduperson(void **state)
 	    1);
 	assert_non_null(strstr(out, "refused"));
 	assert_non_null(strstr(out, "not-eligible"));
-	assert_int_equal(h_licctl(out, sizeof(out), "eligible", "--state-dir",
-			     dir, "--unit", "phys", "alice", "matlab",
-			     (char *)NULL),
+	assert_int_equal(
+	    h_licctl(out, sizeof(out), "eligible", "--state-dir", dir, "--unit",
+		"phys", "alice", "matlab", (char *)NULL),
 	    0);
 	assert_non_null(strstr(out, "unit phys charged"));
 
@@ -409,8 +409,8 @@ test_directory_down(void **state)
 	expect_err(
 	    d.port, "zed", "ws4", "matlab", NULL, "directory-unavailable");
 	expect_ok(d.port, "zed", "ws4", "origin", NULL, "unassigned");
-	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir",
-			     dir, "alice", (char *)NULL),
+	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir", dir,
+			     "alice", (char *)NULL),
 	    0);
 	assert_non_null(strstr(out, "source ldap"));
 	assert_non_null(strstr(out, "last failure: ldap"));

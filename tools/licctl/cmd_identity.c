@@ -126,8 +126,8 @@ id_exchange(const char *who, int fd, const char *line, const char *tag,
 		}
 		k = read(fd, buf + len, sizeof(buf) - len);
 		if (k <= 0) {
-			fprintf(stderr, "%s: licd closed the connection\n",
-			    who);
+			fprintf(
+			    stderr, "%s: licd closed the connection\n", who);
 			return -1;
 		}
 		len += (size_t)k;
@@ -151,8 +151,8 @@ id_failed(const char *who, const struct flex_msg *m)
 
 /* Sends one request after HELLO; the reply in *m. */
 static int
-id_request(const char *who, const char *path, struct flex_out *req,
-    struct flex_msg *m)
+id_request(
+    const char *who, const char *path, struct flex_out *req, struct flex_msg *m)
 {
 	char hello[256], host[64];
 	int fd, rc;
@@ -200,8 +200,8 @@ id_print_facts(const struct flex_msg *m)
 	    get(m, "statuses")[0] ? get(m, "statuses") : "(none)");
 	printf("  units:        %s\n",
 	    get(m, "units")[0] ? get(m, "units") : "(none)");
-	printf("  primary unit: %s", get(m, "primary")[0] ? get(m, "primary")
-							 : "(none)");
+	printf("  primary unit: %s",
+	    get(m, "primary")[0] ? get(m, "primary") : "(none)");
 	if (get(m, "primary_name")[0])
 		printf(" (%s, cost centre %s)", get(m, "primary_name"),
 		    get(m, "cost_centre"));
@@ -221,8 +221,9 @@ cmd_whois(int argc, char **argv)
 
 	first = id_options(argc, argv, &o, 0);
 	if (first == -1 || argc - first != 1) {
-		fprintf(stderr, "usage: licctl whois [--state-dir DIR] "
-				"[--host HOST] USER\n");
+		fprintf(stderr,
+		    "usage: licctl whois [--state-dir DIR] "
+		    "[--host HOST] USER\n");
 		return LICCTL_EX_USAGE;
 	}
 	flex_out_begin(&req, buf, sizeof(buf), "q", "WHOIS");
@@ -268,8 +269,9 @@ cmd_eligible(int argc, char **argv)
 
 	first = id_options(argc, argv, &o, 1);
 	if (first == -1 || argc - first != 2) {
-		fprintf(stderr, "usage: licctl eligible [--state-dir DIR] "
-				"[--host HOST] [--unit UNIT] USER FEATURE\n");
+		fprintf(stderr,
+		    "usage: licctl eligible [--state-dir DIR] "
+		    "[--host HOST] [--unit UNIT] USER FEATURE\n");
 		return LICCTL_EX_USAGE;
 	}
 	flex_out_begin(&req, buf, sizeof(buf), "q", "ELIGIBLE");
