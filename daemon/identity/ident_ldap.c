@@ -79,8 +79,14 @@ static int
 ldap_fail(
     struct ident_ldap *l, struct ident_answer *out, const char *what, int rc)
 {
-	snprintf(out->error, sizeof(out->error), "ldap: %s: %s", what,
-	    ldap_err2string(rc));
+	char *diag = NULL;
+
+	if (l->ld != NULL)
+		ldap_get_option(l->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	snprintf(out->error, sizeof(out->error), "ldap: %s: %s%s%s", what,
+	    ldap_err2string(rc), diag != NULL && diag[0] != '\0' ? ": " : "",
+	    diag != NULL ? diag : "");
+	ldap_memfree(diag);
 	ldap_drop(l);
 	return -1;
 }

@@ -40,6 +40,8 @@ static const char options[] = "HOST_GROUP chem lab-*\n";
 struct slapd {
 	char dir[256];
 	int port;
+	int tls_port; /* ldaps://, when started with TLS */
+	char cert[300]; /* its self-signed certificate */
 	pid_t pid;
 };
 
@@ -94,9 +96,10 @@ port_open(int port)
 /* Writes slapd.conf, loads the LDIF with slapadd and starts slapd in the
  * foreground on a free loopback port. */
 static void
-slapd_start(struct slapd *s)
+slapd_start_tls(struct slapd *s, int tls)
 {
-	char conf[512], text[2048], db[300], log[300], url[64];
+	char conf[512], text[4096], db[300], log[300], url[128], key[300];
+	char cmd[1024];
 	pid_t pid;
 	int fd;
 
@@ -121,12 +124,31 @@ slapd_start(struct slapd *s)
 	    "directory %s\n"
 	    "maxsize 10485760\n",
 	    data_dir(), s->dir, db);
+	if (tls) {
+		/* A throwaway self-signed certificate for 127.0.0.1. */
+		snprintf(s->cert, sizeof(s->cert), "%s/cert.pem", s->dir);
+		snprintf(key, sizeof(key), "%s/key.pem", s->dir);
+		snprintf(cmd, sizeof(cmd),
+		    "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+		    "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		    "-keyout '%s' -out '%s' >/dev/null 2>&1",
+		    key, s->cert);
+		assert_int_equal(system(cmd), 0);
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "TLSCertificateFile %s\nTLSCertificateKeyFile %s\n",
+		    s->cert, key);
+	}
 	h_write(conf, text);
 	snprintf(text, sizeof(text), "%s/people.ldif", data_dir());
 	assert_int_equal(slapadd(conf, text), 0);
 
 	s->port = h_unused_port();
 	snprintf(url, sizeof(url), "ldap://127.0.0.1:%d/", s->port);
+	if (tls) {
+		s->tls_port = h_unused_port();
+		snprintf(url + strlen(url), sizeof(url) - strlen(url),
+		    " ldaps://127.0.0.1:%d/", s->tls_port);
+	}
 	snprintf(log, sizeof(log), "%s/slapd.log", s->dir);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -140,6 +162,14 @@ slapd_start(struct slapd *s)
 	}
 	s->pid = pid;
 	assert_true(H_WAIT(port_open(s->port), 10000));
+	if (tls)
+		assert_true(H_WAIT(port_open(s->tls_port), 10000));
+}
+
+static void
+slapd_start(struct slapd *s)
+{
+	slapd_start_tls(s, 0);
 }
 
 static void
@@ -170,8 +200,8 @@ slapd_cleanup(struct slapd *s)
 
 /* licd.conf's identity group for the directory in style. */
 static void
-identity_conf(char *out, size_t len, const struct slapd *s, const char *style,
-    const char *pwfile)
+identity_conf(char *out, size_t len, const char *uri, const char *tls,
+    const char *style, const char *pwfile)
 {
 	snprintf(out, len,
 	    "units = { default = \"unassigned\"; };\n"
@@ -182,7 +212,7 @@ identity_conf(char *out, size_t len, const struct slapd *s, const char *style,
 	    "  cache = { positive = 1; negative = 1; max-stale = 3600; "
 	    "retry = 1; };\n"
 	    "  ldap = {\n"
-	    "    uri = \"ldap://127.0.0.1:%d/\";\n"
+	    "    uri = \"%s\";\n%s"
 	    "    bind-dn = \"cn=admin,dc=licd,dc=test\";\n"
 	    "    bind-password-file = \"%s\";\n"
 	    "    base = \"ou=%s,dc=licd,dc=test\";\n"
@@ -199,21 +229,31 @@ identity_conf(char *out, size_t len, const struct slapd *s, const char *style,
 	    "    { feature = \"labview\"; audience = \"units\"; }\n"
 	    "  );\n"
 	    "};\n",
-	    data_dir(), s->port, pwfile,
+	    data_dir(), uri, tls, pwfile,
 	    strcmp(style, "oxford") == 0 ? "oak" : "edu", style);
 }
 
 static void
-licd_for(struct h_licd *d, const struct slapd *s, const char *style)
+licd_tls(struct h_licd *d, const struct slapd *s, const char *uri,
+    const char *tls, const char *style)
 {
 	char extra[4096], pw[300];
 
 	/* The password file lives in the slapd folder, written first. */
 	snprintf(pw, sizeof(pw), "%s/ldap.pw", s->dir);
 	h_write(pw, "secret\n");
-	identity_conf(extra, sizeof(extra), s, style, pw);
+	identity_conf(extra, sizeof(extra), uri, tls, style, pw);
 	h_licd_init(d, license, options, extra);
 	h_licd_start(d);
+}
+
+static void
+licd_for(struct h_licd *d, const struct slapd *s, const char *style)
+{
+	char uri[64];
+
+	snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d/", s->port);
+	licd_tls(d, s, uri, "", style);
 }
 
 /* Checks out feature as user at host (declaring unit when not NULL);
@@ -420,6 +460,41 @@ test_directory_down(void **state)
 	slapd_cleanup(&s);
 }
 
+/* StartTLS on ldap:// and ldaps://, with the server's certificate
+ * checked against the CA file; without it the lookup fails (closed). */
+static void
+test_tls(void **state)
+{
+	struct slapd s;
+	struct h_licd d;
+	char uri[64], tls[400];
+
+	slapd_start_tls(&s, 1);
+
+	snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d/", s.port);
+	snprintf(tls, sizeof(tls),
+	    "    starttls = true;\n    ca-file = \"%s\";\n", s.cert);
+	licd_tls(&d, &s, uri, tls, "eduperson");
+	expect_ok(d.port, "alice", "ws1", "matlab", NULL, "chem");
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+
+	snprintf(uri, sizeof(uri), "ldaps://127.0.0.1:%d/", s.tls_port);
+	snprintf(tls, sizeof(tls), "    ca-file = \"%s\";\n", s.cert);
+	licd_tls(&d, &s, uri, tls, "eduperson");
+	expect_ok(d.port, "bob", "ws2", "matlab", NULL, "phys");
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+
+	/* A certificate no trusted CA signed: no answer, fail-closed. */
+	licd_tls(&d, &s, uri, "", "eduperson");
+	expect_err(
+	    d.port, "bob", "ws2", "matlab", NULL, "directory-unavailable");
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+	slapd_cleanup(&s);
+}
+
 int
 main(void)
 {
@@ -427,6 +502,7 @@ main(void)
 	    cmocka_unit_test(test_eduperson),
 	    cmocka_unit_test(test_oxford),
 	    cmocka_unit_test(test_directory_down),
+	    cmocka_unit_test(test_tls),
 	};
 
 	if (access(SLAPD, X_OK) != 0 || access(SLAPADD, X_OK) != 0) {
