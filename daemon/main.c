@@ -364,6 +364,8 @@ check_all(const struct licd_conf *conf, struct files *f, struct diag *diag)
 		    0, "%s", err);
 		return -1;
 	}
+	if (identity_check(conf, diag) == -1)
+		return -1;
 	return kms_glue_check(conf, diag);
 }
 

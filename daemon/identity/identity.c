@@ -291,6 +291,19 @@ bad:
 	return -1;
 }
 
+int
+identity_check(const struct licd_conf *conf, struct diag *diag)
+{
+	struct units u;
+	int rc;
+
+	if (!conf->identity.enabled || conf->identity.units_file[0] == '\0')
+		return 0;
+	rc = units_load(conf->identity.units_file, &u, diag);
+	units_free(&u);
+	return rc;
+}
+
 void
 identity_free(void)
 {

@@ -39,6 +39,11 @@ struct identity_wait {
 int identity_init(struct licd *, char *err, size_t len);
 void identity_free(void);
 
+/* Checks what identity_init() will read (the units file), for "licd -t"
+ * and reloads.  Returns 0 or -1 with diagnostics. */
+struct licd_conf;
+int identity_check(const struct licd_conf *, struct diag *);
+
 /* The product's rule, or NULL: no directory check for it. */
 const struct idc_product *identity_product(const char *feature);
 
