@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <ldap.h>
 #include <sasl/sasl.h>
@@ -18,7 +19,21 @@
 
 struct ident_ldap {
 	LDAP *ld;
+	/* After a failure to reach the directory, lookups fail at once
+	 * until then (monotonic seconds), so that a hung server does not
+	 * make every queued lookup wait out its own timeout. */
+	time_t down_until;
+	char down_why[120];
 };
+
+static time_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 struct ident_ldap *
 ident_ldap_new(void)
@@ -216,7 +231,7 @@ val_expiry(struct core_identity *id, const struct berval *v)
 }
 
 int
-ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c,
+ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c, int backoff,
     const char *user, struct ident_answer *out)
 {
 	struct timeval tv = {c->timeout, 0};
@@ -232,8 +247,16 @@ ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c,
 		    "ldap: the filter for this user is too long");
 		return -1;
 	}
-	if (l->ld == NULL && ldap_open(l, c, out) == -1)
+	if (l->ld == NULL && mono_now() < l->down_until) {
+		snprintf(out->error, sizeof(out->error), "%s (not retried yet)",
+		    l->down_why);
 		return -1;
+	}
+	if (l->ld == NULL && ldap_open(l, c, out) == -1) {
+		l->down_until = mono_now() + backoff;
+		snprintf(l->down_why, sizeof(l->down_why), "%s", out->error);
+		return -1;
+	}
 
 	if (c->status_attr[0] != '\0')
 		attrs[n++] = (char *)c->status_attr;
@@ -252,8 +275,16 @@ ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c,
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
 		if (res != NULL)
 			ldap_msgfree(res);
-		return ldap_fail(l, out, "search", rc);
+		ldap_fail(l, out, "search", rc);
+		if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
+		    rc == LDAP_TIMELIMIT_EXCEEDED) {
+			l->down_until = mono_now() + backoff;
+			snprintf(
+			    l->down_why, sizeof(l->down_why), "%s", out->error);
+		}
+		return -1;
 	}
+	l->down_until = 0;
 	e = ldap_first_entry(l->ld, res);
 	if (e == NULL) {
 		ldap_msgfree(res);

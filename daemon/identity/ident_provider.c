@@ -164,7 +164,7 @@ ident_lookup(
 			break;
 		case IDC_LDAP:
 			rc = ident_ldap_lookup(
-			    src->ldap, &conf->ldap, user, out);
+			    src->ldap, &conf->ldap, conf->retry, user, out);
 			break;
 		}
 		if (rc == 1) {

@@ -39,8 +39,9 @@ struct ident_ldap *ident_ldap_new(void);
 void ident_ldap_free(struct ident_ldap *);
 
 /* One provider's try.  Returns 1 found (out filled), 0 not known there,
- * -1 failed (out->error says why). */
-int ident_ldap_lookup(struct ident_ldap *, const struct idc_ldap *,
+ * -1 failed (out->error says why).  After the directory could not be
+ * reached, lookups fail at once for backoff seconds. */
+int ident_ldap_lookup(struct ident_ldap *, const struct idc_ldap *, int backoff,
     const char *user, struct ident_answer *out);
 
 #endif
