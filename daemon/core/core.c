@@ -89,6 +89,9 @@ struct core_qentry {
 	struct core_owner *owner;
 	struct core_session *sess;
 	struct core_feature *feat;
+	/* The unit the directory names (eligibility.h), "" for none: it
+	 * is charged when the entry is granted. */
+	char idunit[CORE_NAME_MAX];
 
 	struct core_qentry *prev, *next; /* its feature's queue */
 	struct core_qentry *sprev, *snext; /* its session's */
@@ -130,6 +133,18 @@ struct eval {
 };
 
 static void queue_scan(struct core *, struct core_feature *, int64_t);
+
+/* The directory's say (eligibility.h), when the client carries an
+ * identity and the product a rule: CORE_OK with *unit the unit to charge
+ * (NULL: the usual unit rules), or the refusal. */
+static enum core_reason
+identity_check(const struct core_client *cl, int64_t now, const char **unit)
+{
+	*unit = NULL;
+	if (cl->identity == NULL || cl->elig == NULL)
+		return CORE_OK;
+	return core_eligible(cl->elig, cl->identity, cl->unit, now, unit);
+}
 
 static void
 copy_str(char *dst, size_t size, const char *src)
@@ -1202,6 +1217,8 @@ again:
 
 			evaluate_all(
 			    c, f, &id, e->reqver, e->who.count, now, 0, &ev);
+			if (e->idunit[0] != '\0' && ev.reason != CORE_E_NO_UNIT)
+				ev.unit = e->idunit;
 			switch (ev.reason) {
 			case CORE_OK:
 				g = grant_new(c, f, &ev, &e->who, e->vstring,
@@ -1485,6 +1502,7 @@ enqueue(struct core *c, struct core_feature *f,
 {
 	struct core_session *s;
 	struct core_qentry *e;
+	const char *idunit;
 
 	s = session_get(c, cl->session, 1);
 	if (s == NULL)
@@ -1510,6 +1528,8 @@ enqueue(struct core *c, struct core_feature *f,
 	e->owner = cl->owner;
 	e->sess = s;
 	e->feat = f;
+	if (identity_check(cl, now, &idunit) == CORE_OK && idunit != NULL)
+		copy_str(e->idunit, sizeof(e->idunit), idunit);
 	LIST_APPEND(f->qhead, f->qtail, e, prev, next);
 	LIST_APPEND(s->qhead, s->qtail, e, sprev, snext);
 	f->nqueue++;
@@ -1521,18 +1541,6 @@ enqueue(struct core *c, struct core_feature *f,
 	emit(c, CORE_EV_QUEUE, now, &e->who, CORE_E_NO_SEATS, CORE_REL_CLIENT,
 	    0, e->tag, f->in_use, e->owner);
 	return 0;
-}
-
-/* The directory's say (eligibility.h), when the client carries an
- * identity and the product a rule: CORE_OK with *unit the unit to charge
- * (NULL: the usual unit rules), or the refusal. */
-static enum core_reason
-identity_check(const struct core_client *cl, int64_t now, const char **unit)
-{
-	*unit = NULL;
-	if (cl->identity == NULL || cl->elig == NULL)
-		return CORE_OK;
-	return core_eligible(cl->elig, cl->identity, cl->unit, now, unit);
 }
 
 void
@@ -1584,7 +1592,9 @@ core_checkout(struct core *c, const struct core_client *cl,
 
 	evaluate_all(c, f, &id, req->version, req->count, now, 0, &ev);
 	/* XXX: the unit the directory names replaces the options' unit
-	 * after the policy ran, so RESERVE and MAX still see GROUP names. */
+	 * after the policy ran, so RESERVE and MAX still see GROUP names,
+	 * and without a default unit a client that no GROUP or HOST_GROUP
+	 * matches is still refused (no-unit). */
 	if (idunit != NULL && ev.reason != CORE_E_NO_UNIT)
 		ev.unit = idunit;
 	if (ev.unit != NULL) {
@@ -1657,7 +1667,9 @@ core_borrow(struct core *c, const struct core_client *cl,
 	evaluate_all(
 	    c, f, &id, req->version, req->count, now, until - now, &ev);
 	/* XXX: the unit the directory names replaces the options' unit
-	 * after the policy ran, so RESERVE and MAX still see GROUP names. */
+	 * after the policy ran, so RESERVE and MAX still see GROUP names,
+	 * and without a default unit a client that no GROUP or HOST_GROUP
+	 * matches is still refused (no-unit). */
 	if (idunit != NULL && ev.reason != CORE_E_NO_UNIT)
 		ev.unit = idunit;
 	if (ev.unit != NULL) {

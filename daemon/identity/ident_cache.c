@@ -18,6 +18,7 @@ ident_cache_init(struct ident_cache *c, const struct ident_lifetimes *life)
 	if (c->buckets == NULL)
 		return -1;
 	c->nbuckets = IDENT_BUCKETS;
+	c->max = IDENT_CACHE_MAX;
 	return 0;
 }
 
@@ -46,8 +47,31 @@ ident_hash(const char *s)
 	return h;
 }
 
+/* Frees the entries of no use at now; returns how many. */
+static size_t
+ident_cache_sweep(struct ident_cache *c, int64_t now)
+{
+	struct ident_entry **pp, *e;
+	size_t i, freed = 0;
+
+	for (i = 0; i < c->nbuckets; i++)
+		for (pp = &c->buckets[i]; (e = *pp) != NULL;) {
+			if (e->busy || now < e->retry_after ||
+			    (e->have && now < e->stale_until)) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			free(e);
+			c->n--;
+			freed++;
+		}
+	return freed;
+}
+
 struct ident_entry *
-ident_cache_entry(struct ident_cache *c, const char *key, int create)
+ident_cache_entry(
+    struct ident_cache *c, const char *key, int create, int64_t now)
 {
 	struct ident_entry *e;
 	size_t b;
@@ -58,9 +82,12 @@ ident_cache_entry(struct ident_cache *c, const char *key, int create)
 	for (e = c->buckets[b]; e != NULL; e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
-	/* XXX: entries are never evicted; past IDENT_CACHE_MAX people
-	 * nobody new is cached and each of their checkouts waits. */
-	if (!create || c->n >= IDENT_CACHE_MAX)
+	if (!create)
+		return NULL;
+	/* XXX: a sweep of the whole cache each time it is full; a cache
+	 * full of usable answers takes nobody new, whose checkouts then
+	 * follow the product's on-failure setting. */
+	if (c->n >= c->max && ident_cache_sweep(c, now) == 0)
 		return NULL;
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
@@ -113,7 +140,9 @@ ident_cache_put(struct ident_cache *c, struct ident_entry *e,
 	e->ans = *a;
 	e->fetched = now;
 	e->fresh_until = now + life * 1000;
-	e->stale_until = e->fresh_until + (int64_t)c->life.max_stale * 1000;
+	e->stale_until = e->fresh_until;
+	if (a->kind == IDENT_FOUND)
+		e->stale_until += (int64_t)c->life.max_stale * 1000;
 	e->retry_after = 0;
 	e->last_error[0] = '\0';
 }

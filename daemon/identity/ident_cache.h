@@ -4,10 +4,12 @@
  * clock (now is an argument), owned by the event loop.
  *
  * An answer is fresh for the positive lifetime (a person found) or the
- * negative lifetime (no such person), then stale for max-stale more:
- * a stale answer is served while a refresh runs, and served on when the
- * refresh fails (the directory is down).  A failed lookup keeps the last
- * answer and is not repeated for the retry interval.
+ * negative lifetime (no such person).  A person found is then stale for
+ * max-stale more: the answer is served while a refresh runs, and served
+ * on when the refresh fails (the directory is down); "no such person" is
+ * not served stale.  A failed lookup keeps the last answer and is not
+ * repeated for the retry interval.  When the cache is full, entries that
+ * hold nothing usable any more make room.
  */
 #ifndef LICD_IDENT_CACHE_H
 #define LICD_IDENT_CACHE_H
@@ -18,7 +20,7 @@
 #include "../core/eligibility.h"
 
 #define IDENT_KEY_MAX 64
-#define IDENT_CACHE_MAX 100000 /* entries; past it nothing new is kept */
+#define IDENT_CACHE_MAX 50000 /* entries, by default */
 
 enum ident_kind {
 	IDENT_FOUND, /* facts hold the person */
@@ -59,6 +61,7 @@ struct ident_cache {
 	struct ident_entry **buckets;
 	size_t nbuckets;
 	size_t n;
+	size_t max; /* entries kept at most */
 };
 
 /* What a caller may do with a key at now. */
@@ -73,9 +76,11 @@ int ident_cache_init(struct ident_cache *, const struct ident_lifetimes *);
 void ident_cache_free(struct ident_cache *);
 
 /* The entry of key, created when create is set (NULL when absent, on a
- * full cache or without memory). */
-struct ident_entry *
-ident_cache_entry(struct ident_cache *, const char *key, int create);
+ * cache full of usable entries, or without memory).  Creating may free
+ * entries that are of no use at now: no lookup running, nothing fresh or
+ * stale held, no failure within its retry interval. */
+struct ident_entry *ident_cache_entry(
+    struct ident_cache *, const char *key, int create, int64_t now);
 
 /* How the entry may be used at now (e may be NULL: a miss). */
 enum ident_use ident_cache_use(const struct ident_entry *e, int64_t now);

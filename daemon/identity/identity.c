@@ -146,7 +146,7 @@ ident_answered(struct ident_job *j, int64_t now)
 	struct identity_wait *w;
 	struct core_identity id;
 
-	e = ident_cache_entry(&ident.cache, j->key, 1);
+	e = ident_cache_entry(&ident.cache, j->key, 1, now);
 	if (e == NULL)
 		return;
 	ident_cache_put(&ident.cache, e, &j->ans, now);
@@ -399,7 +399,7 @@ identity_resolve(struct identity_wait *w, const char *user, const char *host,
 	}
 	if (ident_principal(host, out))
 		return 1;
-	e = ident_cache_entry(&ident.cache, user, 1);
+	e = ident_cache_entry(&ident.cache, user, 1, now);
 	if (e == NULL) {
 		/* XXX: a full cache (or no memory) leaves the person
 		 * unresolved: the product's on-failure setting decides. */
@@ -464,7 +464,7 @@ identity_view(
 		snprintf(v->source, sizeof(v->source), "host-group");
 		return;
 	}
-	e = ident_cache_entry(&ident.cache, user, 0);
+	e = ident_cache_entry(&ident.cache, user, 0, now);
 	ident_facts(e, now, &v->facts);
 	if (e == NULL)
 		return;

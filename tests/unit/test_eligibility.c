@@ -270,10 +270,10 @@ test_cache_rules(void **state)
 
 	assert_int_equal(ident_cache_init(&c, &life), 0);
 	assert_int_equal(ident_cache_use(NULL, T0), IDENT_USE_MISS);
-	e = ident_cache_entry(&c, "alice", 1);
+	e = ident_cache_entry(&c, "alice", 1, T0);
 	assert_non_null(e);
-	assert_ptr_equal(ident_cache_entry(&c, "alice", 0), e);
-	assert_null(ident_cache_entry(&c, "bob", 0));
+	assert_ptr_equal(ident_cache_entry(&c, "alice", 0, T0), e);
+	assert_null(ident_cache_entry(&c, "bob", 0, T0));
 	assert_int_equal(ident_cache_use(e, T0), IDENT_USE_MISS);
 	assert_true(ident_cache_should_ask(e, T0));
 	e->busy = 1;
@@ -301,18 +301,33 @@ test_cache_rules(void **state)
 	assert_false(ident_cache_should_ask(e, T0 + 74 * SEC));
 	assert_true(ident_cache_should_ask(e, T0 + 75 * SEC));
 
-	/* Unknown: the negative lifetime.  Nothing held and a failure:
-	 * FAILED until the retry, then a miss again. */
-	e = ident_cache_entry(&c, "nobody", 1);
+	/* Unknown: the negative lifetime, never served stale.  Nothing
+	 * held and a failure: FAILED until the retry, then a miss again. */
+	e = ident_cache_entry(&c, "nobody", 1, T0);
 	answer(&a, IDENT_UNKNOWN);
 	ident_cache_put(&c, e, &a, T0);
 	assert_int_equal(ident_cache_use(e, T0 + 9 * SEC), IDENT_USE_FRESH);
-	assert_int_equal(ident_cache_use(e, T0 + 10 * SEC), IDENT_USE_STALE);
-	e = ident_cache_entry(&c, "zed", 1);
+	assert_int_equal(ident_cache_use(e, T0 + 10 * SEC), IDENT_USE_MISS);
+	e = ident_cache_entry(&c, "zed", 1, T0);
 	answer(&a, IDENT_ERROR);
 	ident_cache_put(&c, e, &a, T0);
 	assert_int_equal(ident_cache_use(e, T0 + 4 * SEC), IDENT_USE_FAILED);
 	assert_int_equal(ident_cache_use(e, T0 + 5 * SEC), IDENT_USE_MISS);
+
+	/* Full: entries of no use make room, usable ones stay.  At T0 +
+	 * 4 s all three are of use; at T0 + 11 s alice (stale) stays,
+	 * nobody (expired) and zed (past its retry) go. */
+	c.max = 3;
+	assert_int_equal(c.n, 3);
+	assert_null(ident_cache_entry(&c, "new", 1, T0 + 4 * SEC));
+	e = ident_cache_entry(&c, "new", 1, T0 + 11 * SEC);
+	assert_non_null(e);
+	assert_int_equal(c.n, 2);
+	assert_non_null(ident_cache_entry(&c, "alice", 0, T0));
+	assert_null(ident_cache_entry(&c, "nobody", 0, T0));
+	e->busy = 1;
+	c.max = 2;
+	assert_null(ident_cache_entry(&c, "more", 1, T0 + 11 * SEC));
 	ident_cache_free(&c);
 }
 
@@ -421,6 +436,7 @@ test_core_checkout(void **state)
 	struct core_result res;
 	struct core_identity id = person("staff", "phys", 0);
 	struct core_elig rule;
+	uint64_t first;
 
 	feat(fx, "MATLAB", "1.0", 2);
 	configured(fx);
@@ -435,6 +451,7 @@ test_core_checkout(void **state)
 	core_checkout(fx->c, &cl, &req, T0, &res);
 	assert_int_equal(res.status, CORE_GRANTED);
 	assert_string_equal(res.unit, "phys");
+	first = res.handle;
 	assert_int_equal(last(fx)->ev.type, CORE_EV_CHECKOUT);
 	assert_string_equal(last(fx)->gi.unit, "phys");
 
@@ -463,6 +480,18 @@ test_core_checkout(void **state)
 	cl.elig = NULL;
 	core_checkout(fx->c, &cl, &req, T0, &res);
 	assert_string_equal(res.unit, "other");
+
+	/* A queued request keeps the directory's unit until granted. */
+	id.state = CORE_ID_FOUND;
+	cl.elig = &rule;
+	cl.unit = "chem";
+	req.queue = 1;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_QUEUED);
+	assert_int_equal(core_checkin(fx->c, 1, first, T0 + SEC), CORE_OK);
+	assert_int_equal(last(fx)->ev.type, CORE_EV_CHECKOUT);
+	assert_true(last(fx)->ev.from_queue);
+	assert_string_equal(last(fx)->gi.unit, "chem");
 }
 
 int
