@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -326,7 +327,9 @@ test_eduperson(void **state)
 {
 	struct slapd s;
 	struct h_licd d;
-	char dir[300], out[65536];
+	char dir[300], out[65536], costs[300], units[1100], period[16];
+	struct tm tm;
+	time_t t;
 
 	slapd_start(&s);
 	licd_for(&d, &s, "eduperson");
@@ -378,6 +381,24 @@ test_eduperson(void **state)
 	    0);
 	assert_true(has_line(out, "alice", "matlab", "chem"));
 	assert_true(has_line(out, "bob", "matlab", "phys"));
+
+	/* The bill names each unit's cost centre from the units file. */
+	snprintf(costs, sizeof(costs), "%s/costs.conf", d.dir);
+	h_write(costs,
+	    "costs = ( { feature = \"matlab\"; per-year = 3650; "
+	    "currency = \"GBP\"; } );\n");
+	snprintf(units, sizeof(units), "%s/units.conf", data_dir());
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(period, sizeof(period), "%Y-%m", &tm);
+	assert_int_equal(
+	    h_licctl(out, sizeof(out), "chargeback", "--state-dir", dir,
+		"--period", period, "--costs", costs, "--basis", "users",
+		"--units-file", units, (char *)NULL),
+	    0);
+	assert_true(
+	    has_line(out, "chem", "CC-1001", "Department of Chemistry"));
+	assert_true(has_line(out, "phys", "CC-1002", "Department of Physics"));
 	h_licd_cleanup(&d);
 	slapd_cleanup(&s);
 }

@@ -38,7 +38,7 @@ licctl_usage(FILE *out)
 	    " --costs FILE\n"
 	    "                    --basis seat-hours|peak|users|activations|"
 	    "equal\n"
-	    "                    [--format table|csv]\n"
+	    "                    [--format table|csv] [--units-file FILE]\n"
 	    "       licctl renewals --config licd.conf [--state-dir DIR]"
 	    " [--within 90d]\n"
 	    "                    [--at DATE] [--format table|csv]\n"
