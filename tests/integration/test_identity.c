@@ -520,6 +520,57 @@ test_tls(void **state)
 	slapd_cleanup(&s);
 }
 
+/* The static provider (options-file GROUP lists named after units) and
+ * NSS, without a directory. */
+static void
+test_static_and_nss(void **state)
+{
+	struct h_licd d;
+	char extra[2048], dir[300], out[65536];
+
+	snprintf(extra, sizeof(extra),
+	    "units = { default = \"unassigned\"; };\n"
+	    "identity = {\n"
+	    "  providers = [ \"static\", \"nss\" ];\n"
+	    "  units-file = \"%s/units.conf\";\n"
+	    "  static-status = \"staff\";\n"
+	    "  products = (\n"
+	    "    { feature = \"matlab\"; statuses = [ \"staff\" ]; },\n"
+	    "    { feature = \"origin\"; audience = \"members\"; }\n"
+	    "  );\n"
+	    "};\n",
+	    data_dir());
+	h_licd_init(&d, license,
+	    "GROUP chem sam\nGROUP phys sam tina\nGROUP band sam\n"
+	    "HOST_GROUP chem lab-*\n",
+	    extra);
+	h_licd_start(&d);
+	snprintf(dir, sizeof(dir), "%s/state", d.dir);
+
+	/* The first GROUP named after a unit is the primary one; a group
+	 * that is no unit (band) is no unit of sam's. */
+	expect_ok(d.port, "sam", "ws1", "matlab", NULL, "chem");
+	expect_ok(d.port, "sam", "ws1", "matlab", "phys", "phys");
+	expect_err(d.port, "sam", "ws1", "matlab", "band", "not-unit-member");
+	expect_ok(d.port, "tina", "ws2", "origin", NULL, "phys");
+	/* root is a user the system knows, in no unit: the usual unit
+	 * rules charge. */
+	expect_ok(d.port, "root", "ws3", "origin", NULL, "unassigned");
+	expect_err(
+	    d.port, "no-such-user-x9", "ws3", "origin", NULL, "not-eligible");
+	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir", dir,
+			     "root", (char *)NULL),
+	    0);
+	assert_non_null(strstr(out, "source nss"));
+	assert_int_equal(h_licctl(out, sizeof(out), "whois", "--state-dir", dir,
+			     "--host", "lab-7", "anyone", (char *)NULL),
+	    0);
+	assert_non_null(strstr(out, "unit, source host-group"));
+
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -528,6 +579,7 @@ main(void)
 	    cmocka_unit_test(test_oxford),
 	    cmocka_unit_test(test_directory_down),
 	    cmocka_unit_test(test_tls),
+	    cmocka_unit_test(test_static_and_nss),
 	};
 
 	if (access(SLAPD, X_OK) != 0 || access(SLAPADD, X_OK) != 0) {
