@@ -33,6 +33,7 @@ struct ident_answer {
 	enum ident_kind kind;
 	struct core_identity facts; /* state FOUND or UNKNOWN */
 	char source[16]; /* the provider that answered: "ldap" ... */
+	char person[256]; /* its id for the person: a DN, a uid ... */
 	char error[160]; /* IDENT_ERROR: why */
 };
 

@@ -239,6 +239,7 @@ ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c, int backoff,
 	char *attrs[6];
 	LDAPMessage *res = NULL, *e;
 	struct core_identity *id = &out->facts;
+	char *dn;
 	size_t n = 0;
 	int rc;
 
@@ -295,6 +296,11 @@ ident_ldap_lookup(struct ident_ldap *l, const struct idc_ldap *c, int backoff,
 		    "ldap: more than one entry matches the filter");
 		ldap_msgfree(res);
 		return -1;
+	}
+	dn = ldap_get_dn(l->ld, e);
+	if (dn != NULL) {
+		snprintf(out->person, sizeof(out->person), "%s", dn);
+		ldap_memfree(dn);
 	}
 	ldap_values(l->ld, e, c->status_attr, val_status, id);
 	ldap_values(l->ld, e, c->scoped_status_attr, val_status, id);

@@ -78,6 +78,7 @@ static_lookup(
 	if (out->facts.nunits == 0)
 		return 0;
 	add_status(&out->facts, src->conf->static_status);
+	snprintf(out->person, sizeof(out->person), "%s", user);
 	return 1;
 }
 
@@ -141,6 +142,7 @@ nss_lookup(
 		add_unit(&out->facts, code);
 	}
 	add_status(&out->facts, src->conf->static_status);
+	snprintf(out->person, sizeof(out->person), "uid=%ld", (long)pw.pw_uid);
 	return 1;
 }
 

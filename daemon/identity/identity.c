@@ -462,6 +462,7 @@ identity_view(
 	if (ident_principal(host, &v->facts)) {
 		v->cached = 1;
 		snprintf(v->source, sizeof(v->source), "host-group");
+		snprintf(v->person, sizeof(v->person), "%s", host);
 		return;
 	}
 	e = ident_cache_entry(&ident.cache, user, 0, now);
@@ -470,8 +471,10 @@ identity_view(
 		return;
 	v->cached = e->have;
 	v->busy = e->busy;
-	if (e->have)
+	if (e->have) {
 		snprintf(v->source, sizeof(v->source), "%s", e->ans.source);
+		snprintf(v->person, sizeof(v->person), "%s", e->ans.person);
+	}
 	v->fetched = e->fetched;
 	v->fresh_until = e->fresh_until;
 	v->stale_until = e->stale_until;

@@ -68,6 +68,7 @@ struct identity_view {
 	int busy; /* a lookup is running */
 	struct core_identity facts; /* as the decision would see it now */
 	char source[16];
+	char person[256]; /* the provider's id for the person */
 	int64_t fetched, fresh_until, stale_until, retry_after; /* ms */
 	char error[160]; /* the last failure, "" when none */
 };

@@ -793,6 +793,7 @@ flex_whois(struct flex_session *s, const struct flex_request *req, int64_t now)
 	flex_out_add(&o, "user", req->user);
 	flex_add_identity(&o, &v.facts);
 	flex_out_add(&o, "source", v.source);
+	flex_out_add(&o, "person", v.person);
 	flex_out_addf(&o, "fetched", "%lld", (long long)(v.fetched / 1000));
 	flex_out_addf(
 	    &o, "cached_until", "%lld", (long long)(v.fresh_until / 1000));

@@ -360,6 +360,7 @@ test_eduperson(void **state)
 			     "alice", (char *)NULL),
 	    0);
 	assert_non_null(strstr(out, "source ldap"));
+	assert_non_null(strstr(out, "uid=alice,ou=edu,dc=licd,dc=test"));
 	assert_non_null(strstr(out, "chem,phys"));
 	assert_non_null(strstr(out, "Department of Chemistry"));
 	assert_non_null(strstr(out, "CC-1001"));

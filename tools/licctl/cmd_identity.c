@@ -239,6 +239,8 @@ cmd_whois(int argc, char **argv)
 	if (get(&m, "source")[0])
 		printf(", source %s", get(&m, "source"));
 	printf("\n");
+	if (get(&m, "person")[0])
+		printf("  person:       %s\n", get(&m, "person"));
 	id_print_facts(&m);
 	if (strtoll(get(&m, "fetched"), NULL, 10) > 0) {
 		id_time(get(&m, "fetched"), t, sizeof(t));
