@@ -1037,6 +1037,34 @@ evaluate_all(const struct core *c, const struct core_feature *f,
 }
 
 /*
+ * evaluate_all() for a client the directory names a unit for (idunit,
+ * eligibility.h; NULL for none): that unit is charged.  Without a default
+ * unit such a client needs no GROUP or HOST_GROUP: the unit stands in for
+ * the default while the policy runs.
+ * XXX: RESERVE and MAX still see the client's GROUP names, not its
+ * directory unit.
+ */
+static void
+evaluate_unit(struct core *c, const struct core_feature *f,
+    const struct core_ident *id, const char *reqver, int count, int64_t now,
+    int64_t borrow_ms, const char *idunit, struct eval *ev)
+{
+	char saved[CORE_NAME_MAX];
+
+	if (idunit == NULL || c->settings.default_unit[0] != '\0') {
+		evaluate_all(c, f, id, reqver, count, now, borrow_ms, ev);
+	} else {
+		memcpy(saved, c->settings.default_unit, sizeof(saved));
+		copy_str(c->settings.default_unit,
+		    sizeof(c->settings.default_unit), idunit);
+		evaluate_all(c, f, id, reqver, count, now, borrow_ms, ev);
+		memcpy(c->settings.default_unit, saved, sizeof(saved));
+	}
+	if (idunit != NULL)
+		ev->unit = idunit;
+}
+
+/*
  * A new request may not pass the queue: it waits behind every entry that
  * is only short of seats (or could be served now), or, when a reservation
  * has room for it, behind such entries that have room too.  Entries held
@@ -1215,10 +1243,8 @@ again:
 			if (room != (pass == 0))
 				continue;
 
-			evaluate_all(
-			    c, f, &id, e->reqver, e->who.count, now, 0, &ev);
-			if (e->idunit[0] != '\0' && ev.reason != CORE_E_NO_UNIT)
-				ev.unit = e->idunit;
+			evaluate_unit(c, f, &id, e->reqver, e->who.count, now,
+			    0, e->idunit[0] != '\0' ? e->idunit : NULL, &ev);
 			switch (ev.reason) {
 			case CORE_OK:
 				g = grant_new(c, f, &ev, &e->who, e->vstring,
@@ -1590,13 +1616,7 @@ core_checkout(struct core *c, const struct core_client *cl,
 		return;
 	}
 
-	evaluate_all(c, f, &id, req->version, req->count, now, 0, &ev);
-	/* XXX: the unit the directory names replaces the options' unit
-	 * after the policy ran, so RESERVE and MAX still see GROUP names,
-	 * and without a default unit a client that no GROUP or HOST_GROUP
-	 * matches is still refused (no-unit). */
-	if (idunit != NULL && ev.reason != CORE_E_NO_UNIT)
-		ev.unit = idunit;
+	evaluate_unit(c, f, &id, req->version, req->count, now, 0, idunit, &ev);
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -1664,14 +1684,8 @@ core_borrow(struct core *c, const struct core_client *cl,
 		return;
 	}
 
-	evaluate_all(
-	    c, f, &id, req->version, req->count, now, until - now, &ev);
-	/* XXX: the unit the directory names replaces the options' unit
-	 * after the policy ran, so RESERVE and MAX still see GROUP names,
-	 * and without a default unit a client that no GROUP or HOST_GROUP
-	 * matches is still refused (no-unit). */
-	if (idunit != NULL && ev.reason != CORE_E_NO_UNIT)
-		ev.unit = idunit;
+	evaluate_unit(
+	    c, f, &id, req->version, req->count, now, until - now, idunit, &ev);
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);

@@ -494,6 +494,44 @@ test_core_checkout(void **state)
 	assert_string_equal(last(fx)->gi.unit, "chem");
 }
 
+/* Without a default unit a client in no GROUP is refused, unless the
+ * directory names its unit. */
+static void
+test_core_no_default_unit(void **state)
+{
+	struct fx *fx = *state;
+	struct who w = {"carol", "ws1", "", "10.0.0.1", "", 1};
+	struct core_checkout_req req;
+	struct core_client cl;
+	struct core_result res;
+	struct core_identity id = person("staff", "chem", 0);
+	struct core_elig rule;
+
+	feat(fx, "MATLAB", "1.0", 2);
+	fx->st.default_unit[0] = '\0';
+	configured(fx);
+	memset(&rule, 0, sizeof(rule));
+	memset(&req, 0, sizeof(req));
+	req.feature = "MATLAB";
+	req.count = 1;
+
+	cl = client_of(&w);
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_DENIED);
+	assert_int_equal(res.reason, CORE_E_NO_UNIT);
+
+	cl.identity = &id;
+	cl.elig = &rule;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_GRANTED);
+	assert_string_equal(res.unit, "chem");
+
+	/* The default stays empty for everybody else. */
+	cl.identity = NULL;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.reason, CORE_E_NO_UNIT);
+}
+
 int
 main(void)
 {
@@ -506,6 +544,8 @@ main(void)
 	    cmocka_unit_test(test_eligible_table),
 	    cmocka_unit_test_setup_teardown(
 		test_core_checkout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_core_no_default_unit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
