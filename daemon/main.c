@@ -593,6 +593,9 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	state_dir_absolute(&conf);
 	if (strcmp(conf.state_dir, l->conf.state_dir) != 0)
 		log_warnx("reload: a new state directory needs a restart");
+	if (memcmp(&conf.identity, &l->conf.identity, sizeof(conf.identity)) !=
+	    0)
+		log_warnx("reload: identity changes need a restart");
 
 	settings_from_conf(&conf, &s);
 	if (core_configure(l->core, &s, f.lics, f.nlics,
