@@ -33,7 +33,8 @@ static const char license[] = "VENDOR demo\n"
 			      "FEATURE matlab demo 1.0 permanent 10 0\n"
 			      "FEATURE origin demo 1.0 permanent 10 0\n"
 			      "FEATURE labview demo 1.0 permanent 10 0\n"
-			      "FEATURE plain demo 1.0 permanent 10 0\n";
+			      "FEATURE plain demo 1.0 permanent 10 0\n"
+			      "FEATURE solid demo 1.0 permanent 10 0\n";
 
 /* The lab machines stand for the chemistry department. */
 static const char options[] = "HOST_GROUP chem lab-*\n";
@@ -227,7 +228,9 @@ identity_conf(char *out, size_t len, const char *uri, const char *tls,
 	    "      when-slow = \"try-again\"; },\n"
 	    "    { feature = \"origin\"; audience = \"members\";\n"
 	    "      on-failure = \"open\"; },\n"
-	    "    { feature = \"labview\"; audience = \"units\"; }\n"
+	    "    { feature = \"labview\"; audience = \"units\"; },\n"
+	    "    { feature = \"solid\"; wait-ms = 500;\n"
+	    "      when-slow = \"refuse\"; }\n"
 	    "  );\n"
 	    "};\n",
 	    data_dir(), uri, tls, pwfile,
@@ -436,9 +439,10 @@ test_directory_down(void **state)
 {
 	struct slapd s;
 	struct h_licd d;
-	struct h_conn a;
+	struct h_conn a, g;
 	char line[1024], v[64], dir[300], out[65536];
 	const char req[] = "tA CHECKOUT feature=matlab\n";
+	const char greq[] = "tG CHECKOUT feature=solid\n";
 
 	slapd_start(&s);
 	licd_for(&d, &s, "eduperson");
@@ -449,12 +453,22 @@ test_directory_down(void **state)
 	h_connect(&a, d.port);
 	h_hello(&a, "frank", "ws9");
 	assert_int_equal(write(a.fd, req, strlen(req)), (ssize_t)strlen(req));
+	h_connect(&g, d.port);
+	h_hello(&g, "gina", "ws8");
+	assert_int_equal(
+	    write(g.fd, greq, strlen(greq)), (ssize_t)strlen(greq));
 
 	/* Another client, known already, is answered while frank's lookup
 	 * is still pending: frank has no reply yet. */
 	expect_ok(d.port, "alice", "ws1", "matlab", NULL, "chem");
 	expect_ok(d.port, "nobody", "ws3", "plain", NULL, "unassigned");
 	assert_int_equal(h_wait_line(&a, "tA ", line, sizeof(line), 20), 0);
+
+	/* A product that refuses when the directory is slow. */
+	assert_int_equal(h_wait_line(&g, "tG ", line, sizeof(line), 15000), 1);
+	assert_string_equal(
+	    h_get(line, "reason", v, sizeof(v)), "directory-unavailable");
+	h_close(&g);
 
 	/* Then frank's wait runs out: try again. */
 	assert_int_equal(h_wait_line(&a, "tA ", line, sizeof(line), 15000), 1);
