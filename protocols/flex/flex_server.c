@@ -146,8 +146,8 @@ flex_identity_done(struct identity_wait *w, const struct core_identity *id)
 
 /*
  * The identity of user at host for a request, in s->ident.  Returns 1
- * when it is there (or when p is NULL: no directory check), 0 when the
- * request is parked until the directory answers or wait_ms pass.
+ * when it is there, 0 when the request is parked until the directory
+ * answers or wait_ms pass (flex_identity_done then runs it again).
  */
 static int
 flex_identity(struct flex_session *s, const struct flex_request *req,
