@@ -17,6 +17,7 @@ identity_conf_defaults(struct identity_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->static_status, sizeof(c->static_status), "member");
 	c->wait_ms = 2000;
+	c->workers = 2;
 	c->positive = 3600;
 	c->negative = 300;
 	c->max_stale = 86400;
@@ -428,7 +429,8 @@ identity_conf_read(
     void *cfgp, const char *file, struct identity_conf *out, struct diag *diag)
 {
 	static const char *const known[] = {"providers", "units-file",
-	    "static-status", "wait-ms", "cache", "ldap", "products", NULL};
+	    "static-status", "wait-ms", "workers", "cache", "ldap", "products",
+	    NULL};
 	static const char *const cache_known[] = {
 	    "positive", "negative", "max-stale", "retry", NULL};
 	config_t *cfg = cfgp;
@@ -453,6 +455,8 @@ identity_conf_read(
 	idc_string(&x, id, "identity", "static-status", out->static_status,
 	    sizeof(out->static_status));
 	idc_int(&x, id, "identity", "wait-ms", 0, IDC_WAIT_MAX, &out->wait_ms);
+	idc_int(
+	    &x, id, "identity", "workers", 1, IDC_WORKERS_MAX, &out->workers);
 	g = idc_group(&x, id, "identity", "cache");
 	if (g != NULL) {
 		idc_known(&x, g, "identity.cache", cache_known);

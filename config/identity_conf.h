@@ -16,6 +16,7 @@
 #define IDC_PATH_MAX 1024
 #define IDC_STR_MAX 256
 #define IDC_ATTR_MAX 64
+#define IDC_WORKERS_MAX 16
 
 enum idc_provider {
 	IDC_STATIC, /* options-file GROUP/HOST_GROUP named after units */
@@ -55,6 +56,7 @@ struct identity_conf {
 	char units_file[IDC_PATH_MAX];
 	char static_status[CORE_ID_STATUS_LEN];
 	int wait_ms;
+	int workers; /* lookup threads, each with its own connection */
 	/* cache lifetimes, seconds */
 	int positive;
 	int negative;

@@ -436,6 +436,7 @@ static const char *const conf_known[] = {
     "identity.units-file",
     "identity.static-status",
     "identity.wait-ms",
+    "identity.workers",
     "identity.cache",
     "identity.ldap",
     "identity.products",

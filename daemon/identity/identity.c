@@ -40,8 +40,11 @@ static struct {
 	struct ident_cache cache;
 	struct identity_waits waits;
 
-	pthread_t thread;
-	int started;
+	/* The workers, each with its own copy of the sources (its own
+	 * LDAP connection). */
+	pthread_t threads[IDC_WORKERS_MAX];
+	struct ident_sources wsrc[IDC_WORKERS_MAX];
+	size_t started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct ident_job *todo, *todo_tail; /* for the worker */
@@ -58,6 +61,7 @@ static struct {
 static void *
 ident_worker(void *arg)
 {
+	struct ident_sources *src = arg;
 	struct ident_job *j;
 	char byte = 1;
 	ssize_t n;
@@ -74,7 +78,7 @@ ident_worker(void *arg)
 			ident.todo_tail = NULL;
 		pthread_mutex_unlock(&ident.lock);
 
-		ident_lookup(&ident.src, j->key, &j->ans);
+		ident_lookup(src, j->key, &j->ans);
 
 		pthread_mutex_lock(&ident.lock);
 		j->next = ident.done;
@@ -219,6 +223,7 @@ identity_init(struct licd *licd, char *err, size_t len)
 	struct ident_lifetimes life;
 	struct diag diag;
 	char line[1400];
+	size_t i;
 
 	TAILQ_INIT(&ident.waits);
 	ident.licd = licd;
@@ -249,10 +254,13 @@ identity_init(struct licd *licd, char *err, size_t len)
 	ident.src.conf = &ident.conf;
 	ident.src.units = &ident.units;
 	ident.src.opts = ident.have_opts ? &ident.opts : NULL;
-	ident.src.ldap = ident_ldap_new();
-	if (ident.src.ldap == NULL) {
-		snprintf(err, len, "identity: out of memory");
-		return -1;
+	for (i = 0; i < (size_t)ident.conf.workers; i++) {
+		ident.wsrc[i] = ident.src;
+		ident.wsrc[i].ldap = ident_ldap_new();
+		if (ident.wsrc[i].ldap == NULL) {
+			snprintf(err, len, "identity: out of memory");
+			return -1;
+		}
 	}
 	/* GSSAPI takes the service's credentials from its keytab; set
 	 * before any thread reads the environment. */
@@ -271,14 +279,18 @@ identity_init(struct licd *licd, char *err, size_t len)
 	}
 	pthread_mutex_init(&ident.lock, NULL);
 	pthread_cond_init(&ident.cond, NULL);
-	if (pthread_create(&ident.thread, NULL, ident_worker, NULL) != 0) {
-		snprintf(err, len, "identity: cannot start the worker");
-		return -1;
+	for (i = 0; i < (size_t)ident.conf.workers; i++) {
+		if (pthread_create(&ident.threads[i], NULL, ident_worker,
+			&ident.wsrc[i]) != 0) {
+			snprintf(err, len, "identity: cannot start a worker");
+			return -1;
+		}
+		ident.started++;
 	}
-	ident.started = 1;
 	ident.enabled = 1;
-	log_info("identity: providers=%zu units=%zu products=%zu",
-	    ident.conf.nproviders, ident.units.n, ident.conf.nproducts);
+	log_info("identity: providers=%zu units=%zu products=%zu workers=%d",
+	    ident.conf.nproviders, ident.units.n, ident.conf.nproducts,
+	    ident.conf.workers);
 	return 0;
 
 bad:
@@ -309,6 +321,7 @@ identity_free(void)
 {
 	struct identity_wait *w;
 	struct ident_job *j;
+	size_t i;
 
 	while ((w = TAILQ_FIRST(&ident.waits)) != NULL)
 		identity_cancel(w);
@@ -317,9 +330,10 @@ identity_free(void)
 		 * timeout. */
 		pthread_mutex_lock(&ident.lock);
 		ident.stop = 1;
-		pthread_cond_signal(&ident.cond);
+		pthread_cond_broadcast(&ident.cond);
 		pthread_mutex_unlock(&ident.lock);
-		pthread_join(ident.thread, NULL);
+		for (i = 0; i < ident.started; i++)
+			pthread_join(ident.threads[i], NULL);
 		ident.started = 0;
 	}
 	while ((j = ident.todo) != NULL) {
@@ -338,8 +352,10 @@ identity_free(void)
 		close(ident.pipe[1]);
 		ident.pipe[0] = ident.pipe[1] = -1;
 	}
-	ident_ldap_free(ident.src.ldap);
-	ident.src.ldap = NULL;
+	for (i = 0; i < IDC_WORKERS_MAX; i++) {
+		ident_ldap_free(ident.wsrc[i].ldap);
+		ident.wsrc[i].ldap = NULL;
+	}
 	if (ident.cache.buckets != NULL)
 		ident_cache_free(&ident.cache);
 	units_free(&ident.units);

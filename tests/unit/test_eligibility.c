@@ -203,6 +203,7 @@ test_identity_conf(void **state)
 	    "identity = { products = ( { feature = \"A\"; }, { feature = "
 	    "\"A\"; } ); };",
 	    "identity = { cache = { positive = 0; }; };",
+	    "identity = { workers = 0; };",
 	    "identity = 3;",
 	};
 	struct identity_conf ic;
@@ -218,6 +219,7 @@ test_identity_conf(void **state)
 	assert_string_equal(ic.units_file, "/etc/licd/units.conf");
 	assert_int_equal(ic.positive, 60);
 	assert_int_equal(ic.retry, 30);
+	assert_int_equal(ic.workers, 2);
 	assert_string_equal(ic.ldap.status_attr, "oakStatus");
 	assert_string_equal(ic.ldap.units_attr, "oakUnitCode");
 	assert_string_equal(ic.ldap.card_expiry_attr, "oakCardExpiry");
