@@ -69,6 +69,7 @@ conf_defaults(struct licd_conf *conf)
 	snprintf(conf->tls.user_field, sizeof(conf->tls.user_field), "CN");
 	snprintf(conf->tls.unit_field, sizeof(conf->tls.unit_field), "OU");
 	conf->tls.min_version = 12;
+	identity_conf_defaults(&conf->identity);
 	for (i = 0; i < CONF_NINTS; i++)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
@@ -494,6 +495,15 @@ static const char *const conf_known[] = {
     "tls.unit-field",
     "tls.admins",
     "tls.min-version",
+    "identity",
+    "identity.providers",
+    "identity.units-file",
+    "identity.static-status",
+    "identity.wait-ms",
+    "identity.workers",
+    "identity.cache",
+    "identity.ldap",
+    "identity.products",
 };
 
 static void
@@ -756,6 +766,7 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 				config_lookup(&cfg, "http-tls")),
 			    "http-tls: expected \"off\" or \"required\"");
 	}
+	identity_conf_read(&cfg, path, &conf->identity, diag);
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;

@@ -10,6 +10,7 @@
 
 #include "../daemon/core/activation.h"
 #include "diag.h"
+#include "identity_conf.h"
 
 #define CONF_LISTENERS_MAX 16
 #define CONF_LICENSES_MAX 64
@@ -133,6 +134,9 @@ struct licd_conf {
 
 	/* grants one connection may hold at once (flex) */
 	int max_grants_per_client;
+
+	/* The directory and eligibility (identity = { ... }). */
+	struct identity_conf identity;
 };
 
 /* Fills every setting with its default (no listeners, no files). */

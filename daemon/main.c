@@ -30,6 +30,7 @@
 #include "debuglog.h"
 #include "expiry.h"
 #include "http.h"
+#include "identity/identity.h"
 #include "kms_glue.h"
 #include "licd.h"
 #include "log.h"
@@ -421,6 +422,8 @@ check_all(const struct licd_conf *conf, struct files *f, struct diag *diag)
 		    0, "%s", err);
 		return -1;
 	}
+	if (identity_check(conf, diag) == -1)
+		return -1;
 	return kms_glue_check(conf, diag);
 }
 
@@ -665,6 +668,9 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	state_dir_absolute(&conf);
 	if (strcmp(conf.state_dir, l->conf.state_dir) != 0)
 		log_warnx("reload: a new state directory needs a restart");
+	if (memcmp(&conf.identity, &l->conf.identity, sizeof(conf.identity)) !=
+	    0)
+		log_warnx("reload: identity changes need a restart");
 
 	/* New certificates and CAs for connections from now on; the
 	 * listeners' modes need a restart.  XXX: a core refusal
@@ -921,6 +927,8 @@ main(int argc, char **argv)
 		fatalx("kms: %s", err);
 	if (licd_events_init(&licd) == -1)
 		fatalx("cannot start the journal writer");
+	if (identity_init(&licd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (kms_glue_start(&licd) == -1)
 		fatalx("kms: cannot start the timer");
 
@@ -1003,6 +1011,7 @@ main(int argc, char **argv)
 		(*p)->cleanup(&licd);
 	http_stop();
 	tls_free();
+	identity_free();
 	kms_glue_free(&licd);
 	debuglog_close(licd.debuglog);
 	licd_events_free(&licd);

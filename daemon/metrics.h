@@ -13,7 +13,7 @@
 
 #include "core/core.h"
 
-#define METRICS_REASONS 19 /* enum core_reason values */
+#define METRICS_REASONS 35 /* enum core_reason values (30-34: identity) */
 #define METRICS_RELEASES 10 /* enum core_release values, 0-9 */
 #define METRICS_DENIALS_KEPT 50
 

@@ -62,6 +62,8 @@ static void
 session_resume(struct session *s)
 {
 	s->paused = 0;
+	if (s->parked)
+		return;
 	bufferevent_enable(s->bev, EV_READ);
 	session_read_cb(s->bev, s);
 }
@@ -152,7 +154,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 		s->sniff = 0;
 	}
 
-	while (!s->closing && !s->dead) {
+	while (!s->closing && !s->dead && !s->parked) {
 		/* Back-pressure: a client that does not read its replies,
 		 * or that has too many waiting for the journal, is not read
 		 * from until it catches up. */
@@ -188,6 +190,31 @@ too_long:
 	bufferevent_disable(bev, EV_READ);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	session_try_close(s);
+}
+
+void
+session_park(struct session *s)
+{
+	s->parked = 1;
+	bufferevent_disable(s->bev, EV_READ);
+}
+
+void
+session_unpark(struct session *s)
+{
+	s->parked = 0;
+	if (s->dead)
+		return;
+	if (s->closing) {
+		session_try_close(s);
+		return;
+	}
+	if (session_unsent(s) >= s->ops->output_high ||
+	    s->nheld >= s->licd->conf.max_pending) {
+		session_pause(s);
+		return;
+	}
+	session_resume(s);
 }
 
 static void

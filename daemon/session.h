@@ -85,6 +85,7 @@ struct session {
 	struct licd_waiter waiter;
 
 	int paused; /* reading stopped: backlog or pending replies */
+	int parked; /* a request waits for an answer from elsewhere */
 	int closing; /* close once everything is written */
 	int dead; /* being freed: write nothing */
 };
@@ -135,5 +136,15 @@ void session_quit(struct session *);
 /* From outside a line handler (stopping): the same, and the session is
  * freed at once when nothing is owed. */
 void session_close(struct session *);
+
+/*
+ * A pending reply slot: from a line handler, the request's answer will
+ * come later (e.g. from the directory).  The session reads no further
+ * request until session_unpark(), so that replies keep request order;
+ * other sessions go on.  session_unpark() is called from outside a line
+ * handler once the answer is sent, and reads on.
+ */
+void session_park(struct session *);
+void session_unpark(struct session *);
 
 #endif

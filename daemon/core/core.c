@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core_int.h"
+#include "eligibility.h"
 
 #define LIST_APPEND(head, tail, e, prev, next) \
 	do { \
@@ -89,6 +90,9 @@ struct core_qentry {
 	struct core_owner *owner;
 	struct core_session *sess;
 	struct core_feature *feat;
+	/* The unit the directory names (eligibility.h), "" for none: it
+	 * is charged when the entry is granted. */
+	char idunit[CORE_NAME_MAX];
 
 	struct core_qentry *prev, *next; /* its feature's queue */
 	struct core_qentry *sprev, *snext; /* its session's */
@@ -130,6 +134,18 @@ struct eval {
 };
 
 static void queue_scan(struct core *, struct core_feature *, int64_t);
+
+/* The directory's say (eligibility.h), when the client carries an
+ * identity and the product a rule: CORE_OK with *unit the unit to charge
+ * (NULL: the usual unit rules), or the refusal. */
+static enum core_reason
+identity_check(const struct core_client *cl, int64_t now, const char **unit)
+{
+	*unit = NULL;
+	if (cl->identity == NULL || cl->elig == NULL)
+		return CORE_OK;
+	return core_eligible(cl->elig, cl->identity, cl->unit, now, unit);
+}
 
 static void
 copy_str(char *dst, size_t size, const char *src)
@@ -1056,6 +1072,34 @@ evaluate_all(const struct core *c, const struct core_feature *f,
 }
 
 /*
+ * evaluate_all() for a client the directory names a unit for (idunit,
+ * eligibility.h; NULL for none): that unit is charged.  Without a default
+ * unit such a client needs no GROUP or HOST_GROUP: the unit stands in for
+ * the default while the policy runs.
+ * XXX: RESERVE and MAX still see the client's GROUP names, not its
+ * directory unit.
+ */
+static void
+evaluate_unit(struct core *c, const struct core_feature *f,
+    const struct core_ident *id, const char *reqver, int count, int64_t now,
+    int64_t borrow_ms, const char *idunit, struct eval *ev)
+{
+	char saved[CORE_NAME_MAX];
+
+	if (idunit == NULL || c->settings.default_unit[0] != '\0') {
+		evaluate_all(c, f, id, reqver, count, now, borrow_ms, ev);
+	} else {
+		memcpy(saved, c->settings.default_unit, sizeof(saved));
+		copy_str(c->settings.default_unit,
+		    sizeof(c->settings.default_unit), idunit);
+		evaluate_all(c, f, id, reqver, count, now, borrow_ms, ev);
+		memcpy(c->settings.default_unit, saved, sizeof(saved));
+	}
+	if (idunit != NULL)
+		ev->unit = idunit;
+}
+
+/*
  * A new request may not pass the queue: it waits behind every entry that
  * is only short of seats (or could be served now), or, when a reservation
  * has room for it, behind such entries that have room too.  Entries held
@@ -1242,8 +1286,8 @@ again:
 			if (room != (pass == 0))
 				continue;
 
-			evaluate_all(
-			    c, f, &id, e->reqver, e->who.count, now, 0, &ev);
+			evaluate_unit(c, f, &id, e->reqver, e->who.count, now,
+			    0, e->idunit[0] != '\0' ? e->idunit : NULL, &ev);
 			switch (ev.reason) {
 			case CORE_OK:
 				g = grant_new(c, f, &ev, &e->who, e->vstring,
@@ -1529,6 +1573,7 @@ enqueue(struct core *c, struct core_feature *f,
 {
 	struct core_session *s;
 	struct core_qentry *e;
+	const char *idunit;
 
 	s = session_get(c, cl->session, 1);
 	if (s == NULL)
@@ -1555,6 +1600,8 @@ enqueue(struct core *c, struct core_feature *f,
 	e->owner = cl->owner;
 	e->sess = s;
 	e->feat = f;
+	if (identity_check(cl, now, &idunit) == CORE_OK && idunit != NULL)
+		copy_str(e->idunit, sizeof(e->idunit), idunit);
 	LIST_APPEND(f->qhead, f->qtail, e, prev, next);
 	LIST_APPEND(s->qhead, s->qtail, e, sprev, snext);
 	f->nqueue++;
@@ -1578,7 +1625,7 @@ core_checkout(struct core *c, const struct core_client *cl,
 	struct core_ident id;
 	struct eval ev;
 	enum core_reason why;
-	const char *vstring;
+	const char *vstring, *idunit = NULL;
 
 	set_now(c, now);
 	memset(res, 0, sizeof(*res));
@@ -1593,6 +1640,8 @@ core_checkout(struct core *c, const struct core_client *cl,
 	if (why == CORE_OK &&
 	    (f = core_conf_feature(c->conf, req->feature)) == NULL)
 		why = CORE_E_UNKNOWN_FEATURE;
+	if (why == CORE_OK)
+		why = identity_check(cl, now, &idunit);
 	if (why != CORE_OK) {
 		deny(c, f, &snap, why, req != NULL ? req->tag : 0,
 		    cl != NULL ? cl->owner : NULL, now, res);
@@ -1613,7 +1662,7 @@ core_checkout(struct core *c, const struct core_client *cl,
 		return;
 	}
 
-	evaluate_all(c, f, &id, req->version, req->count, now, 0, &ev);
+	evaluate_unit(c, f, &id, req->version, req->count, now, 0, idunit, &ev);
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -1657,7 +1706,7 @@ core_borrow(struct core *c, const struct core_client *cl,
 	struct core_ident id;
 	struct eval ev;
 	enum core_reason why;
-	const char *vstring;
+	const char *vstring, *idunit = NULL;
 
 	set_now(c, now);
 	memset(res, 0, sizeof(*res));
@@ -1674,14 +1723,16 @@ core_borrow(struct core *c, const struct core_client *cl,
 	if (why == CORE_OK &&
 	    (f = core_conf_feature(c->conf, req->feature)) == NULL)
 		why = CORE_E_UNKNOWN_FEATURE;
+	if (why == CORE_OK)
+		why = identity_check(cl, now, &idunit);
 	if (why != CORE_OK) {
 		deny(c, f, &snap, why, req != NULL ? req->tag : 0,
 		    cl != NULL ? cl->owner : NULL, now, res);
 		return;
 	}
 
-	evaluate_all(
-	    c, f, &id, req->version, req->count, now, until - now, &ev);
+	evaluate_unit(
+	    c, f, &id, req->version, req->count, now, until - now, idunit, &ev);
 	if (ev.unit != NULL) {
 		copy_str(snap.unit, sizeof(snap.unit), ev.unit);
 		copy_str(res->unit, sizeof(res->unit), ev.unit);
@@ -2295,12 +2346,22 @@ static const struct {
 	"The borrow period is longer than the license or options allow"},
     [CORE_E_BORROW_LOWWATER] = {"borrow-lowwater",
 	"The remaining licenses may not be borrowed (BORROW_LOWWATER)"},
+    [CORE_E_NOT_ELIGIBLE] = {"not-eligible",
+	"The directory does not make the client eligible for the feature"},
+    [CORE_E_CARD_EXPIRED] = {"card-expired", "The university card has expired"},
+    [CORE_E_NOT_UNIT_MEMBER] = {"not-unit-member",
+	"The client does not belong to the unit it declared"},
+    [CORE_E_DIRECTORY_DOWN] = {"directory-unavailable",
+	"The directory cannot say whether the client is eligible"},
+    [CORE_E_TRY_AGAIN] = {"try-again",
+	"The client's identity is being looked up; try again shortly"},
 };
 
 const char *
 core_reason_name(enum core_reason r)
 {
-	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]))
+	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]) ||
+	    reasons[r].name == NULL)
 		return "unknown";
 	return reasons[r].name;
 }
@@ -2308,7 +2369,8 @@ core_reason_name(enum core_reason r)
 const char *
 core_reason_text(enum core_reason r)
 {
-	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]))
+	if ((size_t)r >= sizeof(reasons) / sizeof(reasons[0]) ||
+	    reasons[r].text == NULL)
 		return "Unknown reason";
 	return reasons[r].text;
 }

@@ -17,6 +17,8 @@
 #include "core_types.h"
 
 struct core;
+struct core_identity;
+struct core_elig;
 
 /* Site settings that are not in the FlexLM files. */
 struct core_settings {
@@ -57,6 +59,12 @@ enum core_reason {
 	CORE_E_NOT_BORROWABLE = 16, /* borrow: no line with BORROW */
 	CORE_E_BORROW_TOO_LONG = 17, /* past BORROW= or MAX_BORROW_HOURS */
 	CORE_E_BORROW_LOWWATER = 18, /* BORROW_LOWWATER seats stay */
+	/* Eligibility from the directory (eligibility.h). */
+	CORE_E_NOT_ELIGIBLE = 30, /* status, audience, unknown person */
+	CORE_E_CARD_EXPIRED = 31, /* the university card has expired */
+	CORE_E_NOT_UNIT_MEMBER = 32, /* declared unit not the person's */
+	CORE_E_DIRECTORY_DOWN = 33, /* no answer, product fail-closed */
+	CORE_E_TRY_AGAIN = 34, /* identity lookup still running */
 };
 
 const char *core_reason_name(enum core_reason); /* "no-seats" ... */
@@ -99,6 +107,13 @@ struct core_client {
 	struct core_owner *owner;
 	/* The client's vendor string, the V of DUP_GROUP; NULL means "". */
 	const char *vendor_string;
+	/* Directory identity (eligibility.h): when both are set the
+	 * product's rule is applied and the unit it names is charged;
+	 * NULL for a product without a rule.  unit is the unit the client
+	 * declares, NULL or "" for none. */
+	const struct core_identity *identity;
+	const struct core_elig *elig;
+	const char *unit;
 };
 
 struct core_checkout_req {

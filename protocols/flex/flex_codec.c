@@ -455,6 +455,8 @@ static const struct {
     {"NEWLOG", FLEX_V_NEWLOG},
     {"BORROW", FLEX_V_BORROW},
     {"RETURN", FLEX_V_RETURN},
+    {"WHOIS", FLEX_V_WHOIS},
+    {"ELIGIBLE", FLEX_V_ELIGIBLE},
 };
 
 /*
@@ -609,6 +611,23 @@ request_checkout(const struct flex_msg *msg, struct flex_request *req,
 	    -1)
 		return -1;
 	req->linger = (int)n;
+	return get_name(msg, "unit", req->unit, 0, 0, err, errlen) == -1 ? -1
+									 : 0;
+}
+
+/* WHOIS user [host]; ELIGIBLE adds feature [unit]. */
+static int
+request_whois(const struct flex_msg *msg, struct flex_request *req, char *err,
+    size_t errlen)
+{
+	if (get_name(msg, "user", req->user, 1, 0, err, errlen) == -1 ||
+	    get_name(msg, "host", req->host, 0, 0, err, errlen) == -1)
+		return -1;
+	if (req->verb != FLEX_V_ELIGIBLE)
+		return 0;
+	if (get_name(msg, "feature", req->feature, 1, 1, err, errlen) == -1 ||
+	    get_name(msg, "unit", req->unit, 0, 0, err, errlen) == -1)
+		return -1;
 	return 0;
 }
 
@@ -723,6 +742,10 @@ flex_request_parse(const char *line, size_t len, struct flex_request *req,
 		break;
 	case FLEX_V_REMOVE:
 		rc = request_remove(&msg, req, err, errlen);
+		break;
+	case FLEX_V_WHOIS:
+	case FLEX_V_ELIGIBLE:
+		rc = request_whois(&msg, req, err, errlen);
 		break;
 	case FLEX_V_HEARTBEAT:
 	case FLEX_V_REREAD:

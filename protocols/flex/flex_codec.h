@@ -99,6 +99,10 @@ enum flex_verb {
 	/* Borrowing (lmborrow): seats that outlive the session. */
 	FLEX_V_BORROW, /* feature, version, count, until_ms */
 	FLEX_V_RETURN, /* handle: give a borrowed grant back early */
+	/* Identity, on the admin socket or from loopback: what licd
+	 * believes about a person, and a product's decision for them. */
+	FLEX_V_WHOIS, /* user [host] */
+	FLEX_V_ELIGIBLE, /* user feature [host] [unit] */
 };
 
 /* A request validated for its verb: required keys present, numbers in
@@ -120,6 +124,9 @@ struct flex_request {
 	int count;
 	int queue;
 	int linger;
+	/* CHECKOUT, BORROW, ELIGIBLE: the unit the client declares it
+	 * charges ("" for its primary unit) */
+	char unit[64];
 	/* CHECKIN, RESUME, DEQUEUE, REMOVE: the grant handle or queue
 	 * ticket (0 for a REMOVE by holder, which uses feature, user, host
 	 * and display) */

@@ -15,6 +15,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "../../daemon/core/eligibility.h"
+#include "../../daemon/identity/identity.h"
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
 #include "../../daemon/session.h"
@@ -40,6 +42,13 @@ struct flex_session {
 	uint64_t next_reqno;
 	int ngrants; /* grants held, from events */
 	TAILQ_ENTRY(flex_session) entry;
+
+	/* A request waiting for the directory (the session is parked):
+	 * the request, and once answered the identity it gets. */
+	struct identity_wait idwait;
+	struct flex_request waiting;
+	struct core_identity ident;
+	int ident_ready;
 };
 
 /* The session module reads lines of the codec's bound. */
@@ -109,6 +118,68 @@ flex_send_core_error(
 {
 	flex_send_error(
 	    s, tag, (int)r, core_reason_name(r), core_reason_text(r));
+}
+
+static void
+flex_dispatch(struct flex_session *, const struct flex_request *, int64_t);
+
+static struct flex_session *
+flex_from_wait(struct identity_wait *w)
+{
+	return (struct flex_session *)(void *)((char *)w -
+	    offsetof(struct flex_session, idwait));
+}
+
+/* The directory answered (or the wait ran out): the parked request is
+ * decided now, then the session reads on. */
+static void
+flex_identity_done(struct identity_wait *w, const struct core_identity *id)
+{
+	struct flex_session *s = flex_from_wait(w);
+
+	s->ident = *id;
+	s->ident_ready = 1;
+	flex_dispatch(s, &s->waiting, licd_now());
+	s->ident_ready = 0;
+	session_unpark(&s->sess);
+}
+
+/*
+ * The identity of user at host for a request, in s->ident.  Returns 1
+ * when it is there, 0 when the request is parked until the directory
+ * answers or wait_ms pass (flex_identity_done then runs it again).
+ */
+static int
+flex_identity(struct flex_session *s, const struct flex_request *req,
+    const char *user, const char *host, int wait_ms, int64_t now)
+{
+	if (s->ident_ready)
+		return 1;
+	if (identity_resolve(&s->idwait, user, host, wait_ms, now, &s->ident) ==
+	    1)
+		return 1;
+	s->waiting = *req;
+	session_park(&s->sess);
+	return 0;
+}
+
+/* Adds the directory's facts and the product's rule to a checkout or a
+ * borrow; returns 0 when the request was parked. */
+static int
+flex_client_identity(struct flex_session *s, const struct flex_request *req,
+    struct core_client *c, const struct idc_product **pp, int64_t now)
+{
+	const struct idc_product *p = identity_product(req->feature);
+
+	*pp = p;
+	if (p == NULL)
+		return 1;
+	if (!flex_identity(s, req, s->user, s->host, p->wait_ms, now))
+		return 0;
+	c->identity = &s->ident;
+	c->elig = &p->elig;
+	c->unit = req->unit;
+	return 1;
 }
 
 static void
@@ -260,6 +331,7 @@ static void
 flex_checkout(
     struct flex_session *s, const struct flex_request *req, int64_t now)
 {
+	const struct idc_product *p;
 	struct core_checkout_req creq;
 	struct core_client c;
 	struct core_result res;
@@ -267,6 +339,8 @@ flex_checkout(
 	char buf[FLEX_LINE_MAX];
 
 	flex_client(s, &c);
+	if (!flex_client_identity(s, req, &c, &p, now))
+		return;
 	memset(&creq, 0, sizeof(creq));
 	creq.feature = req->feature;
 	creq.version = req->version;
@@ -276,6 +350,9 @@ flex_checkout(
 	creq.tag = ++s->next_reqno;
 
 	core_checkout(flex.licd->core, &c, &creq, now, &res);
+	if (p != NULL)
+		identity_note_decision(
+		    p, s->user, &s->ident, res.status != CORE_DENIED);
 	switch (res.status) {
 	case CORE_GRANTED:
 		flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
@@ -304,6 +381,7 @@ flex_checkout(
 static void
 flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 {
+	const struct idc_product *p;
 	struct core_checkout_req creq;
 	struct core_client c;
 	struct core_result res;
@@ -311,6 +389,8 @@ flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 	char buf[FLEX_LINE_MAX];
 
 	flex_client(s, &c);
+	if (!flex_client_identity(s, req, &c, &p, now))
+		return;
 	memset(&creq, 0, sizeof(creq));
 	creq.feature = req->feature;
 	creq.version = req->version;
@@ -668,6 +748,127 @@ flex_newlog(struct flex_session *s, const struct flex_request *req)
 	flex_send_out(s, &o, 1);
 }
 
+/* A comma-separated list of names, cut to what one value holds. */
+static void
+flex_join(const char *v, size_t n, size_t stride, char *out, size_t len)
+{
+	const char *name;
+	size_t i, used = 0;
+	int k;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		name = v + i * stride;
+		k = snprintf(
+		    out + used, len - used, "%s%s", i ? "," : "", name);
+		if (k < 0 || (size_t)k >= len - used) {
+			out[used] = '\0';
+			return;
+		}
+		used += (size_t)k;
+	}
+}
+
+static void
+flex_add_identity(struct flex_out *o, const struct core_identity *id)
+{
+	const struct unit_entry *u;
+	char list[FLEX_VALUE_MAX + 1];
+
+	flex_out_add(o, "state", core_id_state_name(id->state));
+	flex_join(id->statuses[0], id->nstatuses, sizeof(id->statuses[0]), list,
+	    sizeof(list));
+	flex_out_add(o, "statuses", list);
+	flex_join(
+	    id->units[0], id->nunits, sizeof(id->units[0]), list, sizeof(list));
+	flex_out_add(o, "units", list);
+	flex_out_add(o, "primary", id->primary_unit);
+	u = id->primary_unit[0] ? identity_unit(id->primary_unit) : NULL;
+	flex_out_add(o, "primary_name", u != NULL ? u->name : "");
+	flex_out_add(o, "cost_centre", u != NULL ? u->cost_centre : "");
+	flex_out_addf(o, "card_expiry", "%lld",
+	    (long long)(id->card_expiry > 0 ? id->card_expiry / 1000 : 0));
+}
+
+/* WHOIS: what licd believes about a person and why; a person not cached
+ * is looked up first (the request waits as a checkout does). */
+static void
+flex_whois(struct flex_session *s, const struct flex_request *req, int64_t now)
+{
+	struct identity_view v;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+
+	if (!flex_identity(
+		s, req, req->user, req->host, identity_default_wait(), now))
+		return;
+	identity_view(req->user, req->host, now, &v);
+	if (v.facts.state == CORE_ID_PENDING ||
+	    v.facts.state == CORE_ID_UNAVAILABLE)
+		v.facts = s->ident;
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_add(&o, "user", req->user);
+	flex_add_identity(&o, &v.facts);
+	flex_out_add(&o, "source", v.source);
+	flex_out_add(&o, "person", v.person);
+	flex_out_addf(&o, "fetched", "%lld", (long long)(v.fetched / 1000));
+	flex_out_addf(
+	    &o, "cached_until", "%lld", (long long)(v.fresh_until / 1000));
+	flex_out_addf(
+	    &o, "stale_until", "%lld", (long long)(v.stale_until / 1000));
+	flex_out_addf(&o, "stale", "%d",
+	    v.cached && now >= v.fresh_until && now < v.stale_until);
+	flex_out_addf(&o, "busy", "%d", v.busy);
+	flex_out_add(&o, "error", v.error);
+	flex_send_out(s, &o, 0);
+}
+
+/* ELIGIBLE: the decision a checkout of the feature by user would get
+ * from the directory, with its reason and the unit charged. */
+static void
+flex_eligible(
+    struct flex_session *s, const struct flex_request *req, int64_t now)
+{
+	const struct idc_product *p = identity_product(req->feature);
+	const char *unit = NULL;
+	struct flex_out o;
+	char buf[FLEX_LINE_MAX];
+	enum core_reason r = CORE_OK;
+
+	if (p != NULL &&
+	    !flex_identity(s, req, req->user, req->host, p->wait_ms, now))
+		return;
+	if (p != NULL)
+		r = core_eligible(&p->elig, &s->ident, req->unit, now, &unit);
+	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
+	flex_out_add(&o, "user", req->user);
+	flex_out_add(&o, "feature", req->feature);
+	flex_out_add(&o, "decision", r == CORE_OK ? "eligible" : "refused");
+	flex_out_addf(&o, "code", "%d", (int)r);
+	flex_out_add(&o, "reason", core_reason_name(r));
+	flex_out_add(&o, "text",
+	    p == NULL ? "The feature has no directory rule"
+		      : core_reason_text(r));
+	flex_out_add(&o, "unit", unit != NULL ? unit : "");
+	if (p != NULL) {
+		flex_out_add(
+		    &o, "audience", core_audience_name(p->elig.audience));
+		flex_out_add(
+		    &o, "on_failure", p->elig.fail_open ? "open" : "closed");
+		flex_add_identity(&o, &s->ident);
+	}
+	flex_send_out(s, &o, 0);
+}
+
+/* WHOIS and ELIGIBLE tell about other people: the admin socket, or a
+ * client on this machine. */
+static int
+flex_local_peer(const struct flex_session *s)
+{
+	return s->sess.admin || strcmp(s->sess.addr, "127.0.0.1") == 0 ||
+	    strcmp(s->sess.addr, "::1") == 0;
+}
+
 static const char *
 flex_admin_verb(enum flex_verb v)
 {
@@ -690,7 +891,6 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 {
 	struct flex_session *s = flex_from_session(ss);
 	struct flex_request req;
-	struct flex_out o;
 	char err[128], buf[400];
 	int64_t now = licd_now();
 	int rc;
@@ -736,8 +936,28 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 		    "grants already");
 		return;
 	}
+	if ((req.verb == FLEX_V_WHOIS || req.verb == FLEX_V_ELIGIBLE) &&
+	    !flex_local_peer(s)) {
+		flex_send_error(s, req.tag, FLEX_E_FORBIDDEN,
+		    flex_error_name(FLEX_E_FORBIDDEN),
+		    "WHOIS and ELIGIBLE are taken on the admin socket or "
+		    "from this machine only");
+		return;
+	}
 	if (s->hello)
 		core_heartbeat(flex.licd->core, s->sess.id, now);
+	flex_dispatch(s, &req, now);
+}
+
+/* Runs one request; a request parked for the directory comes back here
+ * once it is answered. */
+static void
+flex_dispatch(
+    struct flex_session *s, const struct flex_request *rq, int64_t now)
+{
+	const struct flex_request req = *rq;
+	struct flex_out o;
+	char buf[128];
 
 	switch (req.verb) {
 	case FLEX_V_HELLO:
@@ -786,6 +1006,12 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 		flex_send_out(s, &o, 0);
 		session_quit(&s->sess);
 		break;
+	case FLEX_V_WHOIS:
+		flex_whois(s, &req, now);
+		break;
+	case FLEX_V_ELIGIBLE:
+		flex_eligible(s, &req, now);
+		break;
 	}
 }
 
@@ -826,6 +1052,7 @@ flex_release(struct session *ss)
 	if (!flex.stopping && s->hello)
 		core_session_closed(licd->core, ss->id, licd_now());
 
+	identity_cancel(&s->idwait);
 	while (s->queued != NULL)
 		flex_queued_take(s, s->queued->reqno, 0, &q);
 	TAILQ_REMOVE(&flex.sessions, s, entry);
@@ -857,6 +1084,7 @@ flex_accept(evutil_socket_t fd, const struct sockaddr *sa, int admin_socket)
 		return;
 	s = flex_from_session(ss);
 	s->owner.notify = flex_notify;
+	s->idwait.done = flex_identity_done;
 	ss->id = ++flex.next_id;
 	TAILQ_INSERT_TAIL(&flex.sessions, s, entry);
 	flex.nsessions++;

@@ -235,6 +235,8 @@ fake_request(struct fake *f, int fd, const struct flex_request *r)
 	case FLEX_V_REREAD:
 	case FLEX_V_DOWN:
 	case FLEX_V_NEWLOG:
+	case FLEX_V_WHOIS:
+	case FLEX_V_ELIGIBLE:
 		fake_send(fd, "%s ERR code=28 reason=forbidden\n", r->tag);
 		return 0;
 	case FLEX_V_BORROW:

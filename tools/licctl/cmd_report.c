@@ -19,6 +19,7 @@
 #include "cmd_report.h"
 #include "config/licd_conf.h"
 #include "config/license.h"
+#include "config/units.h"
 #include "licctl.h"
 #include "report.h"
 
@@ -31,7 +32,7 @@ static const char *const synopsis[] = {
     " [--by unit|feature|user|host] [--format table|csv]",
     "licctl chargeback --state-dir DIR --period YYYY-MM|YYYY --costs FILE"
     " --basis seat-hours|peak|users|activations|equal"
-    " [--format table|csv]",
+    " [--format table|csv] [--units-file FILE]",
     "licctl renewals --config licd.conf [--state-dir DIR] [--within 90d]"
     " [--at DATE] [--format table|csv]",
 };
@@ -109,6 +110,7 @@ enum {
 	OPT_CONFIG,
 	OPT_WITHIN,
 	OPT_AT,
+	OPT_UNITS_FILE,
 };
 
 static const struct option report_opts[] = {
@@ -125,6 +127,7 @@ static const struct option report_opts[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"within", required_argument, NULL, OPT_WITHIN},
     {"at", required_argument, NULL, OPT_AT},
+    {"units-file", required_argument, NULL, OPT_UNITS_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -145,6 +148,7 @@ struct report_args {
 	const char *config;
 	const char *within;
 	const char *at;
+	const char *units_file;
 	int help;
 };
 
@@ -214,6 +218,9 @@ parse_args(int argc, char **argv, const int *allowed, struct report_args *a)
 			break;
 		case OPT_WITHIN:
 			slot = &a->within;
+			break;
+		case OPT_UNITS_FILE:
+			slot = &a->units_file;
 			break;
 		default:
 			slot = &a->at;
@@ -490,11 +497,21 @@ format_weight(uint64_t w, enum report_basis b, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, w);
 }
 
+/* The units file's cost centre and name of a unit, or NULL. */
+static const struct unit_entry *
+chargeback_unit(const struct units *units, const char *code)
+{
+	return units != NULL && code[0] != '\0' ? units_find(units, code)
+						: NULL;
+}
+
 static void
 chargeback_table(const struct report_bill *bill, const char *period,
     const struct report_span *span, enum report_basis basis,
-    const struct report *r, const struct report_costs *costs)
+    const struct report *r, const struct report_costs *costs,
+    const struct units *units)
 {
+	const struct unit_entry *u;
 	const struct report_charge *ch;
 	const struct report_cost *c;
 	char from[16], to[16], w[32], amount[48], total[48], year[48];
@@ -538,10 +555,14 @@ chargeback_table(const struct report_bill *bill, const char *period,
 				continue;
 			}
 			format_weight(ch->weight, basis, w, sizeof(w));
-			printf("  %-*s %12s %7.2f%% %12s %s\n", uw, ch->unit, w,
+			u = chargeback_unit(units, ch->unit);
+			printf("  %-*s %12s %7.2f%% %12s %s%s%s%s%s\n", uw,
+			    ch->unit, w,
 			    sum > 0 ? 100.0 * (double)ch->weight / (double)sum
 				    : 0.0,
-			    amount, c->currency);
+			    amount, c->currency, u ? "  " : "",
+			    u ? u->cost_centre : "", u ? " " : "",
+			    u ? u->name : "");
 		}
 		report_format_money(cost, c->minor_units, total, sizeof(total));
 		report_format_money(
@@ -568,14 +589,18 @@ chargeback_table(const struct report_bill *bill, const char *period,
 }
 
 static void
-chargeback_csv(
-    const struct report_bill *bill, const char *period, enum report_basis basis)
+chargeback_csv(const struct report_bill *bill, const char *period,
+    enum report_basis basis, const struct units *units)
 {
 	const struct report_charge *ch;
+	const struct unit_entry *u;
 	char w[32], amount[48];
 	size_t i;
 
-	printf("period,feature,unit,basis,basis_value,amount,currency\r\n");
+	/* With a units file, two more columns: the unit's cost centre and
+	 * its name. */
+	printf("period,feature,unit,basis,basis_value,amount,currency%s\r\n",
+	    units != NULL ? ",cost_centre,unit_name" : "");
 	for (i = 0; i < bill->n; i++) {
 		ch = &bill->v[i];
 		if (basis == REPORT_BASIS_SEAT_HOURS)
@@ -592,6 +617,13 @@ chargeback_csv(
 		printf(",%s,%s,%s,", report_basis_name(basis),
 		    ch->unit[0] != '\0' ? w : "", amount);
 		csv_field(ch->cost->currency);
+		if (units != NULL) {
+			u = chargeback_unit(units, ch->unit);
+			putchar(',');
+			csv_field(u != NULL ? u->cost_centre : "");
+			putchar(',');
+			csv_field(u != NULL ? u->name : "");
+		}
 		printf("\r\n");
 	}
 }
@@ -608,8 +640,11 @@ chargeback_csv(
 int
 cmd_chargeback(int argc, char **argv)
 {
-	static const int allowed[] = {
-	    OPT_STATE_DIR, OPT_PERIOD, OPT_COSTS, OPT_BASIS, OPT_FORMAT, 0};
+	static const int allowed[] = {OPT_STATE_DIR, OPT_PERIOD, OPT_COSTS,
+	    OPT_BASIS, OPT_FORMAT, OPT_UNITS_FILE, 0};
+	struct units units = {NULL, 0};
+	struct diag diag;
+	char line[1400];
 	struct report_costs costs;
 	struct report_bill bill;
 	struct report_span span;
@@ -645,6 +680,20 @@ cmd_chargeback(int argc, char **argv)
 		fprintf(stderr, "licctl: chargeback: %s\n", err);
 		return REPORT_EX_ERROR;
 	}
+	/* The units file names the units of the directory (licd.conf's
+	 * identity.units-file): cost centres and names for the bill. */
+	diag_init(&diag);
+	if (a.units_file != NULL &&
+	    units_load(a.units_file, &units, &diag) == -1) {
+		if (diag.n > 0) {
+			diag_format(&diag.msgs[0], line, sizeof(line));
+			fprintf(stderr, "licctl: chargeback: %s\n", line);
+		}
+		diag_free(&diag);
+		report_costs_free(&costs);
+		return REPORT_EX_ERROR;
+	}
+	diag_free(&diag);
 
 	if ((r = report_new(
 		 span.from_ms, span.to_ms, REPORT_BY_FEATURE_UNIT)) == NULL ||
@@ -655,15 +704,19 @@ cmd_chargeback(int argc, char **argv)
 		    err[0] != '\0' ? err : "out of memory");
 		report_free(r);
 		report_costs_free(&costs);
+		units_free(&units);
 		return REPORT_EX_ERROR;
 	}
 	if (csv)
-		chargeback_csv(&bill, a.period, basis);
+		chargeback_csv(&bill, a.period, basis,
+		    a.units_file != NULL ? &units : NULL);
 	else
-		chargeback_table(&bill, a.period, &span, basis, r, &costs);
+		chargeback_table(&bill, a.period, &span, basis, r, &costs,
+		    a.units_file != NULL ? &units : NULL);
 	report_bill_free(&bill);
 	report_free(r);
 	report_costs_free(&costs);
+	units_free(&units);
 	return fflush(stdout) == EOF ? REPORT_EX_ERROR : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd_borrow.h"
+#include "cmd_identity.h"
 #include "cmd_kms.h"
 #include "cmd_report.h"
 #include "cmd_sign.h"
@@ -163,6 +164,10 @@ main(int argc, char **argv)
 		return cmd_kms_key(argc - 1, argv + 1);
 	if (strcmp(cmd, "kms-srv") == 0)
 		return cmd_kms_srv(argc - 1, argv + 1);
+	if (strcmp(cmd, "whois") == 0)
+		return cmd_whois(argc - 1, argv + 1);
+	if (strcmp(cmd, "eligible") == 0)
+		return cmd_eligible(argc - 1, argv + 1);
 	if (strcmp(cmd, "lmutil") == 0)
 		return run_lmutil(argc - 1, argv + 1);
 	if (strncmp(cmd, "lm", 2) == 0 &&
