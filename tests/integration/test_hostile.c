@@ -42,7 +42,9 @@
 
 static const char license[] = "VENDOR demo\n"
 			      "FEATURE solver demo 2.0 permanent 3 0\n"
-			      "FEATURE cad demo 1.0 permanent 2 0\n";
+			      "FEATURE cad demo 1.0 permanent 2 0\n"
+			      "FEATURE viewer demo 1.0 permanent 10 0\n"
+			      "FEATURE lone demo 1.0 permanent 1 0\n";
 
 /* The well-behaved sentinel client: it holds one token of cad. */
 struct ugood {
@@ -315,6 +317,20 @@ now_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* A timestamp for a new signature: never the last one again, so that
+ * a request signed twice is not a replay of itself. */
+static int64_t
+sign_ts(void)
+{
+	static int64_t last;
+	int64_t ts = now_ms();
+
+	if (ts <= last)
+		ts = last + 1;
+	last = ts;
+	return ts;
+}
+
 /* Client and request ids: distinct, nonzero. */
 static uint64_t
 rnd64(void)
@@ -401,7 +417,7 @@ ug_call(struct ugood *u, struct sent_request *r, struct sent_reply *rep)
 		if (u->key != NULL)
 			assert_int_equal(
 			    sent_sign(u->last, &len, sizeof(u->last), u->key,
-				u->keylen, now_ms()),
+				u->keylen, sign_ts()),
 			    0);
 		assert_int_equal(
 		    sent_pad(u->last, &len, sizeof(u->last), 512), 0);
@@ -441,26 +457,59 @@ ug_init(struct sent_request *r, int verb)
 }
 
 /* The good UDP client takes one token of cad. */
+/* A well-behaved sentinel client of the licd, holding nothing yet. */
 static void
-ug_open(struct ugood *u, const struct env *e)
+ug_connect(struct ugood *u, const struct env *e)
 {
-	static struct sent_reply rep;
-	struct sent_request r;
-
 	memset(u, 0, sizeof(*u));
 	u->fd = udp_connect(e->d.sport);
 	u->cid = rnd64();
 	u->key = e->key;
 	u->keylen = e->keylen;
+}
+
+/* REQUEST a token of feature (queue: wait for it); returns the status,
+ * the reason in *reason (when not NULL), and keeps the handle. */
+static int
+ug_request(struct ugood *u, const char *feature, int queue, int *reason)
+{
+	static struct sent_reply rep;
+	struct sent_request r;
+	int status;
+
 	ug_init(&r, SENT_V_REQUEST);
-	snprintf(r.feature, sizeof(r.feature), "cad");
+	snprintf(r.feature, sizeof(r.feature), "%s", feature);
 	snprintf(r.user, sizeof(r.user), "bob");
 	snprintf(r.host, sizeof(r.host), "ws2");
-	assert_int_equal(ug_call(u, &r, &rep), SENT_S_OK);
-	assert_true(rep.handle != 0);
+	r.queue = queue;
+	status = ug_call(u, &r, &rep);
+	if (reason != NULL)
+		*reason = rep.hdr.reason;
 	u->handle = rep.handle;
 	memcpy(u->req, u->last, u->lastlen);
 	u->reqlen = u->lastlen;
+	return status;
+}
+
+/* The good UDP client takes one token of cad. */
+static void
+ug_open(struct ugood *u, const struct env *e)
+{
+	ug_connect(u, e);
+	assert_int_equal(ug_request(u, "cad", 0, NULL), SENT_S_OK);
+	assert_true(u->handle != 0);
+}
+
+/* BYE: the client gives back all it holds. */
+static void
+ug_bye(struct ugood *u)
+{
+	static struct sent_reply rep;
+	struct sent_request r;
+
+	ug_init(&r, SENT_V_BYE);
+	assert_int_equal(ug_call(u, &r, &rep), SENT_S_OK);
+	close(u->fd);
 }
 
 /* The daemon still serves both good clients, and their seats are held:
@@ -575,6 +624,7 @@ enum smangle {
 	SM_OVERSIZE, /* padded to arg bytes */
 	SM_GOOD_CID, /* the good UDP client's id, from another port */
 	SM_RID_REUSE, /* answered, then REQUEST cad under the same id */
+	SM_RID_SHRINK, /* answered, then the same request unpadded */
 };
 
 enum sexpect {
@@ -621,6 +671,7 @@ struct scase {
 #define R_NOT_OWNER 15
 #define R_UNKNOWN_FEATURE 2
 #define R_NOT_BORROWABLE 16
+#define R_QUEUE_FULL 12
 
 static const struct scase sent_cases[] = {
     /* The header. */
@@ -734,6 +785,8 @@ static const struct scase sent_cases[] = {
 	.ok = 1},
     {"request id reused for a grant", RENEW, "handle=" NO_HANDLE "\n",
 	MG(RID_REUSE, 0), DENY(R_NO_GRANT)},
+    {"the same request again, smaller", RENEW, "handle=@U\n", MG(RID_SHRINK, 0),
+	DENY(R_NOT_OWNER)},
     {"one datagram fifty times", RELEASE, "handle=@U\n", DENY(R_NOT_OWNER),
 	.repeat = 50},
 
@@ -808,7 +861,7 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 	if (e->key != NULL &&
 	    !(c->mangle == SM_FLAGS && (c->arg & SENT_F_AUTH)))
 		assert_int_equal(
-		    sent_sign(buf, &len, cap, e->key, e->keylen, now_ms()), 0);
+		    sent_sign(buf, &len, cap, e->key, e->keylen, sign_ts()), 0);
 	if (c->pad >= 0)
 		assert_int_equal(sent_pad(buf, &len, cap,
 				     c->pad == 0 ? SPAD : (size_t)c->pad),
@@ -861,6 +914,7 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 	case SM_NONE:
 	case SM_GOOD_CID:
 	case SM_RID_REUSE:
+	case SM_RID_SHRINK:
 		break;
 	}
 	return len;
@@ -877,6 +931,7 @@ sc_signed_answered(const struct scase *c)
 	case SM_NONE:
 	case SM_GOOD_CID:
 	case SM_RID_REUSE:
+	case SM_RID_SHRINK:
 	case SM_PAD_BYTE: /* the padding is outside the MAC */
 		return 1;
 	default:
@@ -971,6 +1026,9 @@ run_sent_case(const struct env *e, const struct scase *c)
 {
 	static uint8_t buf[SENT_DATAGRAM_MAX], in[SENT_DATAGRAM_MAX + 1];
 	static const struct scase grab = {"", REQ, CAD};
+	static const struct scase small_pad = {
+	    "the same request again, unpadded", .expect = SX_PAD};
+	struct scase small;
 	uint64_t cid, rid;
 	size_t len, before, i, sends;
 	ssize_t n;
@@ -987,21 +1045,42 @@ run_sent_case(const struct env *e, const struct scase *c)
 	answered =
 	    e->key != NULL ? sc_signed_answered(c) : c->expect != SX_NONE;
 
-	if (c->mangle == SM_RID_REUSE) {
-		/* Its answer first; then the same request id asks for a
-		 * grant: the first answer again, nothing executed. */
+	if (c->mangle == SM_RID_REUSE || c->mangle == SM_RID_SHRINK) {
+		/* Its answer first. */
 		n = sc_recv(fd, in, sizeof(in), 10000);
 		if (n < 0)
 			fail_msg("sentinel: %s: no reply", c->name);
 		sc_check_reply(e, c, buf, len, in, (size_t)n);
 		replies++;
+		sends++;
+	}
+	if (c->mangle == SM_RID_REUSE) {
+		/* Then the same request id asks for a grant: the first
+		 * answer again, nothing executed. */
 		len = sc_build(e, &grab, cid, rid, buf, sizeof(buf));
 		assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
-		sends++;
+	}
+	if (c->mangle == SM_RID_SHRINK) {
+		/* Then the same request unpadded: the kept answer is larger
+		 * than this copy, so it may not go out (without a key). */
+		small = *c;
+		small.mangle = SM_NONE;
+		small.pad = -1;
+		len = sc_build(e, &small, cid, rid, buf, sizeof(buf));
+		assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
+		n = sc_recv(fd, in, sizeof(in), 10000);
+		if (n < 0)
+			fail_msg("sentinel: %s: no reply", c->name);
+		if (e->key != NULL)
+			sc_check_reply(e, c, buf, len, in, (size_t)n);
+		else
+			sc_check_reply(e, &small_pad, buf, len, in, (size_t)n);
+		replies++;
 	}
 	/* A reply that waits for the journal comes late: wait for the
 	 * first one that must come. */
-	if (answered && poll(&(struct pollfd){fd, POLLIN, 0}, 1, 10000) <= 0)
+	if (answered && c->mangle != SM_RID_SHRINK &&
+	    poll(&(struct pollfd){fd, POLLIN, 0}, 1, 10000) <= 0)
 		fail_msg("sentinel: %s: no reply", c->name);
 
 	/* The good clients' requests go to the same socket after the case's
@@ -1034,6 +1113,57 @@ run_sent_cases(const struct env *e)
 	fprintf(stderr, "test_hostile: sentinel%s: %zu cases refused\n",
 	    e->key != NULL ? " (signed)" : "",
 	    sizeof(sent_cases) / sizeof(sent_cases[0]));
+}
+
+/*
+ * The limits at the sentinel front end: one client's grants
+ * (limits.max-grants-per-client: busy) and a feature's queue
+ * (limits.max-queue: queue-full).  The refused request changes nothing.
+ */
+#define MAX_GRANTS 3 /* limits.max-grants-per-client of the first licd */
+#define MAX_QUEUE 2 /* limits.max-queue */
+
+static void
+sent_limits(const struct env *e)
+{
+	struct ugood a, holder, w[MAX_QUEUE + 1];
+	size_t before;
+	int i, reason;
+
+	ug_connect(&a, e);
+	for (i = 0; i < MAX_GRANTS; i++)
+		assert_int_equal(ug_request(&a, "viewer", 0, NULL), SENT_S_OK);
+	before = journal_records(e);
+	assert_int_equal(ug_request(&a, "viewer", 0, &reason), SENT_S_ERROR);
+	assert_int_equal(reason, SENT_E_BUSY);
+	assert_int_equal(h_in_use(e->d.port, "viewer"), MAX_GRANTS);
+	assert_int_equal(journal_records(e), before);
+
+	ug_connect(&holder, e);
+	assert_int_equal(ug_request(&holder, "lone", 0, NULL), SENT_S_OK);
+	for (i = 0; i <= MAX_QUEUE; i++)
+		ug_connect(&w[i], e);
+	for (i = 0; i < MAX_QUEUE; i++)
+		assert_int_equal(
+		    ug_request(&w[i], "lone", 1, NULL), SENT_S_QUEUED);
+	assert_int_equal(
+	    ug_request(&w[MAX_QUEUE], "lone", 1, &reason), SENT_S_DENIED);
+	assert_int_equal(reason, R_QUEUE_FULL);
+	assert_int_equal(h_feature_int(e->d.port, "lone", "queued"), MAX_QUEUE);
+	assert_int_equal(h_in_use(e->d.port, "lone"), 1);
+
+	/* They all go: nothing is left held or queued. */
+	for (i = 0; i <= MAX_QUEUE; i++)
+		ug_bye(&w[i]);
+	ug_bye(&holder);
+	ug_bye(&a);
+	assert_int_equal(h_in_use(e->d.port, "viewer"), 0);
+	assert_int_equal(h_in_use(e->d.port, "lone"), 0);
+	assert_int_equal(h_feature_int(e->d.port, "lone", "queued"), 0);
+	good_check(e, "sentinel", "limits");
+	fprintf(stderr,
+	    "test_hostile: sentinel: grants per client and queue "
+	    "length bounded\n");
 }
 
 /* The daemon's resident memory, in kB. */
@@ -1157,8 +1287,10 @@ test_hostile_input(void **state)
 	    "kms = { port = %d; address = \"127.0.0.1\"; "
 	    "products = ( { name = \"office\"; } ); };\n"
 	    "sentinel = { address = \"127.0.0.1\"; rate = 1000000; "
-	    "max-datagram = %d; max-clients = %d; };\n",
-	    e.http_port, e.kms_port, SMAX_DGRAM, SMAX_CLIENTS);
+	    "max-datagram = %d; max-clients = %d; };\n"
+	    "limits = { max-grants-per-client = %d; max-queue = %d; };\n",
+	    e.http_port, e.kms_port, SMAX_DGRAM, SMAX_CLIENTS, MAX_GRANTS,
+	    MAX_QUEUE);
 	h_licd_init(&e.d, license, NULL, extra);
 	snprintf(e.state, sizeof(e.state), "%s/state", e.d.dir);
 	h_licd_start(&e.d);
@@ -1177,6 +1309,7 @@ test_hostile_input(void **state)
 		    front_ends[f].name, front_ends[f].ncases);
 	}
 	run_sent_cases(&e);
+	sent_limits(&e);
 	sent_flood(&e);
 
 	/* The good UDP client gives its token back. */
@@ -1258,7 +1391,7 @@ kc_build(const struct env *e, const struct kcase *c, uint8_t *buf, size_t cap)
 	struct sent_request r;
 	unsigned int maclen = SENT_MAC_LEN;
 	size_t len, body;
-	int64_t ts = now_ms();
+	int64_t ts = sign_ts();
 	int n;
 
 	switch (c->kind) {
