@@ -359,8 +359,8 @@ frame_check(const uint8_t *buf, size_t len, const struct sent_header *h,
 		seterr(err, errlen, "zero request or client id");
 		return SENT_E_MALFORMED;
 	}
-	/* Flags and the reserved byte that no version 1 peer sets: a
-	 * datagram with them means what this codec cannot tell. */
+	/* No version 1 peer sets other flags or the reserved byte; a
+	 * datagram that does is not one this codec can read. */
 	if ((h->flags & ~(SENT_F_REPLY | SENT_F_AUTH)) != 0 || buf[25] != 0) {
 		seterr(err, errlen, "unknown flags or reserved byte set");
 		return SENT_E_MALFORMED;
