@@ -359,6 +359,12 @@ frame_check(const uint8_t *buf, size_t len, const struct sent_header *h,
 		seterr(err, errlen, "zero request or client id");
 		return SENT_E_MALFORMED;
 	}
+	/* No version 1 peer sets other flags or the reserved byte; a
+	 * datagram that does is not one this codec can read. */
+	if ((h->flags & ~(SENT_F_REPLY | SENT_F_AUTH)) != 0 || buf[25] != 0) {
+		seterr(err, errlen, "unknown flags or reserved byte set");
+		return SENT_E_MALFORMED;
+	}
 	if (h->flags & SENT_F_AUTH)
 		end += SENT_TRAILER_LEN;
 	if (end > len) {
@@ -508,6 +514,10 @@ sent_request_decode(const uint8_t *buf, size_t len, struct sent_request *req,
 		return rc;
 	if (req->hdr.flags & SENT_F_REPLY) {
 		seterr(err, errlen, "a reply, not a request");
+		return SENT_E_MALFORMED;
+	}
+	if (req->hdr.status != 0 || req->hdr.reason != 0) {
+		seterr(err, errlen, "status or reason set in a request");
 		return SENT_E_MALFORMED;
 	}
 	if (req->hdr.verb < SENT_V_REQUEST || req->hdr.verb > SENT_V_BYE) {

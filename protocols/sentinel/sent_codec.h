@@ -187,7 +187,8 @@ int sent_header_peek(const uint8_t *buf, size_t len, struct sent_header *);
 
 /*
  * Decodes a request datagram.  Refuses: a bad header (magic, version
- * other than SENT_PROTOCOL_VERSION, a reply flag, zero ids, a body length
+ * other than SENT_PROTOCOL_VERSION, a reply flag, unknown flags, a
+ * reserved byte, status or reason that is not 0, zero ids, a body length
  * past the datagram), a missing trailer when AUTH is set, non-zero
  * padding, a body line without "=", an unknown or repeated key, a key or
  * value over its bound, control bytes in a value, a number out of range,

@@ -1042,6 +1042,14 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 			    addr);
 			return;
 		}
+		/* limits.max-grants-per-client, as for a flex connection:
+		 * one client cannot drain a pool by itself. */
+		if ((h.verb == SENT_V_REQUEST || h.verb == SENT_V_COMMUTE) &&
+		    p->ngrants >= sent.licd->conf.max_grants_per_client) {
+			sent_send_error(fd, sp, salen, &h, SENT_S_ERROR,
+			    SENT_E_BUSY, len, authed);
+			return;
+		}
 	}
 
 	memset(&rep, 0, sizeof(rep));
