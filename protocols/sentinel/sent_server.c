@@ -140,6 +140,8 @@ static struct {
 	uint64_t drop_replay; /* MAC seen before, or stale timestamp */
 	uint64_t drop_malformed; /* not even a header */
 	uint64_t errors; /* ERROR replies sent */
+	uint64_t evicted; /* idle clients forgotten at max-clients */
+	int full_logged; /* max-clients reached, said since the sweep */
 } sent;
 
 static struct sent_reply rep; /* one reply at a time: the loop's */
@@ -470,6 +472,62 @@ sent_bucket(uint64_t client_id, const char *addr, int port)
 	    SENT_BUCKETS);
 }
 
+static void sent_peer_free(struct sent_peer *, int);
+
+/* Whether a client holds nothing: no grant, no reply waiting for the
+ * journal, no ticket in a queue. */
+static int
+sent_peer_idle(const struct sent_peer *p)
+{
+	const struct sent_ticket *t;
+	size_t i;
+
+	if (p->ngrants > 0)
+		return 0;
+	for (i = 0; i < SENT_CACHE; i++)
+		if (p->cache[i].pending)
+			return 0;
+	for (t = p->tickets; t != NULL; t = t->next)
+		if (t->state != TICKET_DROPPED)
+			return 0;
+	return 1;
+}
+
+/*
+ * With sentinel.max-clients reached, forgets the least recently heard
+ * client that holds nothing, so that a flood of new client ids cannot
+ * lock real clients out until the sweep.  Looks at the oldest
+ * SENT_EVICT_SCAN clients only.  What the forgotten client loses is its
+ * reply cache: a RELEASE or RENEW it re-sends is answered afresh (never
+ * a second grant: it holds none).  Returns 0, or -1 when none was idle.
+ */
+#define SENT_EVICT_SCAN 64
+static int
+sent_evict_idle(void)
+{
+	struct sent_peer *p;
+	int n = 0;
+
+	TAILQ_FOREACH(p, &sent.peers, entry)
+	{
+		if (n++ == SENT_EVICT_SCAN)
+			break;
+		if (sent_peer_idle(p)) {
+			if (!sent.full_logged)
+				log_warnx(
+				    "sentinel: %zu clients, "
+				    "sentinel.max-clients reached: "
+				    "forgetting idle clients to make room",
+				    sent.npeers);
+			sent.full_logged = 1;
+			sent.evicted++;
+			sent_peer_free(p, 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* The client of (client id, source), made when create is set and there
  * is room.  *busy is set when there is none. */
 static struct sent_peer *
@@ -482,11 +540,17 @@ sent_peer_get(uint64_t client_id, const struct sockaddr_storage *sa,
 	*busy = 0;
 	for (p = sent.buckets[b]; p != NULL; p = p->hnext)
 		if (p->client_id == client_id &&
-		    sent_sa_equal(&p->sa, p->salen, sa, salen))
+		    sent_sa_equal(&p->sa, p->salen, sa, salen)) {
+			/* Most recently heard from last: the list's head is
+			 * where sent_evict_idle looks first. */
+			TAILQ_REMOVE(&sent.peers, p, entry);
+			TAILQ_INSERT_TAIL(&sent.peers, p, entry);
 			return p;
+		}
 	if (!create)
 		return NULL;
-	if (sent.npeers >= (size_t)sent.licd->conf.sentinel_max_clients) {
+	if (sent.npeers >= (size_t)sent.licd->conf.sentinel_max_clients &&
+	    sent_evict_idle() == -1) {
 		*busy = 1;
 		return NULL;
 	}
@@ -1042,6 +1106,13 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 			    addr);
 			return;
 		}
+		/* What cannot be recorded is not granted. */
+		if ((h.verb == SENT_V_REQUEST || h.verb == SENT_V_COMMUTE) &&
+		    !licd_journal_ok(sent.licd)) {
+			sent_send_error(fd, sp, salen, &h, SENT_S_ERROR,
+			    SENT_E_INTERNAL, len, authed);
+			return;
+		}
 		/* limits.max-grants-per-client, as for a flex connection:
 		 * one client cannot drain a pool by itself. */
 		if ((h.verb == SENT_V_REQUEST || h.verb == SENT_V_COMMUTE) &&
@@ -1169,6 +1240,9 @@ sent_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (ttl < 600000)
 		ttl = 600000;
+	/* Said again only once the clients have gone well below it. */
+	if (sent.npeers < (size_t)sent.licd->conf.sentinel_max_clients / 10 * 9)
+		sent.full_logged = 0;
 	for (p = TAILQ_FIRST(&sent.peers); p != NULL; p = next) {
 		next = TAILQ_NEXT(p, entry);
 		for (t = p->tickets; t != NULL; t = tn) {
@@ -1283,8 +1357,10 @@ sent_status(struct licd *licd, char *buf, size_t len)
 	if (sent.licd == NULL)
 		return;
 	snprintf(buf + used, len - used,
-	    "%ssentinel: %zu clients, dropped %llu rate %llu auth %llu replay",
-	    used ? ", " : "", sent.npeers, (unsigned long long)sent.drop_rate,
+	    "%ssentinel: %zu clients (%llu idle forgotten), dropped %llu rate "
+	    "%llu auth %llu replay",
+	    used ? ", " : "", sent.npeers, (unsigned long long)sent.evicted,
+	    (unsigned long long)sent.drop_rate,
 	    (unsigned long long)sent.drop_auth,
 	    (unsigned long long)sent.drop_replay);
 }
