@@ -341,13 +341,23 @@ session_actor(const struct session *s, char *buf, size_t len)
 	return buf;
 }
 
+const struct tls_peer *
+session_cert(const struct session *s)
+{
+	if (!s->has_cert ||
+	    s->licd->conf.tls.verify_client != CONF_VERIFY_REQUIRED)
+		return NULL;
+	return &s->peer;
+}
+
 const char *
 session_cert_user(const struct session *s)
 {
-	if (!s->has_cert || s->peer.user[0] == '\0' ||
-	    s->licd->conf.tls.verify_client != CONF_VERIFY_REQUIRED)
+	const struct tls_peer *p = session_cert(s);
+
+	if (p == NULL)
 		return NULL;
-	return s->peer.user;
+	return p->principal ? p->unit : p->user;
 }
 
 /* session_accept, once the address is known. */
