@@ -247,9 +247,11 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 			s->admin = 1;
 		if (s->has_cert)
 			log_debug("%s: tls session: address=%s subject=%s "
-				  "fingerprint=%s admin=%d",
+				  "fingerprint=%s admin=%d user=%s unit=%s "
+				  "unit_principal=%d",
 			    s->ops->name, s->addr, s->peer.subject,
-			    s->peer.fingerprint, s->peer.admin);
+			    s->peer.fingerprint, s->peer.admin, s->peer.user,
+			    s->peer.unit, s->peer.principal);
 		return;
 	}
 	if ((what & BEV_EVENT_ERROR) && !s->tls &&

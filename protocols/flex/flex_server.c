@@ -49,6 +49,8 @@ struct flex_session {
 	struct flex_request waiting;
 	struct core_identity ident;
 	int ident_ready;
+
+	int cert_nobody_logged; /* its certificate names nobody: said once */
 };
 
 /* The session module reads lines of the codec's bound. */
@@ -193,10 +195,14 @@ flex_cert_refused(struct flex_session *s, const struct flex_request *req,
 {
 	if (session_cert(&s->sess) == NULL || c->user[0] != '\0')
 		return 0;
-	log_info("flex: %s refused: the client certificate names no user "
-		 "(tls.user-field %s): session=%llu subject=%s",
-	    verb, flex.licd->conf.tls.user_field,
-	    (unsigned long long)s->sess.id, s->sess.peer.subject);
+	if (!s->cert_nobody_logged) {
+		s->cert_nobody_logged = 1;
+		log_info(
+		    "flex: %s refused: the client certificate names no user "
+		    "(tls.user-field %s): session=%llu subject=%s",
+		    verb, flex.licd->conf.tls.user_field,
+		    (unsigned long long)s->sess.id, s->sess.peer.subject);
+	}
 	flex_send_error(s, req->tag, FLEX_E_FORBIDDEN,
 	    flex_error_name(FLEX_E_FORBIDDEN),
 	    "the client certificate names no user");

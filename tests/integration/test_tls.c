@@ -1,8 +1,9 @@
 /*
  * TLS on the flex listeners: a "required" listener speaks only TLS and
  * takes only clients whose certificate chains to tls.client-ca; the user
- * comes from the certificate, not from HELLO; the admin verbs are taken
- * from a certificate on tls.admins only, and journaled with its subject;
+ * and the unit charged come from the certificate, not from HELLO or the
+ * request, and a unit certificate stands for its unit; the admin verbs are
+ * taken from a certificate on tls.admins only, and journaled with its subject;
  * an "optional" listener serves TLS and plain text on one port.  The
  * certificates are made by the test with the openssl command.
  */
