@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,11 +24,13 @@
 #include "harness.h"
 #include "licd.h"
 
-static const char license[] = "VENDOR demo\n"
-			      "FEATURE solver demo 2.0 permanent 4 0\n"
-			      "FEATURE matlab demo 1.0 permanent 10 0\n"
-			      "FEATURE origin demo 1.0 permanent 10 0\n"
-			      "FEATURE labview demo 1.0 permanent 10 0\n";
+static const char license[] =
+    "VENDOR demo\n"
+    "FEATURE solver demo 2.0 permanent 4 0\n"
+    "FEATURE matlab demo 1.0 permanent 10 0\n"
+    "FEATURE origin demo 1.0 permanent 10 0\n"
+    "FEATURE labview demo 1.0 permanent 10 0\n"
+    "FEATURE sketch demo 1.0 permanent 2 0 BORROW=1\n";
 
 struct tls_env {
 	struct h_licd d;
@@ -543,11 +546,11 @@ raw_close(struct tls_raw *r)
 	h_close(&r->c);
 }
 
-/* One CHECKOUT over TLS by who, claiming user mallory and unit claimed
- * (NULL: none); the reply line in out. */
+/* One request (tagged c1) over TLS by who, after a HELLO that claims
+ * user mallory; the reply line in out. */
 static void
-cert_checkout(const struct tls_env *e, const char *who, const char *feature,
-    const char *claimed, char *out, size_t len)
+cert_ask(const struct tls_env *e, const char *who, const char *request,
+    char *out, size_t len)
 {
 	struct tls_raw r;
 	char line[256];
@@ -557,10 +560,20 @@ cert_checkout(const struct tls_env *e, const char *who, const char *feature,
 	raw_ask(
 	    &r, "h1 HELLO user=mallory host=ws1\n", "h1", line, sizeof(line));
 	assert_non_null(strstr(line, "h1 OK"));
+	raw_ask(&r, request, "c1", out, len);
+	raw_close(&r);
+}
+
+/* One CHECKOUT by who, declaring unit claimed (NULL: none). */
+static void
+cert_checkout(const struct tls_env *e, const char *who, const char *feature,
+    const char *claimed, char *out, size_t len)
+{
+	char line[256];
+
 	snprintf(line, sizeof(line), "c1 CHECKOUT feature=%s%s%s\n", feature,
 	    claimed != NULL ? " unit=" : "", claimed != NULL ? claimed : "");
-	raw_ask(&r, line, "c1", out, len);
-	raw_close(&r);
+	cert_ask(e, who, line, out, len);
 }
 
 /*
@@ -575,7 +588,7 @@ static void
 test_certificate_units(void **state)
 {
 	struct tls_env e;
-	char out[1024], journal[65536], dir[300];
+	char out[1024], line[256], journal[65536], dir[300];
 
 	tls_setup_with(&e, "GROUP chemistry alice dave\nGROUP physics alice\n",
 	    "physics CC-1 Physics\nchemistry CC-2 Chemistry\n"
@@ -635,9 +648,24 @@ test_certificate_units(void **state)
 	cert_checkout(&e, "alice", "labview", NULL, out, sizeof(out));
 	assert_non_null(strstr(out, "reason=not-eligible"));
 
+	/* A borrow is charged the same way, and outlives the
+	 * connection. */
+	snprintf(line, sizeof(line),
+	    "c1 BORROW feature=sketch unit=physics until_ms=%lld\n",
+	    (long long)time(NULL) * 1000 + 1800 * 1000);
+	cert_ask(&e, "chemlab", line, out, sizeof(out));
+	assert_non_null(strstr(out, "c1 OK"));
+	assert_non_null(strstr(out, " unit=chemistry"));
+	assert_int_equal(h_in_use(e.d.port, "sketch"), 1);
+
 	/* A certificate of no user and no unit says nobody. */
 	cert_checkout(&e, "nobody", "solver", NULL, out, sizeof(out));
 	assert_non_null(strstr(out, "code=28"));
+	snprintf(line, sizeof(line), "c1 BORROW feature=sketch until_ms=%lld\n",
+	    (long long)time(NULL) * 1000 + 1800 * 1000);
+	cert_ask(&e, "nobody", line, out, sizeof(out));
+	assert_non_null(strstr(out, "code=28"));
+	assert_int_equal(h_in_use(e.d.port, "sketch"), 1);
 
 	/* The journal charges what the replies said. */
 	snprintf(dir, sizeof(dir), "%s/state", e.d.dir);
@@ -656,6 +684,9 @@ test_certificate_units(void **state)
 	assert_non_null(strstr(journal,
 	    "deny flex feature=origin count=1 "
 	    "user=chemistry host=ws1 "));
+	assert_non_null(strstr(journal,
+	    "checkout flex feature=sketch version=1.0 count=1 "
+	    "unit=chemistry user=chemistry "));
 	assert_null(strstr(journal, "unit=chemistry user=alice"));
 	assert_null(strstr(journal, "unit=physics user=chemistry"));
 	assert_null(strstr(journal, "mallory"));
