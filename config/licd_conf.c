@@ -493,6 +493,7 @@ static const char *const conf_known[] = {
     "tls.verify-client",
     "tls.user-field",
     "tls.unit-field",
+    "tls.unit-principals",
     "tls.admins",
     "tls.min-version",
     "identity",
@@ -602,7 +603,7 @@ conf_read_tls(
 {
 	static const char *const verify[] = {"none", "optional", "required"};
 	struct conf_tls *t = &conf->tls;
-	config_setting_t *list, *item;
+	config_setting_t *list, *item, *s;
 	char value[CONF_PATH_MAX];
 	const char *v;
 	int i, n;
@@ -636,6 +637,14 @@ conf_read_tls(
 	    sizeof(t->user_field), file, diag);
 	conf_tls_field(cfg, "tls.unit-field", t->unit_field,
 	    sizeof(t->unit_field), file, diag);
+	if ((s = config_lookup(cfg, "tls.unit-principals")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			diag_add(diag, DIAG_ERROR, file,
+			    config_setting_source_line(s),
+			    "tls.unit-principals: expected true or false");
+		else
+			t->unit_principals = config_setting_get_bool(s) ? 1 : 0;
+	}
 	if (conf_string(
 		cfg, "tls.min-version", value, sizeof(value), file, diag) > 0) {
 		if (strcmp(value, "1.2") == 0)

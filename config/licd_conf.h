@@ -44,6 +44,9 @@ struct conf_tls {
 	int verify_client;
 	char user_field[16]; /* subject field naming the user: "CN" */
 	char unit_field[16]; /* and the unit: "OU" */
+	/* A certificate with the unit field and no user field (or one
+	 * equal to the unit) stands for the unit, not a person. */
+	int unit_principals;
 	/* Who may use the admin verbs over TLS: a subject ("CN=alice" or
 	 * "CN=alice,OU=it", matched as licd prints it) or a certificate's
 	 * SHA-256 fingerprint (64 hex digits, ':' allowed). */

@@ -247,9 +247,11 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 			s->admin = 1;
 		if (s->has_cert)
 			log_debug("%s: tls session: address=%s subject=%s "
-				  "fingerprint=%s admin=%d",
+				  "fingerprint=%s admin=%d user=%s unit=%s "
+				  "unit_principal=%d",
 			    s->ops->name, s->addr, s->peer.subject,
-			    s->peer.fingerprint, s->peer.admin);
+			    s->peer.fingerprint, s->peer.admin, s->peer.user,
+			    s->peer.unit, s->peer.principal);
 		return;
 	}
 	if ((what & BEV_EVENT_ERROR) && !s->tls &&
@@ -341,13 +343,23 @@ session_actor(const struct session *s, char *buf, size_t len)
 	return buf;
 }
 
+const struct tls_peer *
+session_cert(const struct session *s)
+{
+	if (!s->has_cert ||
+	    s->licd->conf.tls.verify_client != CONF_VERIFY_REQUIRED)
+		return NULL;
+	return &s->peer;
+}
+
 const char *
 session_cert_user(const struct session *s)
 {
-	if (!s->has_cert || s->peer.user[0] == '\0' ||
-	    s->licd->conf.tls.verify_client != CONF_VERIFY_REQUIRED)
+	const struct tls_peer *p = session_cert(s);
+
+	if (p == NULL)
 		return NULL;
-	return s->peer.user;
+	return p->principal ? p->unit : p->user;
 }
 
 /* session_accept, once the address is known. */

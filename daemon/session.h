@@ -110,11 +110,14 @@ struct session *session_accept(struct licd *, const struct session_ops *,
  * "address=A".  Returns buf. */
 const char *session_actor(const struct session *, char *buf, size_t len);
 
-/* The user a client certificate names, when client certificates are
- * required (tls.verify-client) and this session showed one; else NULL,
- * and the user the client claims stands.  XXX: the certificate's unit
- * (peer.unit) is not passed to the core: until struct core_client can
- * carry it, the unit charged comes from the options file's rules. */
+/* What this session's client certificate says, when client
+ * certificates are required (tls.verify-client) and it showed one; else
+ * NULL, and what the client claims stands. */
+const struct tls_peer *session_cert(const struct session *);
+
+/* The user a client certificate names (session_cert()): its user field,
+ * or for a unit certificate (peer.principal) the unit; "" when it names
+ * neither, NULL when session_cert() is NULL. */
 const char *session_cert_user(const struct session *);
 
 /* Frees the session and its front end's struct at once, whatever is still

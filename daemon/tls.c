@@ -316,6 +316,8 @@ tls_peer_get(const struct licd_conf *conf, SSL *ssl, struct tls_peer *peer)
 	    name, conf->tls.user_field, peer->user, sizeof(peer->user));
 	tls_subject_field(
 	    name, conf->tls.unit_field, peer->unit, sizeof(peer->unit));
+	peer->principal = conf->tls.unit_principals && peer->unit[0] != '\0' &&
+	    (peer->user[0] == '\0' || strcasecmp(peer->user, peer->unit) == 0);
 	for (k = 0; k < conf->tls.nadmins && !peer->admin; k++)
 		peer->admin = tls_fingerprint_matches(
 				  peer->fingerprint, conf->tls.admins[k]) ||

@@ -21,6 +21,9 @@ struct tls_peer {
 	char fingerprint[65]; /* SHA-256 of the DER, lower-case hex */
 	char user[64]; /* the user-field's value, "" when absent */
 	char unit[64]; /* the unit-field's value, "" when absent */
+	/* It stands for the unit (tls.unit-principals): a unit and no
+	 * user, or a user equal to the unit. */
+	int principal;
 	int admin; /* on tls.admins */
 };
 

@@ -135,13 +135,20 @@ struct eval {
 
 static void queue_scan(struct core *, struct core_feature *, int64_t);
 
-/* The directory's say (eligibility.h), when the client carries an
- * identity and the product a rule: CORE_OK with *unit the unit to charge
+/* The certificate's and the directory's say (eligibility.h): with a
+ * certificate's unit, that unit, checked against the product's rule when
+ * there is one; else, when the client carries an identity and the product
+ * a rule, the directory's decision.  CORE_OK with *unit the unit to charge
  * (NULL: the usual unit rules), or the refusal. */
 static enum core_reason
 identity_check(const struct core_client *cl, int64_t now, const char **unit)
 {
 	*unit = NULL;
+	if (cl->cert_unit != NULL && cl->cert_unit[0] != '\0')
+		return core_eligible_cert(cl->elig, cl->identity, cl->cert_unit,
+		    cl->cert_principal, now, unit);
+	if (cl->cert_principal)
+		return CORE_E_NOT_ELIGIBLE; /* a unit principal of no unit */
 	if (cl->identity == NULL || cl->elig == NULL)
 		return CORE_OK;
 	return core_eligible(cl->elig, cl->identity, cl->unit, now, unit);

@@ -114,6 +114,16 @@ struct core_client {
 	const struct core_identity *identity;
 	const struct core_elig *elig;
 	const char *unit;
+	/* A verified client certificate's unit (tls.unit-field, with
+	 * tls.verify-client "required"); NULL or "" for none.  When set it
+	 * is the unit charged: unit is ignored, the options file's unit
+	 * rules (GROUP, HOST_GROUP, the default) do not choose it, and a
+	 * product's rule checks it as a declared unit
+	 * (core_eligible_cert()).  cert_principal: the certificate stands
+	 * for that unit, not a person (tls.unit-principals); identity is
+	 * then not read. */
+	const char *cert_unit;
+	int cert_principal;
 };
 
 struct core_checkout_req {

@@ -109,3 +109,37 @@ core_eligible(const struct core_elig *rule, const struct core_identity *id,
 		*unit = id->units[0];
 	return CORE_OK;
 }
+
+enum core_reason
+core_eligible_cert(const struct core_elig *rule, const struct core_identity *id,
+    const char *cert_unit, int principal, int64_t now, const char **unit)
+{
+	enum core_reason r;
+	const char *u;
+
+	*unit = NULL;
+	if (cert_unit == NULL || cert_unit[0] == '\0')
+		return CORE_E_NOT_ELIGIBLE;
+	if (principal) {
+		if (rule != NULL && rule->audience == CORE_AUD_MEMBERS)
+			return CORE_E_NOT_ELIGIBLE;
+		*unit = cert_unit;
+		return CORE_OK;
+	}
+	if (rule == NULL || id == NULL) {
+		*unit = cert_unit;
+		return CORE_OK;
+	}
+	r = core_eligible(rule, id, cert_unit, now, &u);
+	if (r != CORE_OK)
+		return r;
+	/* core_eligible() lets a unit host's unit stand whatever is
+	 * declared; a certificate's unit must be that unit. */
+	if (id->state == CORE_ID_UNIT &&
+	    (u == NULL || strcasecmp(u, cert_unit) != 0))
+		return CORE_E_NOT_UNIT_MEMBER;
+	/* u is the directory's spelling; NULL when the directory is down
+	 * and the rule fails open: the CA vouches for the unit. */
+	*unit = u != NULL ? u : cert_unit;
+	return CORE_OK;
+}

@@ -72,4 +72,21 @@ enum core_reason
 core_eligible(const struct core_elig *rule, const struct core_identity *id,
     const char *declared, int64_t now, const char **unit);
 
+/*
+ * core_eligible() for a client whose verified certificate names a unit,
+ * cert_unit (neither NULL nor ""): that unit is charged, and a unit the
+ * client declares does not count.  principal: the certificate stands for
+ * the unit itself, not a person; it passes a rule of audience "units" or
+ * "both" with no directory lookup (id is not read) and is refused by
+ * "members".  A person's certificate is checked as core_eligible() checks
+ * a declared unit: the unit must be one of the person's (or, for a host
+ * that stands for a unit, that unit), else CORE_E_NOT_UNIT_MEMBER; with
+ * the directory down and the rule failing open it is charged unchecked.
+ * rule NULL (or id NULL for a person): no directory rule, the unit is
+ * charged.  Returns CORE_OK with *unit set (never NULL), or the reason.
+ */
+enum core_reason
+core_eligible_cert(const struct core_elig *rule, const struct core_identity *id,
+    const char *cert_unit, int principal, int64_t now, const char **unit);
+
 #endif

@@ -49,6 +49,8 @@ struct flex_session {
 	struct flex_request waiting;
 	struct core_identity ident;
 	int ident_ready;
+
+	int cert_nobody_logged; /* its certificate names nobody: said once */
 };
 
 /* The session module reads lines of the codec's bound. */
@@ -164,7 +166,8 @@ flex_identity(struct flex_session *s, const struct flex_request *req,
 }
 
 /* Adds the directory's facts and the product's rule to a checkout or a
- * borrow; returns 0 when the request was parked. */
+ * borrow (c from flex_client()); returns 0 when the request was parked.
+ * A unit certificate stands for its unit: nobody is looked up. */
 static int
 flex_client_identity(struct flex_session *s, const struct flex_request *req,
     struct core_client *c, const struct idc_product **pp, int64_t now)
@@ -174,23 +177,52 @@ flex_client_identity(struct flex_session *s, const struct flex_request *req,
 	*pp = p;
 	if (p == NULL)
 		return 1;
-	if (!flex_identity(s, req, s->user, s->host, p->wait_ms, now))
+	c->elig = &p->elig;
+	if (c->cert_principal)
+		return 1;
+	if (!flex_identity(s, req, c->user, s->host, p->wait_ms, now))
 		return 0;
 	c->identity = &s->ident;
-	c->elig = &p->elig;
 	c->unit = req->unit;
+	return 1;
+}
+
+/* A certificate that must say who the client is and names nobody: the
+ * request is refused (sent); returns 1 then. */
+static int
+flex_cert_refused(struct flex_session *s, const struct flex_request *req,
+    const struct core_client *c, const char *verb)
+{
+	if (session_cert(&s->sess) == NULL || c->user[0] != '\0')
+		return 0;
+	if (!s->cert_nobody_logged) {
+		s->cert_nobody_logged = 1;
+		log_info(
+		    "flex: %s refused: the client certificate names no user "
+		    "(tls.user-field %s): session=%llu subject=%s",
+		    verb, flex.licd->conf.tls.user_field,
+		    (unsigned long long)s->sess.id, s->sess.peer.subject);
+	}
+	flex_send_error(s, req->tag, FLEX_E_FORBIDDEN,
+	    flex_error_name(FLEX_E_FORBIDDEN),
+	    "the client certificate names no user");
 	return 1;
 }
 
 static void
 flex_client(const struct flex_session *s, struct core_client *c)
 {
+	const struct tls_peer *cert = session_cert(&s->sess);
+
 	memset(c, 0, sizeof(*c));
 	/* With client certificates required, the certificate names the
-	 * user and what HELLO claimed does not count. */
-	c->user = session_cert_user(&s->sess) != NULL
-	    ? session_cert_user(&s->sess)
-	    : s->user;
+	 * user and the unit, and what HELLO and the request claim does
+	 * not count; a unit certificate is its unit. */
+	c->user = cert != NULL ? session_cert_user(&s->sess) : s->user;
+	if (cert != NULL) {
+		c->cert_unit = cert->unit;
+		c->cert_principal = cert->principal;
+	}
 	c->host = s->host;
 	c->display = s->display;
 	c->address = s->sess.addr;
@@ -339,7 +371,8 @@ flex_checkout(
 	char buf[FLEX_LINE_MAX];
 
 	flex_client(s, &c);
-	if (!flex_client_identity(s, req, &c, &p, now))
+	if (flex_cert_refused(s, req, &c, "CHECKOUT") ||
+	    !flex_client_identity(s, req, &c, &p, now))
 		return;
 	memset(&creq, 0, sizeof(creq));
 	creq.feature = req->feature;
@@ -350,9 +383,9 @@ flex_checkout(
 	creq.tag = ++s->next_reqno;
 
 	core_checkout(flex.licd->core, &c, &creq, now, &res);
-	if (p != NULL)
+	if (p != NULL && c.identity != NULL)
 		identity_note_decision(
-		    p, s->user, &s->ident, res.status != CORE_DENIED);
+		    p, c.user, &s->ident, res.status != CORE_DENIED);
 	switch (res.status) {
 	case CORE_GRANTED:
 		flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
@@ -389,7 +422,8 @@ flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 	char buf[FLEX_LINE_MAX];
 
 	flex_client(s, &c);
-	if (!flex_client_identity(s, req, &c, &p, now))
+	if (flex_cert_refused(s, req, &c, "BORROW") ||
+	    !flex_client_identity(s, req, &c, &p, now))
 		return;
 	memset(&creq, 0, sizeof(creq));
 	creq.feature = req->feature;
@@ -404,7 +438,7 @@ flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 	}
 	log_info("borrow: feature=%s user=%s host=%s handle=%llu "
 		 "until_ms=%lld",
-	    req->feature, s->user, s->host, (unsigned long long)res.handle,
+	    req->feature, c.user, s->host, (unsigned long long)res.handle,
 	    (long long)req->until_ms);
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
 	flex_out_addf(&o, "handle", "%llu", (unsigned long long)res.handle);

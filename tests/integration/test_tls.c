@@ -1,8 +1,9 @@
 /*
  * TLS on the flex listeners: a "required" listener speaks only TLS and
  * takes only clients whose certificate chains to tls.client-ca; the user
- * comes from the certificate, not from HELLO; the admin verbs are taken
- * from a certificate on tls.admins only, and journaled with its subject;
+ * and the unit charged come from the certificate, not from HELLO or the
+ * request, and a unit certificate stands for its unit; the admin verbs are
+ * taken from a certificate on tls.admins only, and journaled with its subject;
  * an "optional" listener serves TLS and plain text on one port.  The
  * certificates are made by the test with the openssl command.
  */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,8 +24,13 @@
 #include "harness.h"
 #include "licd.h"
 
-static const char license[] = "VENDOR demo\n"
-			      "FEATURE solver demo 2.0 permanent 4 0\n";
+static const char license[] =
+    "VENDOR demo\n"
+    "FEATURE solver demo 2.0 permanent 4 0\n"
+    "FEATURE matlab demo 1.0 permanent 10 0\n"
+    "FEATURE origin demo 1.0 permanent 10 0\n"
+    "FEATURE labview demo 1.0 permanent 10 0\n"
+    "FEATURE sketch demo 1.0 permanent 2 0 BORROW=1\n";
 
 struct tls_env {
 	struct h_licd d;
@@ -77,12 +84,19 @@ make_cert(const char *dir, const char *ca, const char *name,
 	    ca, name, name);
 }
 
+/* tls_setup() with an options file, a units file (units.conf) and more
+ * of licd.conf (NULL for none); unit certificates are taken with extra. */
 static void
-tls_setup(struct tls_env *e)
+tls_setup_with(struct tls_env *e, const char *options, const char *units,
+    const char *extra)
 {
-	char text[4096];
+	char text[8192];
 
-	h_licd_init(&e->d, license, NULL, NULL);
+	h_licd_init(&e->d, license, options, NULL);
+	if (units != NULL) {
+		snprintf(text, sizeof(text), "%s/units.conf", e->d.dir);
+		h_write(text, units);
+	}
 	snprintf(e->pki, sizeof(e->pki), "%s/pki", e->d.dir);
 	sh("mkdir -p %s", e->pki);
 	make_ca(e->pki, "ca");
@@ -126,10 +140,21 @@ tls_setup(struct tls_env *e)
 	    "  client-ca = \"pki/ca.pem\";\n"
 	    "  verify-client = \"required\";\n"
 	    "  admins = [ \"CN=boss,OU=it\" ];\n"
-	    "};\n",
-	    e->d.port, e->port_req, e->port_opt, e->port_http, e->port_kms);
+	    "%s"
+	    "};\n"
+	    "%s%s",
+	    e->d.port, e->port_req, e->port_opt, e->port_http, e->port_kms,
+	    extra != NULL ? "  unit-principals = true;\n" : "",
+	    options != NULL ? "options-file = \"test.opt\";\n" : "",
+	    extra != NULL ? extra : "");
 	h_write(e->d.conf, text);
 	h_licd_start(&e->d);
+}
+
+static void
+tls_setup(struct tls_env *e)
+{
+	tls_setup_with(e, NULL, NULL, NULL);
 }
 
 static struct licd_conn *
@@ -449,6 +474,227 @@ test_optional_listener_and_licctl(void **state)
 	h_licd_cleanup(&e.d);
 }
 
+/* A flex session over TLS with who's certificate, spoken line by line. */
+struct tls_raw {
+	struct h_conn c;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	char buf[8192];
+	size_t len;
+};
+
+static void
+raw_open(struct tls_raw *r, const struct tls_env *e, const char *who)
+{
+	char path[400], key[400];
+
+	memset(r, 0, sizeof(*r));
+	r->ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(r->ctx);
+	snprintf(path, sizeof(path), "%s/ca.pem", e->pki);
+	assert_int_equal(SSL_CTX_load_verify_locations(r->ctx, path, NULL), 1);
+	SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
+	snprintf(path, sizeof(path), "%s/%s.pem", e->pki, who);
+	snprintf(key, sizeof(key), "%s/%s.key", e->pki, who);
+	assert_int_equal(
+	    SSL_CTX_use_certificate_file(r->ctx, path, SSL_FILETYPE_PEM), 1);
+	assert_int_equal(
+	    SSL_CTX_use_PrivateKey_file(r->ctx, key, SSL_FILETYPE_PEM), 1);
+	h_connect(&r->c, e->port_req);
+	r->ssl = SSL_new(r->ctx);
+	assert_non_null(r->ssl);
+	SSL_set_fd(r->ssl, r->c.fd);
+	assert_int_equal(SSL_connect(r->ssl), 1);
+}
+
+/* Sends line (with its newline) and returns the reply line tagged tag
+ * (without the newline) in out. */
+static void
+raw_ask(
+    struct tls_raw *r, const char *line, const char *tag, char *out, size_t len)
+{
+	char want[32], *p, *nl;
+	int n;
+
+	n = (int)strlen(line);
+	assert_int_equal(SSL_write(r->ssl, line, n), n);
+	snprintf(want, sizeof(want), "%s ", tag);
+	for (;;) {
+		r->buf[r->len] = '\0';
+		while ((nl = strchr(r->buf, '\n')) != NULL) {
+			*nl = '\0';
+			p = r->buf;
+			if (strncmp(p, want, strlen(want)) == 0)
+				snprintf(out, len, "%s", p);
+			r->len -= (size_t)(nl + 1 - r->buf);
+			memmove(r->buf, nl + 1, r->len + 1);
+			if (strncmp(out, want, strlen(want)) == 0)
+				return;
+		}
+		n = SSL_read(r->ssl, r->buf + r->len,
+		    (int)(sizeof(r->buf) - 1 - r->len));
+		assert_true(n > 0);
+		r->len += (size_t)n;
+	}
+}
+
+static void
+raw_close(struct tls_raw *r)
+{
+	SSL_free(r->ssl);
+	SSL_CTX_free(r->ctx);
+	h_close(&r->c);
+}
+
+/* One request (tagged c1) over TLS by who, after a HELLO that claims
+ * user mallory; the reply line in out. */
+static void
+cert_ask(const struct tls_env *e, const char *who, const char *request,
+    char *out, size_t len)
+{
+	struct tls_raw r;
+	char line[256];
+
+	out[0] = '\0';
+	raw_open(&r, e, who);
+	raw_ask(
+	    &r, "h1 HELLO user=mallory host=ws1\n", "h1", line, sizeof(line));
+	assert_non_null(strstr(line, "h1 OK"));
+	raw_ask(&r, request, "c1", out, len);
+	raw_close(&r);
+}
+
+/* One CHECKOUT by who, declaring unit claimed (NULL: none). */
+static void
+cert_checkout(const struct tls_env *e, const char *who, const char *feature,
+    const char *claimed, char *out, size_t len)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "c1 CHECKOUT feature=%s%s%s\n", feature,
+	    claimed != NULL ? " unit=" : "", claimed != NULL ? claimed : "");
+	cert_ask(e, who, line, out, len);
+}
+
+/*
+ * The unit comes from the certificate: a person's certificate is charged
+ * to its OU whatever the client declares and whatever the options file's
+ * GROUP says, and under a directory rule the OU must be one of the
+ * person's units; a unit certificate (OU and no CN, or CN equal to the
+ * OU) is charged to its unit and passes "units" products, not "members"
+ * ones; a certificate that names nobody is refused.
+ */
+static void
+test_certificate_units(void **state)
+{
+	struct tls_env e;
+	char out[1024], line[256], journal[65536], dir[300];
+
+	tls_setup_with(&e, "GROUP chemistry alice dave\nGROUP physics alice\n",
+	    "physics CC-1 Physics\nchemistry CC-2 Chemistry\n"
+	    "biology CC-3 Biology\n",
+	    "identity = {\n"
+	    "  providers = [ \"static\" ];\n"
+	    "  units-file = \"units.conf\";\n"
+	    "  static-status = \"staff\";\n"
+	    "  products = (\n"
+	    "    { feature = \"matlab\"; },\n"
+	    "    { feature = \"origin\"; audience = \"members\"; },\n"
+	    "    { feature = \"labview\"; audience = \"units\"; }\n"
+	    "  );\n"
+	    "};\n");
+	make_cert(e.pki, "ca", "dave", "/O=Uni/OU=physics/CN=dave", NULL);
+	make_cert(e.pki, "ca", "chemlab", "/O=Uni/OU=chemistry", NULL);
+	make_cert(
+	    e.pki, "ca", "chemcn", "/O=Uni/OU=chemistry/CN=chemistry", NULL);
+	make_cert(e.pki, "ca", "nobody", "/O=Uni", NULL);
+
+	/* alice's certificate says physics; her first GROUP is chemistry
+	 * and she claims chemistry (or biology, not hers): physics pays,
+	 * with and without a directory rule. */
+	cert_checkout(&e, "alice", "solver", "chemistry", out, sizeof(out));
+	if (strstr(out, "c1 OK") == NULL)
+		h_licd_dump_log(&e.d);
+	assert_non_null(strstr(out, "c1 OK"));
+	assert_non_null(strstr(out, " unit=physics"));
+	cert_checkout(&e, "alice", "solver", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, " unit=physics"));
+	cert_checkout(&e, "alice", "matlab", "biology", out, sizeof(out));
+	assert_non_null(strstr(out, "c1 OK"));
+	assert_non_null(strstr(out, " unit=physics"));
+
+	/* dave's certificate says physics, the directory knows him in
+	 * chemistry only: refused under a rule, charged without one. */
+	cert_checkout(&e, "dave", "matlab", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, "reason=not-unit-member"));
+	cert_checkout(&e, "dave", "solver", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, " unit=physics"));
+
+	/* A unit certificate: charged to its unit, no person looked up;
+	 * "both" and "units" products take it, "members" ones do not. */
+	cert_checkout(&e, "chemlab", "solver", "physics", out, sizeof(out));
+	assert_non_null(strstr(out, "c1 OK"));
+	assert_non_null(strstr(out, " unit=chemistry"));
+	cert_checkout(&e, "chemlab", "labview", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, "c1 OK"));
+	assert_non_null(strstr(out, " unit=chemistry"));
+	cert_checkout(&e, "chemlab", "matlab", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, " unit=chemistry"));
+	cert_checkout(&e, "chemlab", "origin", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, "reason=not-eligible"));
+	cert_checkout(&e, "chemcn", "labview", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, " unit=chemistry"));
+	/* A person's certificate is not a unit's. */
+	cert_checkout(&e, "alice", "labview", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, "reason=not-eligible"));
+
+	/* A borrow is charged the same way, and outlives the
+	 * connection. */
+	snprintf(line, sizeof(line),
+	    "c1 BORROW feature=sketch unit=physics until_ms=%lld\n",
+	    (long long)time(NULL) * 1000 + 1800 * 1000);
+	cert_ask(&e, "chemlab", line, out, sizeof(out));
+	assert_non_null(strstr(out, "c1 OK"));
+	assert_non_null(strstr(out, " unit=chemistry"));
+	assert_int_equal(h_in_use(e.d.port, "sketch"), 1);
+
+	/* A certificate of no user and no unit says nobody. */
+	cert_checkout(&e, "nobody", "solver", NULL, out, sizeof(out));
+	assert_non_null(strstr(out, "code=28"));
+	snprintf(line, sizeof(line), "c1 BORROW feature=sketch until_ms=%lld\n",
+	    (long long)time(NULL) * 1000 + 1800 * 1000);
+	cert_ask(&e, "nobody", line, out, sizeof(out));
+	assert_non_null(strstr(out, "code=28"));
+	assert_int_equal(h_in_use(e.d.port, "sketch"), 1);
+
+	/* The journal charges what the replies said. */
+	snprintf(dir, sizeof(dir), "%s/state", e.d.dir);
+	assert_int_equal(h_licctl(journal, sizeof(journal), "journal", "show",
+			     "--state-dir", dir, (char *)NULL),
+	    0);
+	assert_non_null(strstr(journal,
+	    "checkout flex feature=solver version=2.0 count=1 "
+	    "unit=physics user=alice "));
+	assert_non_null(strstr(journal,
+	    "checkout flex feature=matlab version=1.0 count=1 "
+	    "unit=physics user=alice "));
+	assert_non_null(strstr(journal,
+	    "checkout flex feature=labview version=1.0 count=1 "
+	    "unit=chemistry user=chemistry "));
+	assert_non_null(strstr(journal,
+	    "deny flex feature=origin count=1 "
+	    "user=chemistry host=ws1 "));
+	assert_non_null(strstr(journal,
+	    "checkout flex feature=sketch version=1.0 count=1 "
+	    "unit=chemistry user=chemistry "));
+	assert_null(strstr(journal, "unit=chemistry user=alice"));
+	assert_null(strstr(journal, "unit=physics user=chemistry"));
+	assert_null(strstr(journal, "mallory"));
+
+	assert_int_equal(h_licd_stop(&e.d), 0);
+	h_licd_cleanup(&e.d);
+}
+
 int
 main(void)
 {
@@ -456,6 +702,7 @@ main(void)
 	    cmocka_unit_test(test_required_listener),
 	    cmocka_unit_test(test_optional_listener_and_licctl),
 	    cmocka_unit_test(test_kms_over_tls),
+	    cmocka_unit_test(test_certificate_units),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

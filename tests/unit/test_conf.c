@@ -278,6 +278,35 @@ test_signature_settings(void **state)
 	}
 }
 
+/* tls.unit-principals: off by default, a boolean. */
+static void
+test_tls_unit_principals(void **state)
+{
+	struct licd_conf c;
+	struct diag d;
+
+	conf_defaults(&c);
+	assert_int_equal(c.tls.unit_principals, 0);
+	diag_init(&d);
+	assert_int_equal(conf_load(write_conf("tls = { unit-principals = "
+					      "true; unit-field = \"O\"; };\n"),
+			     &c, &d),
+	    0);
+	assert_int_equal(c.tls.unit_principals, 1);
+	assert_string_equal(c.tls.unit_field, "O");
+	diag_free(&d);
+
+	conf_defaults(&c);
+	diag_init(&d);
+	assert_int_equal(conf_load(write_conf("tls = {\n"
+					      "  unit-principals = \"yes\";\n"
+					      "};\n"),
+			     &c, &d),
+	    -1);
+	assert_true(has_message(&d, 2, "expected true or false"));
+	diag_free(&d);
+}
+
 static void
 test_diag_format(void **state)
 {
@@ -307,6 +336,7 @@ main(void)
 	    cmocka_unit_test(test_idle_versus_heartbeat),
 	    cmocka_unit_test(test_diag_format),
 	    cmocka_unit_test(test_signature_settings),
+	    cmocka_unit_test(test_tls_unit_principals),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -534,6 +534,158 @@ test_core_no_default_unit(void **state)
 	assert_int_equal(res.reason, CORE_E_NO_UNIT);
 }
 
+/* A certificate's unit: charged whatever is declared; a person's checked
+ * against their units under a rule; a unit certificate passes "units" and
+ * "both" with no identity, and not "members". */
+static void
+test_eligible_cert_table(void **state)
+{
+	struct core_elig members, units, any;
+	struct core_identity id, host, down;
+	const char *u;
+
+	memset(&members, 0, sizeof(members));
+	members.audience = CORE_AUD_MEMBERS;
+	memset(&units, 0, sizeof(units));
+	units.audience = CORE_AUD_UNITS;
+	memset(&any, 0, sizeof(any));
+
+	/* No rule: the unit is charged, person or unit. */
+	assert_int_equal(
+	    core_eligible_cert(NULL, NULL, "bio", 0, T0, &u), CORE_OK);
+	assert_string_equal(u, "bio");
+	assert_int_equal(
+	    core_eligible_cert(NULL, NULL, "bio", 1, T0, &u), CORE_OK);
+	assert_string_equal(u, "bio");
+	assert_int_equal(
+	    core_eligible_cert(NULL, NULL, "", 0, T0, &u), CORE_E_NOT_ELIGIBLE);
+	assert_int_equal(core_eligible_cert(NULL, NULL, NULL, 1, T0, &u),
+	    CORE_E_NOT_ELIGIBLE);
+
+	/* A person: one of theirs (in the directory's spelling), or not
+	 * a member; the rule's other tests still apply. */
+	id = person("staff", "chem", 0);
+	assert_int_equal(
+	    core_eligible_cert(&any, &id, "PHYS", 0, T0, &u), CORE_OK);
+	assert_string_equal(u, "phys");
+	assert_int_equal(core_eligible_cert(&any, &id, "bio", 0, T0, &u),
+	    CORE_E_NOT_UNIT_MEMBER);
+	assert_int_equal(core_eligible_cert(&units, &id, "chem", 0, T0, &u),
+	    CORE_E_NOT_ELIGIBLE);
+	id = person("staff", "chem", T0);
+	assert_int_equal(core_eligible_cert(&any, &id, "chem", 0, T0, &u),
+	    CORE_E_CARD_EXPIRED);
+	id.state = CORE_ID_UNKNOWN;
+	assert_int_equal(core_eligible_cert(&any, &id, "chem", 0, T0, &u),
+	    CORE_E_NOT_ELIGIBLE);
+
+	/* A host that stands for a unit: the certificate must name that
+	 * unit. */
+	memset(&host, 0, sizeof(host));
+	host.state = CORE_ID_UNIT;
+	snprintf(host.units[0], sizeof(host.units[0]), "chem");
+	host.nunits = 1;
+	assert_int_equal(
+	    core_eligible_cert(&any, &host, "chem", 0, T0, &u), CORE_OK);
+	assert_string_equal(u, "chem");
+	assert_int_equal(core_eligible_cert(&any, &host, "phys", 0, T0, &u),
+	    CORE_E_NOT_UNIT_MEMBER);
+
+	/* The directory down: closed refuses, open charges the
+	 * certificate's unit unchecked; pending asks again. */
+	memset(&down, 0, sizeof(down));
+	down.state = CORE_ID_UNAVAILABLE;
+	assert_int_equal(core_eligible_cert(&any, &down, "bio", 0, T0, &u),
+	    CORE_E_DIRECTORY_DOWN);
+	any.fail_open = 1;
+	assert_int_equal(
+	    core_eligible_cert(&any, &down, "bio", 0, T0, &u), CORE_OK);
+	assert_string_equal(u, "bio");
+	down.state = CORE_ID_PENDING;
+	assert_int_equal(core_eligible_cert(&any, &down, "bio", 0, T0, &u),
+	    CORE_E_TRY_AGAIN);
+
+	/* A unit certificate: no identity read (the pending one would
+	 * say try again). */
+	assert_int_equal(
+	    core_eligible_cert(&units, &down, "bio", 1, T0, &u), CORE_OK);
+	assert_string_equal(u, "bio");
+	assert_int_equal(
+	    core_eligible_cert(&any, NULL, "bio", 1, T0, &u), CORE_OK);
+	assert_int_equal(core_eligible_cert(&members, NULL, "bio", 1, T0, &u),
+	    CORE_E_NOT_ELIGIBLE);
+}
+
+/* The core charges a certificate's unit over the options file's GROUP
+ * and a declared unit, and needs no default unit for it; a unit
+ * certificate is refused by a members-only rule with the reason in the
+ * DENY event. */
+static void
+test_core_cert_unit(void **state)
+{
+	struct fx *fx = *state;
+	struct who w = {"alice", "ws1", "", "10.0.0.1", "", 1};
+	struct core_checkout_req req;
+	struct core_client cl;
+	struct core_result res;
+	struct core_identity id = person("staff", "chem", 0);
+	struct core_elig rule;
+
+	feat(fx, "MATLAB", "1.0", 4);
+	group(fx, 0, "chem", "alice", NULL);
+	fx->st.default_unit[0] = '\0';
+	configured(fx);
+	memset(&rule, 0, sizeof(rule));
+	memset(&req, 0, sizeof(req));
+	req.feature = "MATLAB";
+	req.count = 1;
+
+	cl = client_of(&w);
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_string_equal(res.unit, "chem"); /* the GROUP */
+
+	cl.cert_unit = "bio";
+	cl.unit = "chem";
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_GRANTED);
+	assert_string_equal(res.unit, "bio");
+	assert_string_equal(last(fx)->gi.unit, "bio");
+
+	/* Under a rule a person's certificate must name one of theirs. */
+	cl.identity = &id;
+	cl.elig = &rule;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_DENIED);
+	assert_int_equal(res.reason, CORE_E_NOT_UNIT_MEMBER);
+	cl.cert_unit = "phys";
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_GRANTED);
+	assert_string_equal(res.unit, "phys");
+
+	/* A unit certificate; the person's facts are not read. */
+	w.user = "bio";
+	cl = client_of(&w);
+	cl.cert_unit = "bio";
+	cl.cert_principal = 1;
+	cl.elig = &rule;
+	rule.audience = CORE_AUD_UNITS;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_GRANTED);
+	assert_string_equal(res.unit, "bio");
+	rule.audience = CORE_AUD_MEMBERS;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.status, CORE_DENIED);
+	assert_int_equal(res.reason, CORE_E_NOT_ELIGIBLE);
+	assert_int_equal(last(fx)->ev.type, CORE_EV_DENY);
+	assert_int_equal(last(fx)->ev.reason, CORE_E_NOT_ELIGIBLE);
+
+	/* A unit principal without a unit is nobody. */
+	cl.cert_unit = NULL;
+	cl.elig = NULL;
+	core_checkout(fx->c, &cl, &req, T0, &res);
+	assert_int_equal(res.reason, CORE_E_NOT_ELIGIBLE);
+}
+
 int
 main(void)
 {
@@ -544,6 +696,9 @@ main(void)
 	    cmocka_unit_test(test_identity_conf),
 	    cmocka_unit_test(test_cache_rules),
 	    cmocka_unit_test(test_eligible_table),
+	    cmocka_unit_test(test_eligible_cert_table),
+	    cmocka_unit_test_setup_teardown(
+		test_core_cert_unit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_core_checkout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
