@@ -8,6 +8,10 @@
  * amplification rule, bad datagrams, and IPv6.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -399,13 +403,13 @@ test_duplicates_never_grant_twice(void **state)
 }
 
 static int
-log_has(const char *needle)
+log_has_in(const struct h_licd *l, const char *needle)
 {
 	char path[400], buf[65536];
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/licd.log", d.dir);
+	snprintf(path, sizeof(path), "%s/licd.log", l->dir);
 	f = fopen(path, "r");
 	if (f == NULL)
 		return 0;
@@ -413,6 +417,12 @@ log_has(const char *needle)
 	fclose(f);
 	buf[n] = '\0';
 	return strstr(buf, needle) != NULL;
+}
+
+static int
+log_has(const char *needle)
+{
+	return log_has_in(&d, needle);
 }
 
 static int
@@ -985,6 +995,80 @@ test_site_key(void **state)
 	h_licd_cleanup(&k);
 }
 
+/*
+ * A full disk under the state directory (a 1 MiB tmpfs in a private mount
+ * namespace: root only, skipped otherwise): while the journal cannot
+ * commit, REQUEST and COMMUTE get ERROR internal and nothing changes;
+ * once space returns they are granted again.
+ */
+static void
+test_disk_full(void **state)
+{
+	static char block[4096];
+	struct h_licd k;
+	struct h_conn c;
+	struct uc u;
+	struct sent_request r;
+	char dir[300], filler[320], req[64], reply[512];
+	uint64_t h;
+	int fd;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		fprintf(stderr,
+		    "test_sentinel: disk full: needs root and "
+		    "mount namespaces; skipped\n");
+		skip();
+	}
+	h_licd_init(&k, license, NULL, NULL);
+	snprintf(dir, sizeof(dir), "%s/state", k.dir);
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(
+	    mount("licd-test", dir, "tmpfs", 0, "size=1m,mode=0700"), 0);
+	h_licd_start(&k);
+	uc_open(&u, k.sport, 0);
+	assert_int_equal(uc_request(&u, "many", "alice", 1, 0, &h), SENT_S_OK);
+
+	/* The disk fills; a flex checkout's commit fails, and the journal
+	 * is known to be failing. */
+	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		continue;
+	close(fd);
+	h_connect(&c, k.port);
+	h_hello(&c, "bob", "ws-bob");
+	snprintf(req, sizeof(req), "b1 CHECKOUT feature=many count=1\n");
+	assert_int_equal(write(c.fd, req, strlen(req)), (ssize_t)strlen(req));
+	assert_true(H_WAIT(log_has_in(&k, "journal: cannot commit"), 10000));
+
+	/* A UDP request now: refused, clearly, and nothing granted. */
+	assert_int_equal(
+	    uc_request(&u, "many", "carol", 1, 0, NULL), SENT_S_ERROR);
+	assert_int_equal(rep.hdr.reason, SENT_E_INTERNAL);
+	req_init(&r, SENT_V_COMMUTE);
+	snprintf(r.feature, sizeof(r.feature), "many");
+	snprintf(r.user, sizeof(r.user), "carol");
+	snprintf(r.host, sizeof(r.host), "ws-carol");
+	r.days = 1;
+	uc_call(&u, &r, &rep);
+	assert_int_equal(rep.hdr.status, SENT_S_ERROR);
+	assert_int_equal(rep.hdr.reason, SENT_E_INTERNAL);
+
+	/* Space returns: granted again, and bob's held reply goes out. */
+	assert_int_equal(unlink(filler), 0);
+	assert_true(h_wait_line(&c, "b1 OK", reply, sizeof(reply), 10000));
+	assert_true(H_WAIT(log_has_in(&k, "journal: committing again"), 10000));
+	assert_int_equal(uc_request(&u, "many", "carol", 1, 0, &h), SENT_S_OK);
+	assert_true(h != 0);
+	h_close(&c);
+	uc_close(&u);
+	assert_int_equal(h_licd_stop(&k), 0);
+	umount(dir);
+	h_licd_cleanup(&k);
+}
+
 int
 main(void)
 {
@@ -1004,6 +1088,7 @@ main(void)
 	    cmocka_unit_test(test_rate_limit),
 	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_site_key),
+	    cmocka_unit_test(test_disk_full),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
