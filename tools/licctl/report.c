@@ -412,8 +412,37 @@ queue_served(struct report *r, const struct journal_record *rec, int inp)
 		return;
 	if (inp)
 		wait_ended(r, q->row, q->time, rec->time_ms);
+	/* Counted against the period in which it was queued, so that a
+	 * period's granted requests never outnumber its requests. */
+	if (q->time >= r->from) {
+		q->row->pub.queued_granted++;
+		r->total.pub.queued_granted++;
+	}
 	*pp = q->next;
 	free(q);
+}
+
+static void
+tokens_issued(struct report *r, struct row *row, int count)
+{
+	uint64_t n = count > 0 ? (uint64_t)count : 0;
+
+	row->pub.tokens += n;
+	r->total.pub.tokens += n;
+}
+
+/* A seat returned in the period after being held ms. */
+static void
+hold_note(struct report_row *row, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (row->holds == 0 || ms < row->hold_min_ms)
+		row->hold_min_ms = ms;
+	if (ms > row->hold_max_ms)
+		row->hold_max_ms = ms;
+	row->holds++;
+	row->hold_ms += ms;
 }
 
 static int
@@ -434,6 +463,7 @@ on_checkout(
 			return 0;
 		g->row->pub.checkouts++;
 		r->total.pub.checkouts++;
+		tokens_issued(r, g->row, rec->count);
 		return row_touch(g->row, g->user, g->unit) == -1 ||
 			row_touch(&r->total, g->user, g->unit) == -1
 		    ? -1
@@ -461,6 +491,7 @@ on_checkout(
 		if (!resume) {
 			row->pub.checkouts++;
 			r->total.pub.checkouts++;
+			tokens_issued(r, row, g->count);
 		}
 		if (row_touch(row, g->user, g->unit) == -1 ||
 		    row_touch(&r->total, g->user, g->unit) == -1)
@@ -483,6 +514,10 @@ on_checkin(struct report *r, const struct journal_record *rec)
 	if ((g = rmap_del(&r->grants, hk)) != NULL) {
 		charge(r, g->row, g->count, g->start, rec->time_ms);
 		row_seats(r, g->row, -g->count);
+		if (rec->time_ms >= r->from) {
+			hold_note(&g->row->pub, rec->duration_ms);
+			hold_note(&r->total.pub, rec->duration_ms);
+		}
 		free(g);
 		return 0;
 	}
@@ -496,6 +531,10 @@ on_checkin(struct report *r, const struct journal_record *rec)
 		return 0;
 	if ((row = row_get(r, rec)) == NULL)
 		return -1;
+	if (rec->time_ms >= r->from) {
+		hold_note(&row->pub, rec->duration_ms);
+		hold_note(&r->total.pub, rec->duration_ms);
+	}
 	row->pub.held_ever = 1;
 	charge(r, row, rec->count, start, rec->time_ms);
 	if (row_touch(row, rec->user, rec->unit) == -1 ||
@@ -551,6 +590,11 @@ on_queue(struct report *r, const struct journal_record *rec)
 	if ((row = row_get(r, rec)) == NULL ||
 	    (q = calloc(1, sizeof(*q))) == NULL)
 		return -1;
+	if (rec->time_ms >= r->from) {
+		row->pub.in_period = 1;
+		row->pub.queued++;
+		r->total.pub.queued++;
+	}
 	q->ticket = rec->handle;
 	q->time = rec->time_ms;
 	q->count = rec->count;

@@ -84,6 +84,16 @@ struct report_row {
 	uint64_t activations; /* distinct machines of activate records */
 	int held_ever; /* held a seat at any time up to the period's end */
 	int in_period; /* anything of it falls in the period */
+
+	/* For licctl lsusage: the requests of the period and what became
+	 * of them, and how long the seats returned in it were held. */
+	uint64_t tokens; /* seats granted by the period's checkouts */
+	uint64_t queued; /* queue records in the period */
+	uint64_t queued_granted; /* of those, granted before its end */
+	uint64_t holds; /* checkins in the period */
+	int64_t hold_ms; /* their holding times added up */
+	int64_t hold_min_ms; /* the shortest (0 when holds is 0) */
+	int64_t hold_max_ms; /* the longest */
 };
 
 struct report;
