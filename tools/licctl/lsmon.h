@@ -19,7 +19,7 @@
 
 #include "licd.h"
 
-#define LSMON_LABEL_WIDTH 31
+#define LSMON_LABEL_WIDTH 30 /* then " : " */
 
 /*
  * Writes one "|- label : value" line at depth (0: a block's title, 1: a
