@@ -40,6 +40,11 @@ static const struct conf_int conf_ints[] = {
     CONF_INT("limits.shutdown-grace", shutdown_grace, 0, 60, 2),
     CONF_INT("expiry-warn-days", expiry_warn_days, 0, 3650, 14),
     CONF_INT("kms.port", kms_port, 0, 65535, 1688),
+    CONF_INT("sentinel.port", sentinel_port, 0, 65535, 5093),
+    CONF_INT("sentinel.max-datagram", sentinel_max_datagram, 512, 65507, 1400),
+    CONF_INT("sentinel.rate", sentinel_rate, 1, 1000000, 200),
+    CONF_INT("sentinel.lease", sentinel_lease, 1, 86400, 300),
+    CONF_INT("sentinel.max-clients", sentinel_max_clients, 1, 1000000, 10000),
 };
 
 #define CONF_NINTS (sizeof(conf_ints) / sizeof(conf_ints[0]))
@@ -56,6 +61,7 @@ conf_defaults(struct licd_conf *conf)
 	snprintf(
 	    conf->default_unit, sizeof(conf->default_unit), "%s", "unassigned");
 	snprintf(conf->kms_address, sizeof(conf->kms_address), "*");
+	snprintf(conf->sentinel_address, sizeof(conf->sentinel_address), "*");
 	for (i = 0; i < CONF_NINTS; i++)
 		*(int *)((char *)conf + conf_ints[i].offset) = conf_ints[i].def;
 }
@@ -430,6 +436,9 @@ static const char *const conf_known[] = {
     "kms",
     "kms.address",
     "kms.products",
+    "sentinel",
+    "sentinel.address",
+    "sentinel.site-key-file",
 };
 
 static void
@@ -464,7 +473,8 @@ conf_check_names(config_setting_t *group, const char *prefix, const char *file,
 		if (prefix[0] == '\0' &&
 		    (strcmp(full, "log") == 0 || strcmp(full, "units") == 0 ||
 			strcmp(full, "limits") == 0 ||
-			strcmp(full, "kms") == 0) &&
+			strcmp(full, "kms") == 0 ||
+			strcmp(full, "sentinel") == 0) &&
 		    !config_setting_is_group(s)) {
 			diag_add(diag, DIAG_ERROR, file,
 			    config_setting_source_line(s),
@@ -564,6 +574,12 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 	    &conf->ntrusted_keys, CONF_TRUSTED_KEYS_MAX, path, diag);
 	conf_read_require_signature(&cfg, conf, path, diag);
 	conf_read_kms(&cfg, conf, path, diag);
+	conf_string(&cfg, "sentinel.address", conf->sentinel_address,
+	    sizeof(conf->sentinel_address), path, diag);
+	if (conf_string(&cfg, "sentinel.site-key-file", value, sizeof(value),
+		path, diag) > 0)
+		conf_path(conf->sentinel_site_key_file,
+		    sizeof(conf->sentinel_site_key_file), path, value);
 
 	config_destroy(&cfg);
 	return diag->errors > errors ? -1 : 0;
@@ -607,6 +623,14 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 		snprintf(
 		    l->address, sizeof(l->address), "%s", conf->kms_address);
 		l->port = conf->kms_port;
+	}
+	/* The sentinel listener (UDP) comes last for the same reason. */
+	if (conf->sentinel_port != 0 && conf->nlisteners < CONF_LISTENERS_MAX) {
+		l = &conf->listeners[conf->nlisteners++];
+		snprintf(l->protocol, sizeof(l->protocol), "sentinel");
+		snprintf(l->address, sizeof(l->address), "%s",
+		    conf->sentinel_address);
+		l->port = conf->sentinel_port;
 	}
 	if (conf->nlicense_files == 0)
 		diag_add(diag, DIAG_ERROR, where, 0,

@@ -73,6 +73,19 @@ struct licd_conf {
 	char kms_address[256];
 	struct act_product kms_products[CONF_KMS_PRODUCTS_MAX];
 	size_t nkms_products;
+
+	/* The sentinel front end (protocols/sentinel/): its UDP listener,
+	 * added by conf_finish unless sentinel_port is 0; the site key file
+	 * ("" for unauthenticated datagrams); the datagram bound; datagrams
+	 * per second per source address; the default lease (seconds); the
+	 * most clients it keeps. */
+	int sentinel_port;
+	char sentinel_address[256];
+	char sentinel_site_key_file[CONF_PATH_MAX];
+	int sentinel_max_datagram;
+	int sentinel_rate;
+	int sentinel_lease;
+	int sentinel_max_clients;
 };
 
 /* Fills every setting with its default (no listeners, no files). */

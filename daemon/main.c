@@ -46,6 +46,7 @@ struct flags {
 	const char *http;
 	int port;
 	int kms_port;
+	int sentinel_port;
 	int foreground;
 	int check;
 };
@@ -59,7 +60,7 @@ struct files {
 };
 
 static struct licd licd;
-static struct flags flags = {.port = -1, .kms_port = -1};
+static struct flags flags = {.port = -1, .kms_port = -1, .sentinel_port = -1};
 
 static void
 usage(FILE *out)
@@ -77,6 +78,8 @@ usage(FILE *out)
 	    "  -o, --options FILE   a FlexLM options file\n"
 	    "  -p, --port N         port of the flex listener\n"
 	    "      --kms-port N     port of the KMS listener (0: off)\n"
+	    "      --sentinel-port N  UDP port of the sentinel front end "
+	    "(0: off)\n"
 	    "  -s, --state-dir DIR  where the journal lives\n"
 	    "  -f, --foreground     stay in the foreground, log to stderr\n"
 	    "      --log-level L    error, warning, notice, info or debug\n"
@@ -95,6 +98,7 @@ flags_parse(int argc, char **argv)
 	    {"options", required_argument, NULL, 'o'},
 	    {"port", required_argument, NULL, 'p'},
 	    {"kms-port", required_argument, NULL, 'K'},
+	    {"sentinel-port", required_argument, NULL, 'S'},
 	    {"state-dir", required_argument, NULL, 's'},
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'L'},
@@ -149,6 +153,18 @@ flags_parse(int argc, char **argv)
 				exit(64);
 			}
 			flags.kms_port = (int)v;
+			break;
+		case 'S':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
+				fprintf(stderr,
+				    "licd: --sentinel-port: expected 0-65535, "
+				    "not \"%s\"\n",
+				    optarg);
+				exit(64);
+			}
+			flags.sentinel_port = (int)v;
 			break;
 		case 's':
 			flags.state_dir = optarg;
@@ -208,6 +224,8 @@ conf_build(struct licd_conf *conf, struct diag *diag)
 		snprintf(conf->http, sizeof(conf->http), "%s", flags.http);
 	if (flags.kms_port >= 0)
 		conf->kms_port = flags.kms_port;
+	if (flags.sentinel_port >= 0)
+		conf->sentinel_port = flags.sentinel_port;
 	if (log_level_parse(conf->log_level, &level) == -1)
 		diag_add(diag, DIAG_ERROR, conf->path[0] ? conf->path : "licd",
 		    0,
@@ -427,10 +445,12 @@ listen_bind(const struct conf_listener *l, int *fds, size_t room)
 	struct addrinfo hints, *res, *ai;
 	char port[16];
 	int fd, n = 0, one = 1, rc;
+	/* The sentinel front end takes datagrams: bound, not listening. */
+	int dgram = strcmp(l->protocol, "sentinel") == 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = dgram ? SOCK_DGRAM : SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", l->port);
 	rc = getaddrinfo(strcmp(l->address, "*") == 0 ? NULL : l->address, port,
@@ -451,7 +471,7 @@ listen_bind(const struct conf_listener *l, int *fds, size_t room)
 			setsockopt(
 			    fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
-		    listen(fd, 1024) == -1) {
+		    (!dgram && listen(fd, 1024) == -1)) {
 			log_warn("listen %s port %s", l->address, port);
 			close(fd);
 			freeaddrinfo(res);
@@ -500,7 +520,22 @@ listen_start(void)
 			fds[nfds++] = SD_LISTEN_FDS_START + k;
 		}
 		log_info("socket activation: %zu listening sockets", nfds);
-		return protocol_find("flex")->start(&licd, fds, nfds);
+		if (protocol_find("flex")->start(&licd, fds, nfds) == -1)
+			return -1;
+		/* systemd passes stream sockets only: licd binds the
+		 * sentinel front end's datagram socket itself. */
+		for (i = 0; i < licd.conf.nlisteners; i++) {
+			if (strcmp(licd.conf.listeners[i].protocol,
+				"sentinel") != 0)
+				continue;
+			n = listen_bind(
+			    &licd.conf.listeners[i], fds, LISTEN_FDS_MAX);
+			if (n == -1 ||
+			    protocol_find("sentinel")
+				    ->start(&licd, fds, (size_t)n) == -1)
+				return -1;
+		}
+		return 0;
 	}
 
 	for (i = 0; i < licd.conf.nlisteners; i++) {

@@ -4,10 +4,12 @@
 
 extern const struct licd_protocol flex_protocol;
 extern const struct licd_protocol kms_protocol;
+extern const struct licd_protocol sentinel_protocol;
 
 const struct licd_protocol *const licd_protocols[] = {
     &flex_protocol,
     &kms_protocol,
+    &sentinel_protocol,
     NULL,
 };
 

@@ -67,7 +67,7 @@ struct core_grant {
 	/* Seats it takes from its pool: its count, or under DUP_GROUP the
 	 * largest count of its set on one member and 0 on the others. */
 	int seats;
-	char dupkey[DUPKEY_MAX];
+	char dupkey[DUPKEY_MAX + 16]; /* and the set, under SHARE_LIMIT */
 	char vstring[CORE_NAME_MAX];
 	uint64_t suite; /* a component: the suite grant it shares, or 0 */
 	int is_suite; /* the suite seat of PACKAGE components */
@@ -85,6 +85,7 @@ struct core_qentry {
 	char reqver[CORE_VERSION_MAX];
 	char vstring[CORE_NAME_MAX];
 	int linger;
+	int lease;
 	struct core_owner *owner;
 	struct core_session *sess;
 	struct core_feature *feat;
@@ -253,11 +254,16 @@ session_detach(struct core_grant *g)
 static int64_t
 grant_deadline(const struct core_grant *g)
 {
+	int64_t due;
+
 	switch (g->state) {
 	case GRANT_ACTIVE:
 		if (g->timeout <= 0)
-			return 0;
-		return g->info.last_heartbeat + (int64_t)g->timeout * 1000;
+			return g->info.lease_until;
+		due = g->info.last_heartbeat + (int64_t)g->timeout * 1000;
+		if (g->info.lease_until != 0 && g->info.lease_until < due)
+			return g->info.lease_until;
+		return due;
 	case GRANT_LINGER:
 		return g->info.linger_until;
 	case GRANT_BORROWED:
@@ -416,17 +422,41 @@ pool_for(struct core_feature *f, const char *version, const char *split)
 	return &f->pools[0];
 }
 
-/* The DUP_GROUP key of a holder in pool p: the fields the pool's
- * DUP_GROUP names, the others left empty (all empty for SITE). */
+/*
+ * The DUP_GROUP (SHARE=) key of a new holder in pool p: the fields the
+ * pool's DUP_GROUP names, the others left empty (all empty for SITE).
+ * Under SHARE_LIMIT=n the holders of one key form sets of at most n: the
+ * key ends in the number of the first set with room, so that the n+1st
+ * sharer starts a set that takes seats of its own.
+ */
 static void
-dup_key(const struct core_pool *p, const struct core_ident *id, char *out,
-    size_t len)
+dup_key(const struct core_feature *f, const struct core_pool *p,
+    const struct core_ident *id, char *out, size_t len)
 {
+	const struct core_grant *g;
+	size_t base;
+	int set, n;
+
 	snprintf(out, len, "%s\037%s\037%s\037%s",
 	    (p->dup & CORE_DUP_USER) ? id->user : "",
 	    (p->dup & CORE_DUP_HOST) ? id->host : "",
 	    (p->dup & CORE_DUP_DISPLAY) ? id->display : "",
 	    (p->dup & CORE_DUP_VENDOR) ? id->vstring : "");
+	if (p->share_limit <= 0)
+		return;
+	base = strlen(out);
+	/* XXX: sets are counted by scanning the feature's grants once per
+	 * full set, so a sharing limit costs time linear in the grants
+	 * times the sets of one key. */
+	for (set = 0;; set++) {
+		snprintf(out + base, len - base, "\037%d", set);
+		n = 0;
+		for (g = f->ghead; g != NULL; g = g->fnext)
+			if (g->pool == p && strcmp(g->dupkey, out) == 0)
+				n++;
+		if (n < p->share_limit)
+			return;
+	}
 }
 
 /* The largest count held in pool p under DUP_GROUP key: the seats that a
@@ -452,12 +482,12 @@ static int
 pool_need(const struct core_feature *f, const struct core_pool *p,
     const struct core_ident *id, int count)
 {
-	char key[DUPKEY_MAX];
+	char key[DUPKEY_MAX + 16];
 	int held;
 
 	if (p->dup == 0)
 		return count;
-	dup_key(p, id, key, sizeof(key));
+	dup_key(f, p, id, key, sizeof(key));
 	held = dup_held(f, p, key);
 	return count > held ? count - held : 0;
 }
@@ -503,13 +533,16 @@ grant_link_feature(struct core *c, struct core_grant *g)
 		LIST_APPEND(c->ohead, c->otail, g, fprev, fnext);
 		return;
 	}
+	/* The key first: the set it joins is counted without it. */
+	if (g->pool != NULL && g->pool->dup != 0) {
+		ident_of(&g->info, &id);
+		id.vstring = g->vstring;
+		dup_key(f, g->pool, &id, g->dupkey, sizeof(g->dupkey));
+	}
 	LIST_APPEND(f->ghead, f->gtail, g, fprev, fnext);
 	if (g->state == GRANT_LINGER)
 		f->nlinger++;
 	if (g->pool != NULL && g->pool->dup != 0) {
-		ident_of(&g->info, &id);
-		id.vstring = g->vstring;
-		dup_key(g->pool, &id, g->dupkey, sizeof(g->dupkey));
 		dup_rebalance(f, g->pool, g->dupkey);
 		return;
 	}
@@ -622,6 +655,8 @@ grant_reattach(struct core *c, struct core_grant *g, uint64_t session,
 	g->info.session = session;
 	g->info.linger_until = 0;
 	g->info.last_heartbeat = now;
+	g->info.lease_until =
+	    g->info.lease > 0 ? now + (int64_t)g->info.lease * 1000 : 0;
 	g->resume_deadline = 0;
 	session_attach(s, g);
 	grant_arm(c, g, now);
@@ -1054,7 +1089,7 @@ queue_blocks(const struct core *c, const struct core_feature *f,
 static struct core_grant *
 grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
     const struct core_grant_info *who, const char *vstring,
-    struct core_owner *owner, int linger, int64_t now)
+    struct core_owner *owner, int linger, int lease, int64_t now)
 {
 	struct core_session *s;
 	struct core_grant *g;
@@ -1077,6 +1112,14 @@ grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
 	g->info.last_heartbeat = now;
 	g->info.linger_until = 0;
 	g->info.linger = linger > f->linger ? linger : f->linger;
+	if (ev->pool->hold > g->info.linger)
+		g->info.linger = ev->pool->hold;
+	g->info.lease = 0;
+	g->info.lease_until = 0;
+	if (lease > 0) {
+		g->info.lease = ev->pool->lease > 0 ? ev->pool->lease : lease;
+		g->info.lease_until = now + (int64_t)g->info.lease * 1000;
+	}
 	g->info.overdraft = ev->overdraft;
 	copy_str(g->vstring, sizeof(g->vstring), vstring);
 	g->state = GRANT_ACTIVE;
@@ -1125,7 +1168,7 @@ suite_attach(struct core *c, struct core_grant *g, int64_t now)
 		copy_str(who.feature, sizeof(who.feature), s->name);
 		who.version[0] = '\0';
 		who.count = 1;
-		sg = grant_new(c, s, &ev, &who, g->vstring, NULL, 0, now);
+		sg = grant_new(c, s, &ev, &who, g->vstring, NULL, 0, 0, now);
 		if (sg == NULL)
 			return;
 		sess = sg->sess;
@@ -1204,7 +1247,7 @@ again:
 			switch (ev.reason) {
 			case CORE_OK:
 				g = grant_new(c, f, &ev, &e->who, e->vstring,
-				    e->owner, e->linger, now);
+				    e->owner, e->linger, e->lease, now);
 				if (g == NULL)
 					return;
 				emit(c, CORE_EV_CHECKOUT, now, &g->info,
@@ -1464,6 +1507,8 @@ result_grant(struct core_result *res, const struct core_grant *g)
 	res->count = g->info.count;
 	memcpy(res->unit, g->info.unit, sizeof(res->unit));
 	memcpy(res->version, g->info.version, sizeof(res->version));
+	res->lease = g->info.lease;
+	res->hold = g->info.linger;
 }
 
 static void
@@ -1506,6 +1551,7 @@ enqueue(struct core *c, struct core_feature *f,
 	copy_str(e->reqver, sizeof(e->reqver), req->version);
 	copy_str(e->vstring, sizeof(e->vstring), cl->vendor_string);
 	e->linger = req->linger > 0 ? req->linger : 0;
+	e->lease = req->lease > 0 ? req->lease : 0;
 	e->owner = cl->owner;
 	e->sess = s;
 	e->feat = f;
@@ -1577,7 +1623,8 @@ core_checkout(struct core *c, const struct core_client *cl,
 
 	if (ev.reason == CORE_OK) {
 		g = grant_new(c, f, &ev, &snap, vstring, cl->owner,
-		    req->linger > 0 ? req->linger : 0, now);
+		    req->linger > 0 ? req->linger : 0,
+		    req->lease > 0 ? req->lease : 0, now);
 		if (g != NULL) {
 			result_grant(res, g);
 			emit(c, CORE_EV_CHECKOUT, now, &g->info, CORE_OK,
@@ -1646,7 +1693,7 @@ core_borrow(struct core *c, const struct core_client *cl,
 		return;
 	}
 
-	g = grant_new(c, f, &ev, &snap, vstring, NULL, 0, now);
+	g = grant_new(c, f, &ev, &snap, vstring, NULL, 0, 0, now);
 	if (g == NULL) {
 		/* XXX: out of memory is reported as no seats, as for a
 		 * checkout. */
@@ -1746,6 +1793,36 @@ core_heartbeat(struct core *c, uint64_t session, int64_t now)
 	 * deadline and is pushed back. */
 	for (g = s->ghead; g != NULL; g = g->snext)
 		g->info.last_heartbeat = now;
+}
+
+enum core_reason
+core_renew(struct core *c, uint64_t session, uint64_t handle, int lease,
+    int64_t now, struct core_grant_info *info)
+{
+	struct core_grant *g;
+	int armed;
+
+	set_now(c, now);
+	g = core_u64map_get(&c->grants, handle);
+	if (g == NULL || g->state == GRANT_LINGER)
+		return CORE_E_NO_GRANT;
+	if (g->state != GRANT_ACTIVE || g->info.session != session)
+		return CORE_E_NOT_OWNER;
+	armed = grant_deadline(g) != 0;
+	if (g->info.lease == 0 && lease > 0)
+		g->info.lease = g->pool != NULL && g->pool->lease > 0
+		    ? g->pool->lease
+		    : lease;
+	g->info.last_heartbeat = now;
+	if (g->info.lease > 0)
+		g->info.lease_until = now + (int64_t)g->info.lease * 1000;
+	/* A later deadline is found when the old timer comes up; only a
+	 * grant that had none needs one now. */
+	if (!armed)
+		grant_arm(c, g, now);
+	if (info != NULL)
+		*info = g->info;
+	return CORE_OK;
 }
 
 enum core_reason
@@ -1931,7 +2008,11 @@ timer_fire(struct core *c, const struct core_timer *t, int64_t now)
 	f = g->feat;
 	switch (g->state) {
 	case GRANT_ACTIVE:
-		grant_release(c, g, CORE_REL_TIMEOUT, now);
+		grant_release(c, g,
+		    g->info.lease_until != 0 && g->info.lease_until <= now
+			? CORE_REL_LEASE_EXPIRED
+			: CORE_REL_TIMEOUT,
+		    now);
 		break;
 	case GRANT_LINGER:
 		grant_release(c, g, g->release, now);
@@ -1987,6 +2068,7 @@ core_restore(struct core *c, const struct core_grant_info *gi, int64_t now)
 	g->info = *gi;
 	g->info.session = 0;
 	g->info.linger_until = 0;
+	g->info.lease_until = 0;
 	g->state = GRANT_RESTORED;
 	g->resume_deadline = now + (int64_t)c->settings.resume_grace * 1000;
 	g->feat = core_conf_feature(c->conf, gi->feature);
@@ -2015,6 +2097,48 @@ core_set_next_handle(struct core *c, uint64_t next)
 		c->next_handle = next + 1;
 }
 
+_Static_assert(CORE_SHARE_USER == CORE_DUP_USER &&
+	CORE_SHARE_HOST == CORE_DUP_HOST &&
+	CORE_SHARE_DISPLAY == CORE_DUP_DISPLAY &&
+	CORE_SHARE_ID == CORE_DUP_VENDOR && CORE_SHARE_SITE == CORE_DUP_SITE,
+    "share bits differ from DUP_GROUP bits");
+
+/* The sentinel attributes of a feature (those of its first counted pool)
+ * and its reservations' use. */
+static void
+feature_sentinel(const struct core *c, const struct core_feature *f,
+    struct core_feature_info *fi)
+{
+	const struct core_pool *p = NULL;
+	int remaining, eff;
+	size_t i;
+
+	for (i = 0; i < f->npools && p == NULL; i++)
+		if (f->pools[i].ncounted > 0)
+			p = &f->pools[i];
+	if (p == NULL && f->npools > 0)
+		p = &f->pools[0];
+	fi->borrow_hours = -1;
+	if (p != NULL) {
+		fi->share = p->dup;
+		fi->share_limit = p->share_limit;
+		fi->lease = p->lease;
+		fi->hold = p->hold > f->linger ? p->hold : f->linger;
+		fi->borrow_hours = p->borrow_hours;
+	}
+	/* As grant_charge counts them: each reservation up to what the
+	 * feature has left after the ones before it. */
+	remaining = fi->issued;
+	for (i = 0; i < f->res.n; i++) {
+		eff = f->res.v[i].count < remaining ? f->res.v[i].count
+						    : remaining;
+		remaining -= eff;
+		fi->reserved_used += f->res.v[i].charged;
+		if (eff > f->res.v[i].charged)
+			fi->reserved_free += eff - f->res.v[i].charged;
+	}
+}
+
 void
 core_foreach_feature(
     const struct core *c, const char *feature, core_feature_fn fn, void *arg)
@@ -2036,6 +2160,7 @@ core_foreach_feature(
 		fi.queued = (int)f->nqueue;
 		fi.uncounted = f->ncounted == 0;
 		fi.expiry = f->expiry;
+		feature_sentinel(c, f, &fi);
 		fn(arg, &fi);
 	}
 }
@@ -2201,6 +2326,7 @@ core_release_name(enum core_release r)
 	    [CORE_REL_FEATURE_GONE] = "feature-gone",
 	    [CORE_REL_BORROW_EXPIRED] = "borrow-expired",
 	    [CORE_REL_BORROW_RETURN] = "borrow-return",
+	    [CORE_REL_LEASE_EXPIRED] = "lease-expired",
 	};
 
 	if ((size_t)r >= sizeof(names) / sizeof(names[0]))

@@ -73,6 +73,7 @@ enum core_release {
 	CORE_REL_FEATURE_GONE = 6, /* the feature left the licence files */
 	CORE_REL_BORROW_EXPIRED = 7, /* a borrowed seat reached its end */
 	CORE_REL_BORROW_RETURN = 8, /* a borrowed seat given back early */
+	CORE_REL_LEASE_EXPIRED = 9, /* a lease not renewed in time */
 };
 
 const char *core_release_name(enum core_release);
@@ -107,6 +108,9 @@ struct core_checkout_req {
 	int queue; /* wait when no seat is free */
 	int linger; /* seconds the client asks for, 0 for none */
 	uint64_t tag; /* front end's request tag, echoed in events */
+	/* Seconds the grant lives without core_renew() (a sentinel lease);
+	 * 0 for none.  A line's LEASE= replaces a nonzero value. */
+	int lease;
 };
 
 enum core_status {
@@ -123,6 +127,8 @@ struct core_result {
 	int position; /* queued: 1-based place in the queue */
 	char unit[CORE_NAME_MAX];
 	char version[CORE_VERSION_MAX]; /* granted: the line's version */
+	int lease; /* granted: the grant's lease in seconds, 0 for none */
+	int hold; /* granted: seconds it is held after checkin (linger) */
 };
 
 /* A read-only view of one grant, as events and status iteration see it. */
@@ -150,6 +156,11 @@ struct core_grant_info {
 	/* Borrowed: the seat belongs to no session and stays taken until
 	 * this time (ms), or until returned.  0 for any other grant. */
 	int64_t borrowed_until;
+	/* A lease (core_checkout_req.lease): its length in seconds and its
+	 * end (ms), renewed by core_renew().  0 for none.  Not journaled:
+	 * a restored grant has none until it is renewed. */
+	int lease;
+	int64_t lease_until;
 };
 
 enum core_event_type {
@@ -243,6 +254,17 @@ core_dequeue(struct core *, uint64_t session, uint64_t ticket, int64_t now);
 void core_heartbeat(struct core *, uint64_t session, int64_t now);
 
 /*
+ * Renews one grant of the session: its heartbeat, and its lease from now.
+ * A grant without a lease (restored at start-up, then resumed) gets one
+ * of lease seconds (the line's LEASE= when it has one); lease 0 leaves it
+ * without.  Returns CORE_OK, CORE_E_NO_GRANT (no such handle, or it
+ * lingers) or CORE_E_NOT_OWNER (another session's, or borrowed).  info,
+ * when not NULL, receives the grant.  Emits nothing.
+ */
+enum core_reason core_renew(struct core *, uint64_t session, uint64_t handle,
+    int lease, int64_t now, struct core_grant_info *info);
+
+/*
  * Takes back a grant restored at start-up (or held by a session that
  * dropped within its linger) after a restart.  The client must name the
  * same user and host as the holder.  On success the grant belongs to
@@ -292,7 +314,26 @@ struct core_feature_info {
 	int queued; /* requests waiting */
 	int uncounted; /* only uncounted lines */
 	int64_t expiry; /* earliest expiry among lines, 0 */
+	/* The sentinel attributes of its first counted pool: sharing
+	 * (CORE_SHARE_* bits of DUP_GROUP or SHARE=), sharers per set (0: no
+	 * limit), LEASE= and HOLD= seconds (0: none), BORROW hours (-1: not
+	 * borrowable; COMMUTER=days counts as days * 24). */
+	int share;
+	int share_limit;
+	int lease;
+	int hold;
+	int borrow_hours;
+	/* Seats held out of reservations, and reserved seats still free. */
+	int reserved_used;
+	int reserved_free;
 };
+
+/* The share bits of core_feature_info.share. */
+#define CORE_SHARE_USER 0x01
+#define CORE_SHARE_HOST 0x02
+#define CORE_SHARE_DISPLAY 0x04
+#define CORE_SHARE_ID 0x08 /* the client's vendor_string / share id */
+#define CORE_SHARE_SITE 0x10
 
 struct core_reservation_info {
 	char feature[CORE_NAME_MAX];

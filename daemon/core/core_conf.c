@@ -986,9 +986,95 @@ based_parse(const struct core_line *l, const char *key, int *out)
 	return 0;
 }
 
+/* A number attribute key=n of the line in [min, max]: 0 when absent
+ * (*out untouched), 1 when read, -1 when not such a number. */
+static int
+attr_int(
+    const struct core_line *l, const char *key, long min, long max, int *out)
+{
+	const char *v = line_attr(l, key);
+	char *e;
+	long n;
+
+	if (v == NULL)
+		return 0;
+	n = strtol(v, &e, 10);
+	if (*e != '\0' || !isdigit((unsigned char)*v) || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 1;
+}
+
+/*
+ * The sentinel attributes of a line: SHARE=none|user|host|display|id
+ * (DUP_GROUP NONE, U, H, D or V), SHARE_LIMIT=n, LEASE=s, HOLD=s and
+ * COMMUTER=days (BORROW=days*24).  Returns 0, or -1 with err set.
+ */
+static int
+line_sentinel(const struct core_line *l, int has_dup, int *dup,
+    int *share_limit, int *lease, int *hold, int *borrow_hours, char *err,
+    size_t errlen)
+{
+	static const struct {
+		const char *name;
+		int bits;
+	} shares[] = {{"none", 0}, {"user", CORE_DUP_USER},
+	    {"host", CORE_DUP_HOST}, {"display", CORE_DUP_DISPLAY},
+	    {"id", CORE_DUP_VENDOR}};
+	const char *v;
+	size_t i;
+	int days = 0;
+
+	if ((v = line_attr(l, "SHARE")) != NULL) {
+		for (i = 0; i < sizeof(shares) / sizeof(shares[0]); i++)
+			if (strcasecmp(v, shares[i].name) == 0)
+				break;
+		if (i == sizeof(shares) / sizeof(shares[0])) {
+			conf_err(err, errlen, l->file, l->lineno,
+			    "SHARE=%.40s is not none, user, host, display or "
+			    "id",
+			    v);
+			return -1;
+		}
+		if (has_dup) {
+			conf_err(err, errlen, l->file, l->lineno,
+			    "a line cannot have both SHARE= and DUP_GROUP=");
+			return -1;
+		}
+		*dup = shares[i].bits;
+	}
+	if (attr_int(l, "SHARE_LIMIT", 1, 1000000, share_limit) == -1 ||
+	    attr_int(l, "LEASE", 1, 86400 * 30, lease) == -1 ||
+	    attr_int(l, "HOLD", 0, 86400 * 30, hold) == -1 ||
+	    attr_int(l, "COMMUTER", 1, 3650, &days) == -1) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "SHARE_LIMIT=, LEASE=, HOLD= and COMMUTER= take a number "
+		    "(SHARE_LIMIT 1 or more; LEASE and HOLD seconds up to 30 "
+		    "days; COMMUTER 1 to 3650 days)");
+		return -1;
+	}
+	if (*share_limit > 0 && *dup == 0) {
+		conf_err(err, errlen, l->file, l->lineno,
+		    "SHARE_LIMIT= needs SHARE= or DUP_GROUP=");
+		return -1;
+	}
+	if (days > 0) {
+		if (*borrow_hours >= 0) {
+			conf_err(err, errlen, l->file, l->lineno,
+			    "a line cannot have both COMMUTER= and BORROW");
+			return -1;
+		}
+		*borrow_hours = days * 24;
+	}
+	return 0;
+}
+
 /* What a line says about sharing and naming, checked. */
 struct line_split {
 	int dup;
+	int share_limit;
+	int lease;
+	int hold;
 	int borrow_hours;
 	int user_based;
 	int host_based;
@@ -1000,8 +1086,9 @@ static int
 line_split(
     const struct wline *wl, struct line_split *sp, char *err, size_t errlen)
 {
-	static const char *const keys[] = {
-	    "BORROW", "HOSTID", "USER_BASED", "HOST_BASED", "VENDOR_STRING"};
+	static const char *const keys[] = {"BORROW", "HOSTID", "USER_BASED",
+	    "HOST_BASED", "VENDOR_STRING", "SHARE", "SHARE_LIMIT", "LEASE",
+	    "HOLD", "COMMUTER"};
 	const struct core_line *l = wl->l;
 	const char *v, *dg;
 	size_t i, len;
@@ -1047,6 +1134,9 @@ line_split(
 		}
 		sp->borrow_hours = (int)n;
 	}
+	if (line_sentinel(l, dg != NULL, &sp->dup, &sp->share_limit, &sp->lease,
+		&sp->hold, &sp->borrow_hours, err, errlen) == -1)
+		return -1;
 	if ((v = line_attr(l, "OVERDRAFT")) != NULL) {
 		n = strtol(v, &e, 10);
 		if (*e != '\0' || !isdigit((unsigned char)*v) || n < 0 ||
@@ -1058,10 +1148,12 @@ line_split(
 		sp->overdraft = (int)n;
 	}
 
-	len = 16;
+	/* The number, then per attribute its separator and its value or
+	 * the absence mark. */
+	len = 16 + 2 * sizeof(keys) / sizeof(keys[0]);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if ((v = line_attr(l, keys[i])) != NULL)
-			len += strlen(v) + 2;
+			len += strlen(v);
 	sp->key = malloc(len);
 	if (sp->key == NULL) {
 		conf_err(err, errlen, NULL, 0, "out of memory");
@@ -1138,6 +1230,9 @@ pool_add_line(struct core_feature *f, const struct wline *wl, const char *file,
 		p->user_based = sp.user_based;
 		p->host_based = sp.host_based;
 		p->borrow_hours = sp.borrow_hours;
+		p->share_limit = sp.share_limit;
+		p->lease = sp.lease;
+		p->hold = sp.hold;
 	}
 	free(sp.key);
 

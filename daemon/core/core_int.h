@@ -120,6 +120,11 @@ struct core_pool {
 	int user_based; /* -1: no; 0: as many users as seats; else n */
 	int host_based; /* the same for hosts */
 	int borrow_hours; /* BORROW[=hours]: -1 when the lines lack it */
+	/* Sentinel attributes: sharers per DUP_GROUP/SHARE set (0: no
+	 * limit), LEASE= and HOLD= seconds (0: none). */
+	int share_limit;
+	int lease;
+	int hold;
 	struct core_cline *lines;
 	size_t nlines;
 	size_t linecap;

@@ -59,6 +59,25 @@ h_free_port(void)
 	return port;
 }
 
+int
+h_unused_udp_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
 void
 h_write(const char *path, const char *text)
 {
@@ -73,7 +92,7 @@ void
 h_licd_init(struct h_licd *d, const char *license, const char *options,
     const char *extra_conf)
 {
-	char text[4096];
+	char text[4096], sentinel[128];
 
 	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "/tmp/licd-it-XXXXXX");
@@ -85,6 +104,11 @@ h_licd_init(struct h_licd *d, const char *license, const char *options,
 		h_write(d->opt, options);
 	}
 	d->port = h_free_port();
+	/* Every licd of the tests serves sentinel on a port of its own on
+	 * loopback, never on the default 5093 that tests would share. */
+	d->sport = h_unused_udp_port();
+	snprintf(sentinel, sizeof(sentinel),
+	    "sentinel = { port = %d; address = \"127.0.0.1\"; };\n", d->sport);
 	snprintf(d->conf, sizeof(d->conf), "%s/licd.conf", d->dir);
 	snprintf(text, sizeof(text),
 	    "state-dir = \"state\";\n"
@@ -93,9 +117,13 @@ h_licd_init(struct h_licd *d, const char *license, const char *options,
 	    "listen = ( { protocol = \"flex\"; address = \"127.0.0.1\"; "
 	    "port = %d; } );\n"
 	    "log = { level = \"debug\"; };\n"
-	    "%s\n",
+	    "%s%s\n",
 	    options ? "options-file = \"" : "", options ? "test.opt" : "",
-	    options ? "\";\n" : "", d->port, extra_conf ? extra_conf : "");
+	    options ? "\";\n" : "", d->port,
+	    extra_conf != NULL && strstr(extra_conf, "sentinel") != NULL
+		? ""
+		: sentinel,
+	    extra_conf ? extra_conf : "");
 	h_write(d->conf, text);
 }
 
@@ -124,7 +152,7 @@ void
 h_licd_start(struct h_licd *d)
 {
 	const char *bin = getenv("LICD_BIN");
-	char log[300];
+	char log[300], sport[16];
 	int64_t deadline;
 	int fd, status;
 
@@ -138,7 +166,9 @@ h_licd_start(struct h_licd *d)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl(bin, "licd", "-c", d->conf, "--foreground", (char *)NULL);
+		snprintf(sport, sizeof(sport), "%d", d->sport);
+		execl(bin, "licd", "-c", d->conf, "--foreground",
+		    "--sentinel-port", sport, (char *)NULL);
 		_exit(127);
 	}
 

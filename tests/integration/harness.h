@@ -17,6 +17,9 @@ struct h_licd {
 	char opt[300]; /* options file ("" for none) */
 	char conf[300]; /* licd.conf written by h_licd_init */
 	int port;
+	/* The sentinel front end's UDP port on 127.0.0.1, free when
+	 * h_licd_init chose it (h_licd_start passes --sentinel-port). */
+	int sport;
 	pid_t pid;
 };
 
@@ -100,5 +103,7 @@ void h_sleep_ms(int ms);
 /* A loopback port nobody listens on right now (for a second listener,
  * e.g. kms.port in extra_conf). */
 int h_unused_port(void);
+/* The same for UDP. */
+int h_unused_udp_port(void);
 
 #endif

@@ -73,12 +73,17 @@ test_defaults(void **state)
 	assert_int_equal(c.heartbeat, 60);
 	assert_string_equal(c.default_unit, "unassigned");
 
-	/* No licence file is an error; a flex listener on 27000 is added. */
+	/* No licence file is an error; a flex listener on 27000 is added,
+	 * and the sentinel front end's UDP listener on 5093 after it. */
 	diag_init(&d);
 	assert_int_equal(conf_finish(&c, &d), -1);
-	assert_int_equal(c.nlisteners, 1);
+	assert_int_equal(c.nlisteners, 2);
 	assert_int_equal(c.listeners[0].port, 27000);
 	assert_string_equal(c.listeners[0].address, "*");
+	assert_string_equal(c.listeners[1].protocol, "sentinel");
+	assert_int_equal(c.listeners[1].port, 5093);
+	assert_int_equal(c.sentinel_max_datagram, 1400);
+	assert_int_equal(c.sentinel_lease, 300);
 	diag_free(&d);
 }
 
