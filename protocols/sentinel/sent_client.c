@@ -49,6 +49,8 @@
 #define SC_RETRY_MS 1000 /* a failed renewal is tried again after this */
 #define SC_KEY_MAX 1024
 #define SC_ERROR_BASE 1000 /* front-end errors: SC_ERROR_BASE + code */
+#define SC_CORE_NO_GRANT 14 /* core reasons, as PROTOCOL.md numbers them */
+#define SC_CORE_NOT_OWNER 15
 
 /* A grant the session holds and renews. */
 struct sc_grant {
@@ -637,6 +639,22 @@ sc_wake(struct licd_sentinel *s)
 		(void)!write(s->wake[1], &c, 1);
 }
 
+/*
+ * Whether the reply says the server does not know the handle as ours:
+ * ERROR no-session, as PROTOCOL.md words it, or DENIED no-grant or
+ * not-owner, the core's reasons, which the server sends as well.
+ */
+static int
+sc_gone(const struct licd_sentinel *s)
+{
+	const struct sent_header *h = &s->rep->hdr;
+
+	return (h->status == SENT_S_ERROR && h->reason == SENT_E_NO_SESSION) ||
+	    (h->status == SENT_S_DENIED &&
+		(h->reason == SC_CORE_NO_GRANT ||
+		    h->reason == SC_CORE_NOT_OWNER));
+}
+
 static struct sc_grant *
 sc_grant_find(struct licd_sentinel *s, uint64_t id)
 {
@@ -751,9 +769,7 @@ sc_renew_one(struct licd_sentinel *s, struct sc_grant *g)
 		s->renewals++;
 		return 0;
 	}
-	if (rc == SC_REPLY && s->rep->hdr.status == SENT_S_ERROR &&
-	    s->rep->hdr.reason == SENT_E_NO_SESSION &&
-	    sc_grant_retake(s, g) == 0)
+	if (rc == SC_REPLY && sc_gone(s) && sc_grant_retake(s, g) == 0)
 		return 0;
 	if (rc == SC_REPLY)
 		(void)sc_status(s, g->feature);
@@ -1031,8 +1047,7 @@ sc_release(struct licd_sentinel *s, uint64_t handle)
 		return -1;
 	/* A grant of ours that the server no longer knows (its lease ran
 	 * out) is not held either. */
-	if (s->rep->hdr.status == SENT_S_ERROR &&
-	    s->rep->hdr.reason == SENT_E_NO_SESSION && g != NULL) {
+	if (sc_gone(s) && g != NULL) {
 		sc_grant_forget(s, g);
 		return 0;
 	}

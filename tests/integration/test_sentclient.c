@@ -153,6 +153,38 @@ test_library_renews(void **state)
 	sfix_stop(&f);
 }
 
+/* Across a restart of licd the library takes its grant back by renewing
+ * it (RENEW with user and host), under the same handle, without a new
+ * checkout. */
+static void
+test_library_resumes(void **state)
+{
+	struct licd_sentinel *s;
+	struct sfix f;
+	uint64_t h, before;
+
+	(void)state;
+	sfix_start(&f, NULL);
+	s = session(&f, "erin", NULL, 0, 0);
+	if (licd_sentinel_request(s, "solver", NULL, 1, 0, 0, &h) != 0)
+		fail_msg("request: %s", licd_sentinel_error(s));
+	assert_int_equal(h_licd_stop(&f.d), 0);
+	h_licd_start(&f.d);
+
+	/* Renewed on the new licd, a lifetime and more after it started. */
+	before = licd_sentinel_renewals(s);
+	assert_true(H_WAIT(licd_sentinel_renewals(s) >= before + 2, 20000));
+	h_sleep_ms(LEASE_S * 1000);
+	assert_int_equal(h_in_use(f.d.port, "solver"), 1);
+	assert_int_equal(journal_count(&f, "resume", "solver", NULL), 1);
+	assert_int_equal(journal_count(&f, "checkout", "solver", NULL), 1);
+
+	assert_int_equal(licd_sentinel_release(s, h), 0);
+	assert_int_equal(h_in_use(f.d.port, "solver"), 0);
+	licd_sentinel_close(s);
+	sfix_stop(&f);
+}
+
 /* One REQUEST by hand, never renewed: its lease does lapse, so the test
  * above shows renewals at work, not a lease that never ends. */
 static void
@@ -708,6 +740,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_library_renews),
+	    cmocka_unit_test(test_library_resumes),
 	    cmocka_unit_test(test_unrenewed_lease_lapses),
 	    cmocka_unit_test(test_run_renews),
 	    cmocka_unit_test(test_lost_reply_same_id),
