@@ -64,6 +64,13 @@ struct sc_grant {
 	int64_t lapses; /* monotonic ms: the lease runs out then */
 };
 
+/* An error as the application reads it. */
+struct sc_error {
+	char text[512];
+	int code;
+	char reason[32];
+};
+
 /* What an exchange came to. */
 enum sc_rc {
 	SC_REPLY = 0, /* a reply, of any status, is in rep */
@@ -107,9 +114,12 @@ struct licd_sentinel {
 	uint8_t buf[SENT_DATAGRAM_MAX];
 	struct sent_reply *rep; /* the last reply, on the heap: it is big */
 
-	char err[512];
-	int errcode;
-	char reason[32];
+	/* The application's last error, and the renewal thread's, kept
+	 * apart so that a renewal never overwrites what a call reported;
+	 * errp points to the one being written. */
+	struct sc_error fg;
+	struct sc_error bg;
+	struct sc_error *errp;
 };
 
 static int sc_release(struct licd_sentinel *, uint64_t);
@@ -123,10 +133,10 @@ sc_err(
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	vsnprintf(s->errp->text, sizeof(s->errp->text), fmt, ap);
 	va_end(ap);
-	s->errcode = code;
-	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	s->errp->code = code;
+	snprintf(s->errp->reason, sizeof(s->errp->reason), "%s", reason);
 }
 
 static int64_t
@@ -594,9 +604,9 @@ sc_status(struct licd_sentinel *s, const char *what)
 	switch (r->hdr.status) {
 	case SENT_S_OK:
 	case SENT_S_QUEUED:
-		s->errcode = 0;
-		s->reason[0] = '\0';
-		s->err[0] = '\0';
+		s->errp->code = 0;
+		s->errp->reason[0] = '\0';
+		s->errp->text[0] = '\0';
 		return 0;
 	case SENT_S_DENIED:
 		name = sent_client_reason_name(r->hdr.reason);
@@ -824,7 +834,9 @@ sc_thread_main(void *arg)
 			break;
 
 		pthread_mutex_lock(&s->lock);
+		s->errp = &s->bg;
 		(void)sc_renew_due(s, 0);
+		s->errp = &s->fg;
 		pthread_mutex_unlock(&s->lock);
 	}
 	return NULL;
@@ -871,6 +883,7 @@ licd_sentinel_open(const char *servers, const struct licd_identity *id,
 	s->fd = -1;
 	s->cur = -1;
 	s->wake[0] = s->wake[1] = -1;
+	s->errp = &s->fg;
 	n = sent_client_servers_parse(
 	    servers, s->servers, SENT_CLIENT_SERVERS_MAX, err, errlen);
 	if (n < 0)
@@ -1083,7 +1096,12 @@ licd_sentinel_renew(struct licd_sentinel *s)
 int
 licd_sentinel_lease(const struct licd_sentinel *s)
 {
-	return s->lease_s;
+	int n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&s->lock);
+	n = s->lease_s;
+	pthread_mutex_unlock((pthread_mutex_t *)&s->lock);
+	return n;
 }
 
 uint64_t
@@ -1383,17 +1401,17 @@ licd_sentinel_close(struct licd_sentinel *s)
 const char *
 licd_sentinel_error(const struct licd_sentinel *s)
 {
-	return s->err;
+	return s->fg.text;
 }
 
 const char *
 licd_sentinel_error_reason(const struct licd_sentinel *s)
 {
-	return s->reason;
+	return s->fg.reason;
 }
 
 int
 licd_sentinel_error_code(const struct licd_sentinel *s)
 {
-	return s->errcode;
+	return s->fg.code;
 }

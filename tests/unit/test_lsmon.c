@@ -94,6 +94,7 @@ format(const struct licd_sentinel_status *st, const char *feature)
 	memset(&o, 0, sizeof(o));
 	o.feature = feature;
 	o.local_time = 0;
+	o.now_ms = T0;
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
 	assert_int_equal(lsmon_format(st, &o, f), 0);
@@ -393,6 +394,17 @@ test_versions_and_filter(void **state)
 	assert_string_equal(s[0].first_user, "old");
 	assert_int_equal(s[1].clients, 1);
 	assert_string_equal(s[1].first_user, "new");
+	assert_non_null(
+	    strstr(out, "License status                 : Active\n"));
+	free(out);
+
+	/* A feature past its expiry says so. */
+	f[0].expiry = T0 - 1000;
+	out = format(&st, "cad");
+	assert_non_null(
+	    strstr(out, "License status                 : Expired\n"));
+	assert_non_null(
+	    strstr(out, "License status                 : Active\n"));
 	free(out);
 
 	out = format(&st, "nothing");

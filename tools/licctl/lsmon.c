@@ -113,18 +113,21 @@ lsmon_limit(const struct licd_sentinel_feature *f, char *buf, size_t len)
  * its licence lines, so one block stands for all of them.
  */
 static int
-lsmon_license(const struct licd_sentinel_feature *f, int local_time, FILE *out)
+lsmon_license(const struct licd_sentinel_feature *f, int local_time,
+    long long now_ms, FILE *out)
 {
 	char commuter[64], expiry[64], limit[32], lifetime[64];
+	const char *status;
 
 	lsmon_commuter(f, commuter, sizeof(commuter));
 	lsmon_expiry(f, local_time, expiry, sizeof(expiry));
 	lsmon_limit(f, limit, sizeof(limit));
 	lsmon_lifetime(f->lease_s, lifetime, sizeof(lifetime));
+	status = f->expiry != 0 && f->expiry <= now_ms ? "Expired" : "Active";
 	if (fputc('\n', out) == EOF ||
 	    lsmon_line(out, 1, "License Information", NULL) == -1 ||
 	    lsmon_line(out, 2, "License type", "\"Normal License\"") == -1 ||
-	    lsmon_line(out, 2, "License status", "Active") == -1 ||
+	    lsmon_line(out, 2, "License status", "%s", status) == -1 ||
 	    lsmon_line(out, 2, "Commuter license allowed", "%s", commuter) ==
 		-1 ||
 	    lsmon_line(out, 2, "Maximum concurrent user(s)", "%d",
@@ -196,7 +199,8 @@ lsmon_holds(const struct licd_sentinel_status *st,
 
 static int
 lsmon_feature(const struct licd_sentinel_status *st,
-    const struct licd_sentinel_feature *f, int local_time, FILE *out)
+    const struct licd_sentinel_feature *f, int local_time, long long now_ms,
+    FILE *out)
 {
 	char commuter[64], expiry[64], limit[32], lifetime[64];
 	int unreserved;
@@ -235,7 +239,7 @@ lsmon_feature(const struct licd_sentinel_status *st,
 		-1 ||
 	    lsmon_line(out, 1, "Hold time", "%d secs", f->hold_s) == -1)
 		return -1;
-	if (lsmon_license(f, local_time, out) == -1)
+	if (lsmon_license(f, local_time, now_ms, out) == -1)
 		return -1;
 	for (i = 0; i < st->nclients; i++)
 		if (lsmon_holds(st, f, &st->clients[i]) &&
@@ -248,8 +252,14 @@ int
 lsmon_format(const struct licd_sentinel_status *st, const struct lsmon_opts *o,
     FILE *out)
 {
+	struct timespec ts;
+	long long now_ms = o->now_ms;
 	size_t i, shown = 0;
 
+	if (now_ms == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
 	if (fprintf(out, "  licd %s Application Monitor\n\n", LICD_VERSION) <
 		0 ||
 	    fprintf(out, " [Contacting licd sentinel front end at \"%s\"]\n",
@@ -259,8 +269,8 @@ lsmon_format(const struct licd_sentinel_status *st, const struct lsmon_opts *o,
 		if (o->feature != NULL &&
 		    strcmp(st->features[i].feature, o->feature) != 0)
 			continue;
-		if (lsmon_feature(st, &st->features[i], o->local_time, out) ==
-		    -1)
+		if (lsmon_feature(
+			st, &st->features[i], o->local_time, now_ms, out) == -1)
 			return -1;
 		shown++;
 	}

@@ -33,6 +33,7 @@ struct lsmon_opts {
 	const char *feature; /* only this feature, or NULL */
 	const char *server; /* the "Contacting" line's host, or NULL */
 	int local_time; /* dates in local time (1) or UTC (0) */
+	long long now_ms; /* the time expiries are judged at (0: now) */
 };
 
 /* Writes the whole view of st.  Returns 0, or -1 when out fails. */
