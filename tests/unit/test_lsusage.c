@@ -20,6 +20,7 @@
 
 #define P0 1793491200000LL /* 2026-11-01T00:00:00Z */
 #define MIN 60000LL
+#define HOUR_MS (60 * MIN)
 
 struct step {
 	int64_t at_min;
@@ -30,6 +31,7 @@ struct step {
 	int64_t held_min; /* checkin: duration */
 	const char *detail;
 	const char *frontend;
+	int in_use; /* the feature's tokens in use after it */
 };
 
 /*
@@ -37,36 +39,39 @@ struct step {
  *   solver: a request queued before the period and granted in it (51),
  *   one granted at once (1, 2 tokens, held 60 min), a denial, one queued
  *   and granted (61, held 20 min), one queued and given up (62), the
- *   early one returned (held 190 min), one never returned (70), another
- *   denial, and a checkout after the period (ignored).
- *   mesher: one checkout, returned, taken back within its linger and
- *   returned again (held 30 min in all); a denial before the period.
+ *   early one returned (held 190 min), one never returned (70), one that
+ *   shares 70's token (72: issued, no token taken), another denial, and a
+ *   checkout after the period (ignored).
+ *   mesher: one checkout, returned, taken back within its linger (no new
+ *   token) and returned again (held 30 min in all); a denial before the
+ *   period.
  *   cad: only a return in the period (held 150 min, from before).
  *   flexonly: a flex grant, left out by --frontend sentinel.
  */
 static const struct step scenario[] = {
-    {-120, "checkout", "cad", 90, 1, 0, "", "sentinel"},
-    {-60, "deny", "mesher", 0, 1, 0, "", "sentinel"},
-    {-30, "queue", "solver", 50, 1, 0, "", "sentinel"},
-    {0, "checkout", "solver", 1, 2, 0, "", "sentinel"},
-    {5, "deny", "solver", 0, 1, 0, "", "sentinel"},
-    {10, "checkout", "solver", 51, 1, 0, "from queue", "sentinel"},
-    {10, "checkout", "mesher", 80, 1, 0, "", "sentinel"},
-    {20, "linger", "mesher", 80, 1, 0, "", "sentinel"},
-    {25, "checkout", "mesher", 80, 1, 0, "", "sentinel"},
-    {30, "checkin", "cad", 90, 1, 150, "", "sentinel"},
-    {40, "checkin", "mesher", 80, 1, 30, "", "sentinel"},
-    {50, "checkout", "flexonly", 95, 1, 0, "", "flex"},
-    {60, "checkin", "solver", 1, 2, 60, "", "sentinel"},
-    {70, "queue", "solver", 60, 1, 0, "", "sentinel"},
-    {80, "checkout", "solver", 61, 1, 0, "from queue", "sentinel"},
-    {100, "checkin", "solver", 61, 1, 20, "", "sentinel"},
-    {120, "queue", "solver", 62, 1, 0, "", "sentinel"},
-    {130, "dequeue", "solver", 62, 1, 0, "", "sentinel"},
-    {200, "checkin", "solver", 51, 1, 190, "", "sentinel"},
-    {300, "checkout", "solver", 70, 1, 0, "", "sentinel"},
-    {400, "deny", "solver", 0, 1, 0, "", "sentinel"},
-    {600, "checkout", "solver", 71, 1, 0, "", "sentinel"},
+    {-120, "checkout", "cad", 90, 1, 0, "", "sentinel", 1},
+    {-60, "deny", "mesher", 0, 1, 0, "", "sentinel", 0},
+    {-30, "queue", "solver", 50, 1, 0, "", "sentinel", 0},
+    {0, "checkout", "solver", 1, 2, 0, "", "sentinel", 2},
+    {5, "deny", "solver", 0, 1, 0, "", "sentinel", 2},
+    {10, "checkout", "solver", 51, 1, 0, "from queue", "sentinel", 3},
+    {10, "checkout", "mesher", 80, 1, 0, "", "sentinel", 1},
+    {20, "linger", "mesher", 80, 1, 0, "", "sentinel", 1},
+    {25, "checkout", "mesher", 80, 1, 0, "", "sentinel", 1},
+    {30, "checkin", "cad", 90, 1, 150, "", "sentinel", 0},
+    {40, "checkin", "mesher", 80, 1, 30, "", "sentinel", 0},
+    {50, "checkout", "flexonly", 95, 1, 0, "", "flex", 1},
+    {60, "checkin", "solver", 1, 2, 60, "", "sentinel", 1},
+    {70, "queue", "solver", 60, 1, 0, "", "sentinel", 1},
+    {80, "checkout", "solver", 61, 1, 0, "from queue", "sentinel", 2},
+    {100, "checkin", "solver", 61, 1, 20, "", "sentinel", 1},
+    {120, "queue", "solver", 62, 1, 0, "", "sentinel", 1},
+    {130, "dequeue", "solver", 62, 1, 0, "", "sentinel", 1},
+    {200, "checkin", "solver", 51, 1, 190, "", "sentinel", 0},
+    {300, "checkout", "solver", 70, 1, 0, "", "sentinel", 1},
+    {350, "checkout", "solver", 72, 1, 0, "", "sentinel", 1},
+    {400, "deny", "solver", 0, 1, 0, "", "sentinel", 1},
+    {600, "checkout", "solver", 71, 1, 0, "", "sentinel", 2},
 };
 
 #define NSTEPS (sizeof(scenario) / sizeof(scenario[0]))
@@ -80,11 +85,11 @@ replay(const char *frontend)
 
 	r = report_new(P0, P0 + 600 * MIN, REPORT_BY_FEATURE);
 	assert_non_null(r);
+	if (frontend != NULL)
+		assert_int_equal(report_set_frontend(r, frontend), 0);
 	for (i = 0; i < NSTEPS; i++) {
 		const struct step *s = &scenario[i];
 
-		if (frontend != NULL && strcmp(s->frontend, frontend) != 0)
-			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.seq = i + 1;
 		rec.time_ms = P0 + s->at_min * MIN;
@@ -97,6 +102,7 @@ replay(const char *frontend)
 		rec.handle = s->handle;
 		rec.count = s->count;
 		rec.duration_ms = s->held_min * MIN;
+		rec.in_use_after = s->in_use;
 		if (strcmp(s->type, "deny") == 0)
 			snprintf(rec.reason, sizeof(rec.reason), "no-seats");
 		assert_int_equal(report_add(r, &rec), 0);
@@ -126,18 +132,18 @@ test_figures(void **state)
 	r = replay(NULL);
 
 	lsusage_from_row(row_of(r, "solver"), &u);
-	/* 4 checkouts (1, 51, 61, 70), 2 denials, 2 queued in the period
-	 * (60, 62) of which 1 granted: 4 + 2 + 2 - 1 requests. */
-	assert_int_equal(u.requests, 7);
-	assert_int_equal(u.issued, 4);
+	/* 5 checkouts (1, 51, 61, 70, 72), 2 denials, 2 queued in the period
+	 * (60, 62) of which 1 granted: 5 + 2 + 2 - 1 requests. */
+	assert_int_equal(u.requests, 8);
+	assert_int_equal(u.issued, 5);
 	assert_int_equal(u.denied, 2);
 	assert_int_equal(u.queued, 2);
 	assert_int_equal(u.queued_granted, 1);
-	assert_true(u.issued_pct > 57.142 && u.issued_pct < 57.143);
-	assert_true(u.denied_pct > 28.571 && u.denied_pct < 28.572);
-	assert_true(u.queued_pct > 28.571 && u.queued_pct < 28.572);
-	assert_true(
-	    u.queued_granted_pct > 14.285 && u.queued_granted_pct < 14.286);
+	assert_true(u.issued_pct == 62.5);
+	assert_true(u.denied_pct == 25.0);
+	assert_true(u.queued_pct == 25.0);
+	assert_true(u.queued_granted_pct == 12.5);
+	/* 2 + 1 + 1 + 1, and none for the shared 72. */
 	assert_int_equal(u.tokens, 5);
 	assert_int_equal(u.returns, 3);
 	assert_int_equal(u.hold_min_ms, 20 * MIN);
@@ -145,13 +151,13 @@ test_figures(void **state)
 	assert_int_equal(u.hold_max_ms, 190 * MIN);
 
 	/* Taken back within the linger: two requests, both issued, one
-	 * return. */
+	 * token, one return. */
 	lsusage_from_row(row_of(r, "mesher"), &u);
 	assert_int_equal(u.requests, 2);
 	assert_int_equal(u.issued, 2);
 	assert_int_equal(u.denied, 0);
 	assert_true(u.issued_pct == 100.0);
-	assert_int_equal(u.tokens, 2);
+	assert_int_equal(u.tokens, 1);
 	assert_int_equal(u.returns, 1);
 	assert_int_equal(u.hold_max_ms, 30 * MIN);
 
@@ -168,6 +174,10 @@ test_figures(void **state)
 	r = replay("sentinel");
 	assert_null(row_of(r, "flexonly"));
 	assert_non_null(row_of(r, "solver"));
+	report_free(r);
+	r = report_new(P0, P0 + HOUR_MS, REPORT_BY_FEATURE);
+	assert_non_null(r);
+	assert_int_equal(report_set_frontend(r, "a-name-far-too-long"), -1);
 	report_free(r);
 }
 
@@ -207,9 +217,9 @@ test_csv(void **state)
 	    "returns,hold_min_s,hold_avg_s,hold_max_s\r\n"
 	    "cad,0,0,0.00,0,0.00,0,0.00,0,0.00,0,1,9000.000,9000.000,"
 	    "9000.000\r\n"
-	    "mesher,2,2,100.00,0,0.00,0,0.00,0,0.00,2,1,1800.000,1800.000,"
+	    "mesher,2,2,100.00,0,0.00,0,0.00,0,0.00,1,1,1800.000,1800.000,"
 	    "1800.000\r\n"
-	    "solver,7,4,57.14,2,28.57,2,28.57,1,14.29,5,3,1200.000,5400.000,"
+	    "solver,8,5,62.50,2,25.00,2,25.00,1,12.50,5,3,1200.000,5400.000,"
 	    "11400.000\r\n");
 	free(out);
 	report_free(r);
@@ -259,11 +269,11 @@ test_text(void **state)
 	    "\n"
 	    " |- Feature Usage\n"
 	    "   |- Feature name                   : \"solver\"\n"
-	    "   |- Total number of requests       : 7\n"
-	    "   |- Requests issued                : 57.1% (4)\n"
-	    "   |- Requests denied                : 28.6% (2)\n"
-	    "   |- Requests queued                : 28.6% (2)\n"
-	    "   |- Queued, then issued            : 14.3% (1)\n"
+	    "   |- Total number of requests       : 8\n"
+	    "   |- Requests issued                : 62.5% (5)\n"
+	    "   |- Requests denied                : 25.0% (2)\n"
+	    "   |- Requests queued                : 25.0% (2)\n"
+	    "   |- Queued, then issued            : 12.5% (1)\n"
 	    "   |- Tokens issued                  : 5\n"
 	    "   |- Tokens returned                : 3\n"
 	    "   |- Minimum holding time           : 00:20:00\n"

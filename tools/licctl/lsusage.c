@@ -176,38 +176,6 @@ lsusage_bound(const char *s, int is_to, int64_t *ms)
 	return 0;
 }
 
-/*
- * Feeds the journal series of dir to r, keeping only the records of one
- * front end when frontend is not NULL (the start records, which have
- * none, always pass: they clear the queue).
- */
-static int
-lsusage_load(struct report *r, const char *dir, const char *frontend,
-    int64_t to, char *err, size_t errlen)
-{
-	struct journal_record rec;
-	struct journal_iter *it;
-	int rc;
-
-	if (frontend == NULL)
-		return report_load(r, dir, err, errlen);
-	it = journal_iter_open(dir, INT64_MIN, to, err, errlen);
-	if (it == NULL)
-		return -1;
-	while ((rc = journal_iter_next(it, &rec, err, errlen)) == 1) {
-		if (rec.frontend[0] != '\0' &&
-		    strcmp(rec.frontend, frontend) != 0)
-			continue;
-		if (report_add(r, &rec) == -1) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-			break;
-		}
-	}
-	journal_iter_close(it);
-	return rc;
-}
-
 static int
 lsusage_usage(FILE *out)
 {
@@ -291,7 +259,13 @@ cmd_lsusage(int argc, char **argv)
 		fprintf(stderr, "licctl: lsusage: out of memory\n");
 		return LSUSAGE_EX_ERROR;
 	}
-	if (lsusage_load(r, dir, frontend, to, err, sizeof(err)) == -1 ||
+	if (frontend != NULL && report_set_frontend(r, frontend) == -1) {
+		fprintf(
+		    stderr, "licctl: lsusage: no front end \"%s\"\n", frontend);
+		report_free(r);
+		return LICCTL_EX_USAGE;
+	}
+	if (report_load(r, dir, err, sizeof(err)) == -1 ||
 	    report_finish(r) == -1) {
 		fprintf(stderr, "licctl: lsusage: %s\n",
 		    err[0] != '\0' ? err : "out of memory");

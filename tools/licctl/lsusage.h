@@ -16,9 +16,11 @@
  * A request queued before the period and granted in it counts as a
  * checkout of the period only; one queued in the period and still waiting
  * at its end, or given up, is queued and neither issued nor denied.
- * Holding times are those of the tokens returned in the period, whole
- * (from their checkout, which may lie before the period), lingering
- * included.
+ * Tokens issued are those the checkouts took from the pool: a checkout
+ * that shares a token (SHARE=, DUP_GROUP) or takes its own held one back
+ * takes none.  Holding times are those of the grants returned in the
+ * period, whole (from their checkout, which may lie before the period),
+ * lingering included.
  */
 #ifndef LICCTL_LSUSAGE_H
 #define LICCTL_LSUSAGE_H
@@ -41,7 +43,7 @@ struct lsusage_row {
 	double denied_pct;
 	double queued_pct;
 	double queued_granted_pct;
-	uint64_t tokens; /* tokens (seats) issued */
+	uint64_t tokens; /* tokens taken from the pool by the checkouts */
 	uint64_t returns; /* grants returned in the period */
 	int64_t hold_min_ms;
 	int64_t hold_avg_ms; /* rounded to the nearest millisecond */

@@ -194,6 +194,9 @@ struct report {
 	struct row total;
 	struct rmap grants; /* handle -> struct grant */
 	struct qent *queue; /* oldest first */
+	struct rmap inuse; /* feature -> int: its tokens in use so far */
+	int taken; /* tokens the record at hand took from the pool */
+	char frontend[16]; /* account only this front end's records */
 };
 
 struct report *
@@ -244,6 +247,7 @@ report_free(struct report *r)
 	row_free(&r->total);
 	rmap_free(&r->rowmap, NULL);
 	rmap_free(&r->grants, free);
+	rmap_free(&r->inuse, free);
 	queue_clear(r);
 	free(r);
 }
@@ -422,13 +426,52 @@ queue_served(struct report *r, const struct journal_record *rec, int inp)
 	free(q);
 }
 
+/*
+ * The tokens a checkout took from its pool: the rise of the feature's
+ * in-use count over the record before.  A checkout that shares a token
+ * (SHARE=, DUP_GROUP) or takes back its own lingering one takes none.
+ */
 static void
 tokens_issued(struct report *r, struct row *row, int count)
 {
-	uint64_t n = count > 0 ? (uint64_t)count : 0;
+	int n = r->taken < count ? r->taken : count;
 
-	row->pub.tokens += n;
-	r->total.pub.tokens += n;
+	if (n <= 0)
+		return;
+	row->pub.tokens += (uint64_t)n;
+	r->total.pub.tokens += (uint64_t)n;
+}
+
+/* Follows the feature's in-use count from record to record, and notes
+ * what this one took.  Returns 0 or -1 (memory). */
+static int
+inuse_step(struct report *r, const struct journal_record *rec)
+{
+	struct rmap_node *nd;
+	int *last;
+
+	if ((nd = rmap_find(&r->inuse, rec->feature)) == NULL) {
+		if ((last = calloc(1, sizeof(*last))) == NULL)
+			return -1;
+		if (rmap_put(&r->inuse, rec->feature, last) == NULL) {
+			free(last);
+			return -1;
+		}
+	} else {
+		last = nd->val;
+	}
+	r->taken = rec->in_use_after - *last;
+	*last = rec->in_use_after;
+	return 0;
+}
+
+int
+report_set_frontend(struct report *r, const char *frontend)
+{
+	if (strlen(frontend) >= sizeof(r->frontend))
+		return -1;
+	snprintf(r->frontend, sizeof(r->frontend), "%s", frontend);
+	return 0;
 }
 
 /* A seat returned in the period after being held ms. */
@@ -658,6 +701,12 @@ report_add(struct report *r, const struct journal_record *rec)
 	if (!r->begun && t >= r->from && begin(r) == -1)
 		return -1;
 	inp = t >= r->from;
+	if (rec->feature[0] != '\0' && inuse_step(r, rec) == -1)
+		return -1;
+	/* Another front end's record still moved the in-use count. */
+	if (r->frontend[0] != '\0' && rec->frontend[0] != '\0' &&
+	    strcmp(rec->frontend, r->frontend) != 0)
+		return 0;
 
 	if (strcmp(rec->type, "checkout") == 0)
 		return on_checkout(r, rec, inp, 0);

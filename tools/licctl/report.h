@@ -87,7 +87,8 @@ struct report_row {
 
 	/* For licctl lsusage: the requests of the period and what became
 	 * of them, and how long the seats returned in it were held. */
-	uint64_t tokens; /* seats granted by the period's checkouts */
+	uint64_t tokens; /* tokens the period's checkouts took from the pool
+			    (a shared or lingering one takes none) */
 	uint64_t queued; /* queue records in the period */
 	uint64_t queued_granted; /* of those, granted before its end */
 	uint64_t holds; /* checkins in the period */
@@ -101,6 +102,11 @@ struct report;
 /* A report over [from_ms, to_ms).  Returns NULL when out of memory. */
 struct report *report_new(int64_t from_ms, int64_t to_ms, enum report_by);
 void report_free(struct report *);
+
+/* Accounts only the records of one front end ("flex", "sentinel", ...)
+ * and those of none (start, reload).  Returns 0, or -1 for a name too
+ * long to be one. */
+int report_set_frontend(struct report *, const char *frontend);
 
 /* Accounts one record; records must come in sequence order.  Returns 0,
  * or -1 when out of memory. */
