@@ -378,9 +378,11 @@ struct licd_sentinel_opts {
 };
 
 /*
- * Opens a session with the first server of servers ("5093@lic1,5093@lic2";
- * "@host" alone means port 5093) that answers, as licd_connect() does for
- * flex.  opts and id may be NULL.  Returns NULL with a message in err.
+ * Opens a session with servers ("5093@lic1,5093@lic2"; "@host" alone means
+ * port 5093; ':' between entries too).  Nothing is sent yet: the first
+ * request goes to the first server of the list that answers, and the
+ * session keeps to that server while it holds grants.  opts and id may be
+ * NULL (id as for licd_connect()).  Returns NULL with a message in err.
  */
 struct licd_sentinel *
 licd_sentinel_open(const char *servers, const struct licd_identity *id,
