@@ -1,9 +1,11 @@
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -624,6 +626,11 @@ conf_finish(struct licd_conf *conf, struct diag *diag)
 		    l->address, sizeof(l->address), "%s", conf->kms_address);
 		l->port = conf->kms_port;
 	}
+	if (conf->sentinel_site_key_file[0] != '\0' &&
+	    access(conf->sentinel_site_key_file, R_OK) != 0)
+		diag_add(diag, DIAG_ERROR, where, 0,
+		    "sentinel.site-key-file: cannot read %s: %s",
+		    conf->sentinel_site_key_file, strerror(errno));
 	/* The sentinel listener (UDP) comes last for the same reason. */
 	if (conf->sentinel_port != 0 && conf->nlisteners < CONF_LISTENERS_MAX) {
 		l = &conf->listeners[conf->nlisteners++];

@@ -402,6 +402,20 @@ prom_counters(struct evbuffer *b)
 }
 
 static void
+prom_drops(struct evbuffer *b)
+{
+	int i;
+
+	prom_family(b, "licd_sentinel_dropped_total", "counter",
+	    "Datagrams the sentinel front end dropped unanswered, by reason.");
+	for (i = 0; i < METRICS_DROPS; i++)
+		evbuffer_add_printf(b,
+		    "licd_sentinel_dropped_total{reason=\"%s\"} %llu\n",
+		    metrics_drop_name((enum metrics_drop)i),
+		    (unsigned long long)metrics_dropped((enum metrics_drop)i));
+}
+
+static void
 prom_histograms(struct evbuffer *b)
 {
 	struct journal_stats st;
@@ -502,6 +516,7 @@ http_metrics(struct evbuffer *b, const struct licd *licd)
 	evbuffer_add_printf(b, "licd_http_connections %zu\n", server.nconns);
 
 	prom_counters(b);
+	prom_drops(b);
 	prom_histograms(b);
 	prom_family(b, "licd_journal_commit_errors_total", "counter",
 	    "Journal commits that failed and were retried.");

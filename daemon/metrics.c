@@ -174,6 +174,30 @@ metrics_recent_denials(struct metrics_denial *out, size_t max)
 	return n;
 }
 
+static uint64_t drops[METRICS_DROPS];
+
+void
+metrics_drop(enum metrics_drop why)
+{
+	if ((unsigned)why < METRICS_DROPS)
+		drops[why]++;
+}
+
+uint64_t
+metrics_dropped(enum metrics_drop why)
+{
+	return (unsigned)why < METRICS_DROPS ? drops[why] : 0;
+}
+
+const char *
+metrics_drop_name(enum metrics_drop why)
+{
+	static const char *const names[METRICS_DROPS] = {
+	    "rate", "auth", "replay", "malformed"};
+
+	return (unsigned)why < METRICS_DROPS ? names[why] : "unknown";
+}
+
 void
 metrics_free(void)
 {

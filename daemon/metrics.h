@@ -14,7 +14,7 @@
 #include "core/core.h"
 
 #define METRICS_REASONS 19 /* enum core_reason values */
-#define METRICS_RELEASES 7 /* enum core_release values */
+#define METRICS_RELEASES 10 /* enum core_release values, 0-9 */
 #define METRICS_DENIALS_KEPT 50
 
 struct metrics_feature {
@@ -52,5 +52,18 @@ void metrics_foreach(
 size_t metrics_recent_denials(struct metrics_denial *out, size_t max);
 
 void metrics_free(void);
+
+/* Datagrams the sentinel front end dropped unanswered, by why. */
+enum metrics_drop {
+	METRICS_DROP_RATE, /* over the source address's rate */
+	METRICS_DROP_AUTH, /* unsigned, forged or altered */
+	METRICS_DROP_REPLAY, /* seen before, or a stale timestamp */
+	METRICS_DROP_MALFORMED, /* not a sentinel datagram at all */
+};
+#define METRICS_DROPS 4
+
+void metrics_drop(enum metrics_drop);
+uint64_t metrics_dropped(enum metrics_drop);
+const char *metrics_drop_name(enum metrics_drop); /* "rate", ... */
 
 #endif

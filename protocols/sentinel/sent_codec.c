@@ -128,6 +128,9 @@ static const struct field client_fields[] = {
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -557,8 +560,10 @@ struct out {
 	int full, bad;
 };
 
+/* Writes key=value, or nothing when the value is at its default (empty
+ * or 0) unless force is set. */
 static void
-out_field(struct out *o, const struct field *f, const void *base)
+out_field(struct out *o, const struct field *f, const void *base, int force)
 {
 	const char *p = (const char *)base + f->off;
 	char num[32];
@@ -568,34 +573,34 @@ out_field(struct out *o, const struct field *f, const void *base)
 	switch (f->type) {
 	case FT_STR:
 		v = p;
-		if (*v == '\0')
+		if (*v == '\0' && !force)
 			return;
 		break;
 	case FT_INT:
-		if (*(const int *)(const void *)p == 0)
+		if (*(const int *)(const void *)p == 0 && !force)
 			return;
 		snprintf(num, sizeof(num), "%d", *(const int *)(const void *)p);
 		break;
 	case FT_LONG:
-		if (*(const long *)(const void *)p == 0)
+		if (*(const long *)(const void *)p == 0 && !force)
 			return;
 		snprintf(
 		    num, sizeof(num), "%ld", *(const long *)(const void *)p);
 		break;
 	case FT_I64:
-		if (*(const int64_t *)(const void *)p == 0)
+		if (*(const int64_t *)(const void *)p == 0 && !force)
 			return;
 		snprintf(num, sizeof(num), "%lld",
 		    (long long)*(const int64_t *)(const void *)p);
 		break;
 	case FT_U64:
-		if (*(const uint64_t *)(const void *)p == 0 && f->key[0] != 'c')
+		if (*(const uint64_t *)(const void *)p == 0 && !force)
 			return;
 		snprintf(num, sizeof(num), "%llu",
 		    (unsigned long long)*(const uint64_t *)(const void *)p);
 		break;
 	case FT_U32:
-		if (*(const uint32_t *)(const void *)p == 0)
+		if (*(const uint32_t *)(const void *)p == 0 && !force)
 			return;
 		snprintf(num, sizeof(num), "%lu",
 		    (unsigned long)*(const uint32_t *)(const void *)p);
@@ -620,21 +625,16 @@ out_field(struct out *o, const struct field *f, const void *base)
 	o->len += kn + vn + 2;
 }
 
-/* Writes the fields of a table, the record's first field always. */
+/* Writes the fields of a table; a record's first field (feat=, cli=)
+ * always, since it starts the record. */
 static void
 out_fields(struct out *o, const struct field *t, size_t nt, const void *base,
     int first_always)
 {
 	size_t i;
 
-	for (i = 0; i < nt; i++) {
-		if (i == 0 && first_always && t[0].type == FT_STR &&
-		    *((const char *)base + t[0].off) == '\0') {
-			o->bad = 1;
-			return;
-		}
-		out_field(o, &t[i], base);
-	}
+	for (i = 0; i < nt; i++)
+		out_field(o, &t[i], base, i == 0 && first_always);
 }
 
 static int
@@ -667,12 +667,12 @@ sent_request_encode(const struct sent_request *req, uint8_t *buf, size_t cap)
 		r.tokens = 0;
 	if (r.clients == 1)
 		r.clients = 0;
-	else if (r.clients == 0 && req->hdr.verb == SENT_V_QUERY) {
+	else if (r.clients == 0) {
 		/* "clients=0" must be written: 0 is not the default. */
 		static const struct field zero = {
 		    "clients", FT_STR, 0, 2, 0, 0};
 
-		out_field(&o, &zero, "0");
+		out_field(&o, &zero, "0", 1);
 	}
 	out_fields(&o, request_fields, NFIELDS(request_fields), &r, 0);
 	return out_finish(

@@ -19,6 +19,7 @@
 
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
+#include "../../daemon/metrics.h"
 #include "../protocol.h"
 #include "sent_codec.h"
 
@@ -38,7 +39,9 @@
 struct sent_peer;
 
 /* One reply kept for a request id: sent again when the request comes
- * again, and held until the journal commits when it reports a change. */
+ * again, and held until the journal commits when it reports a change.
+ * XXX: kept in memory only, so a request re-sent across a restart is
+ * executed again; its first grant is returned after the resume grace. */
 struct sent_cached {
 	struct licd_waiter w;
 	struct sent_peer *peer;
@@ -304,7 +307,7 @@ sent_send_error(int fd, const struct sockaddr *sa, socklen_t salen,
 }
 
 static void
-sent_cached_send(struct sent_cached *c)
+sent_cached_send(struct sent_cached *c, size_t req_len, int authed)
 {
 	struct sent_peer *p = c->peer;
 	struct sent_header h;
@@ -312,7 +315,7 @@ sent_cached_send(struct sent_cached *c)
 	if (sent_header_peek(c->data, c->len, &h) != 0)
 		return;
 	sent_send(p->fd, (struct sockaddr *)&p->sa, p->salen, &h, c->data,
-	    c->len, c->req_len, c->authed);
+	    c->len, req_len, authed);
 }
 
 /* The journal holds what the reply reports: it may leave now. */
@@ -325,7 +328,7 @@ sent_cached_ready(struct licd_waiter *w)
 	c->pending = 0;
 	w->armed = 0;
 	if (!sent.stopping)
-		sent_cached_send(c);
+		sent_cached_send(c, c->req_len, c->authed);
 }
 
 static void
@@ -888,6 +891,18 @@ sent_query(const struct sent_request *req, size_t cap)
 	return 0;
 }
 
+/* Whether the client's cache has a slot not waiting for the journal. */
+static int
+sent_cache_room(const struct sent_peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < SENT_CACHE; i++)
+		if (!p->cache[i].pending)
+			return 1;
+	return 0;
+}
+
 /* Keeps the encoded reply in the client's cache, in the oldest slot. */
 static struct sent_cached *
 sent_cache_put(struct sent_peer *p, uint64_t request_id, const uint8_t *data,
@@ -941,14 +956,18 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 	sent_addr_text(sp, salen, addr, sizeof(addr), &port);
 	if (!sent_rate_ok(addr, now)) {
 		sent.drop_rate++;
+		metrics_drop(METRICS_DROP_RATE);
 		return;
 	}
 	if (sent_header_peek(buf, len, &h) != 0) {
 		sent.drop_malformed++;
+		metrics_drop(METRICS_DROP_MALFORMED);
 		return;
 	}
 	if (h.flags & SENT_F_REPLY) {
-		sent.drop_malformed++; /* never answer a reply */
+		/* Never answer a reply: two servers would ping-pong. */
+		sent.drop_malformed++;
+		metrics_drop(METRICS_DROP_MALFORMED);
 		return;
 	}
 
@@ -957,6 +976,7 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		    sent_verify(buf, len, sent.key, sent.keylen, &ts, mac) !=
 			0) {
 			sent.drop_auth++;
+			metrics_drop(METRICS_DROP_AUTH);
 			log_debug("sentinel: dropped: unauthenticated datagram "
 				  "address=%s",
 			    addr);
@@ -966,6 +986,7 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		    ts > now + SENT_AUTH_WINDOW_MS ||
 		    !sent_seen_add(mac, now)) {
 			sent.drop_replay++;
+			metrics_drop(METRICS_DROP_REPLAY);
 			log_debug("sentinel: dropped: replayed datagram "
 				  "address=%s",
 			    addr);
@@ -1005,13 +1026,20 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		if (c != NULL) {
 			/* The same request again: its reply, never a second
 			 * execution.  One still waiting for the journal
-			 * goes out when that commits. */
-			if (!c->pending) {
-				if (len > c->req_len)
-					c->req_len = len;
-				c->authed = c->authed || authed;
-				sent_cached_send(c);
-			}
+			 * goes out when that commits.  The bound is this
+			 * copy's size: another copy's says nothing of who
+			 * sent this one. */
+			if (!c->pending)
+				sent_cached_send(c, len, authed);
+			return;
+		}
+		/* With every slot holding a reply for the journal, a new
+		 * request could not be remembered: it is not executed
+		 * (the client re-sends it). */
+		if (h.verb != SENT_V_QUERY && !sent_cache_room(p)) {
+			log_debug("sentinel: busy client, request dropped: "
+				  "address=%s",
+			    addr);
 			return;
 		}
 	}
@@ -1073,10 +1101,9 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 	}
 	c = sent_cache_put(p, h.request_id, out, (size_t)rc, len, authed, now);
 	if (c == NULL) {
-		/* XXX: out of memory or every slot waiting for the journal:
-		 * the reply is sent once the journal commits only if it
-		 * reports nothing; otherwise the client re-sends and then
-		 * finds the state as it is (a RENEW shows the grant). */
+		/* XXX: out of memory: a reply that reports nothing goes out
+		 * at once; one that reports a change is not sent, and the
+		 * re-sent request runs again (a second grant, possible). */
 		if (licd_last_seq(sent.licd) == seq)
 			sent_send(
 			    fd, sp, salen, &h, out, (size_t)rc, len, authed);
@@ -1087,7 +1114,7 @@ sent_datagram(int fd, const uint8_t *buf, size_t len,
 		licd_wait(sent.licd, &c->w, licd_last_seq(sent.licd));
 		return;
 	}
-	sent_cached_send(c);
+	sent_cached_send(c, len, authed);
 }
 
 static void
@@ -1113,6 +1140,7 @@ sent_read_cb(evutil_socket_t fd, short what, void *arg)
 			/* Cut by the kernel: over any bound there is. */
 			sent.received++;
 			sent.drop_malformed++;
+			metrics_drop(METRICS_DROP_MALFORMED);
 			continue;
 		}
 		sent_datagram(fd, buf, (size_t)n, &sa, salen);

@@ -177,20 +177,69 @@ uc_recv(struct uc *u, uint64_t request_id, struct sent_reply *rep, int ms)
 }
 
 /* Sends the request (padded to 512 so that any reply fits) and returns
- * the reply; fails the test when none comes within 5 s. */
+ * the reply, re-sending it (same request id, signed afresh) as a client
+ * does when none comes; fails the test after 15 s. */
 static void
 uc_call(struct uc *u, struct sent_request *r, struct sent_reply *rep)
 {
 	uint8_t buf[SENT_DATAGRAM_DEFAULT];
 	size_t len;
+	int attempt;
 
-	len = uc_encode(u, r, buf, sizeof(buf), 512, now_ms());
-	uc_send_raw(u, buf, len);
-	if (uc_recv(u, r->hdr.request_id, rep, 5000) == 0)
-		fail_msg("no reply to %s", sent_verb_name(r->hdr.verb));
+	for (attempt = 1; attempt <= 5; attempt++) {
+		len = uc_encode(u, r, buf, sizeof(buf), 512, now_ms());
+		uc_send_raw(u, buf, len);
+		if (uc_recv(u, r->hdr.request_id, rep, 1000 * attempt) > 0)
+			return;
+	}
+	fail_msg("no reply to %s", sent_verb_name(r->hdr.verb));
 }
 
 static struct sent_reply rep;
+
+/* GET path from licd's HTTP views on loopback; the whole answer. */
+static const char *
+http_get(int port, const char *path)
+{
+	static char buf[1 << 18];
+	struct sockaddr_in sin;
+	char req[256];
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+	    path);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (n < sizeof(buf) - 1 &&
+	    (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Reads every datagram that comes until ms pass without one; returns how
+ * many came. */
+static int
+uc_drain(struct uc *u, int ms)
+{
+	uint8_t buf[SENT_DATAGRAM_MAX];
+	struct pollfd pfd = {u->fd, POLLIN, 0};
+	int n = 0;
+
+	while (poll(&pfd, 1, ms) > 0 && recv(u->fd, buf, sizeof(buf), 0) > 0)
+		n++;
+	return n;
+}
 
 /* REQUEST feature for user@host; returns the status, handle in *h. */
 static int
@@ -366,6 +415,19 @@ log_has(const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
+static int
+journal_has(const char *needle)
+{
+	static char out[1 << 18];
+	char dir[400];
+
+	snprintf(dir, sizeof(dir), "%s/state", d.dir);
+	if (h_licctl(out, sizeof(out), "journal", "show", "--state-dir", dir,
+		"--limit", "100000", (char *)NULL) != 0)
+		return 0;
+	return strstr(out, needle) != NULL;
+}
+
 static void
 test_lease(void **state)
 {
@@ -383,6 +445,8 @@ test_lease(void **state)
 	assert_int_equal(rep.lease, 3);
 	assert_int_equal(H_WAIT(h_in_use(d.port, "short") == 0, 10000), 1);
 	assert_int_equal(H_WAIT(log_has("reason=lease-expired"), 5000), 1);
+	/* The journal says why the seat came back (once committed). */
+	assert_int_equal(H_WAIT(journal_has("reason=lease-expired"), 5000), 1);
 	for (i = 0; i < 12; i++) {
 		assert_int_equal(
 		    uc_handle_verb(&v, SENT_V_RENEW, k), SENT_S_OK);
@@ -396,6 +460,45 @@ test_lease(void **state)
 	assert_int_equal(uc_handle_verb(&v, SENT_V_RELEASE, k), SENT_S_OK);
 	uc_close(&u);
 	uc_close(&v);
+}
+
+/* A grant made over UDP survives a restart: its client takes it back
+ * with RENEW naming its user and host. */
+static void
+test_restart_resume(void **state)
+{
+	struct sent_request r;
+	struct uc u;
+	uint64_t h;
+
+	uc_open(&u, d.sport, 0);
+	assert_int_equal(uc_request(&u, "cad", "alice", 1, 0, &h), SENT_S_OK);
+	h_licd_stop(&d);
+	h_licd_start(&d);
+	assert_int_equal(h_in_use(d.port, "cad"), 1);
+
+	/* Without its identity: not taken back. */
+	assert_int_equal(uc_handle_verb(&u, SENT_V_RENEW, h), SENT_S_DENIED);
+	assert_int_equal(rep.hdr.reason, 15);
+	/* Someone else: neither. */
+	req_init(&r, SENT_V_RENEW);
+	r.handle = h;
+	snprintf(r.user, sizeof(r.user), "mallory");
+	snprintf(r.host, sizeof(r.host), "ws-alice");
+	uc_call(&u, &r, &rep);
+	assert_int_equal(rep.hdr.status, SENT_S_DENIED);
+	/* Its holder: the same grant, with a lease again. */
+	req_init(&r, SENT_V_RENEW);
+	r.handle = h;
+	snprintf(r.user, sizeof(r.user), "alice");
+	snprintf(r.host, sizeof(r.host), "ws-alice");
+	uc_call(&u, &r, &rep);
+	assert_int_equal(rep.hdr.status, SENT_S_OK);
+	assert_true(rep.handle == h);
+	assert_int_equal(rep.lease, 300);
+	assert_int_equal(uc_handle_verb(&u, SENT_V_RELEASE, h), SENT_S_OK);
+	assert_int_equal(h_in_use(d.port, "cad"), 0);
+	uc_close(&u);
 }
 
 static void
@@ -728,6 +831,47 @@ test_bad_datagrams(void **state)
 	uc_close(&u);
 }
 
+/* One source address gets sentinel.rate datagrams a second (bursts of
+ * twice that); the rest are dropped, and it is served again later. */
+static void
+test_rate_limit(void **state)
+{
+	struct sent_request r;
+	struct h_licd k;
+	struct uc u;
+	uint8_t buf[SENT_DATAGRAM_DEFAULT];
+	size_t len;
+	int i, answered;
+
+	h_licd_init(&k, license, NULL,
+	    "sentinel = { address = \"127.0.0.1\"; rate = 1; };");
+	h_licd_start(&k);
+	uc_open(&u, k.sport, 0);
+	/* Served once, so the socket is surely there. */
+	uc_feature(&u, "cad");
+	req_init(&r, SENT_V_QUERY);
+	snprintf(r.feature, sizeof(r.feature), "cad");
+	for (i = 0; i < 20; i++) {
+		r.hdr.request_id = rnd64();
+		len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+		uc_send_raw(&u, buf, len);
+	}
+	answered = uc_drain(&u, 2000);
+	assert_true(answered >= 1 && answered < 20);
+	/* The bucket fills again. */
+	assert_int_equal(H_WAIT(({
+		r.hdr.request_id = rnd64();
+		len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+		uc_send_raw(&u, buf, len);
+		uc_recv(&u, r.hdr.request_id, &rep, 200) > 0;
+	}),
+			     10000),
+	    1);
+	uc_close(&u);
+	h_licd_stop(&k);
+	h_licd_cleanup(&k);
+}
+
 static void
 test_ipv6(void **state)
 {
@@ -754,18 +898,27 @@ test_site_key(void **state)
 	struct h_licd k;
 	struct uc u;
 	uint8_t buf[SENT_DATAGRAM_DEFAULT], copy[SENT_DATAGRAM_DEFAULT];
-	char path[400];
+	char path[400], extra[256];
 	uint64_t h;
 	size_t len;
+	int http = h_unused_port();
 
 	/* The key file is found next to licd.conf. */
-	h_licd_init(&k, license, NULL,
+	snprintf(extra, sizeof(extra),
 	    "sentinel = { address = \"127.0.0.1\"; "
-	    "site-key-file = \"site.key\"; };");
+	    "site-key-file = \"site.key\"; };\nhttp = \"127.0.0.1:%d\";",
+	    http);
+	h_licd_init(&k, license, NULL, extra);
 	snprintf(path, sizeof(path), "%s/site.key", k.dir);
 	h_write(path, KEY "\n");
 	h_licd_start(&k);
 	uc_open(&u, k.sport, 0);
+	/* A signed QUERY first: the server is up before anything is sent
+	 * that must go unanswered. */
+	u.key = (const uint8_t *)KEY;
+	u.keylen = strlen(KEY);
+	uc_feature(&u, "cad");
+	u.key = NULL;
 
 	/* Unsigned: dropped. */
 	req_init(&r, SENT_V_REQUEST);
@@ -821,6 +974,12 @@ test_site_key(void **state)
 	assert_true(uc_recv(&u, r.hdr.request_id, &rep, 5000) > len);
 	assert_int_equal(rep.hdr.status, SENT_S_OK);
 
+	/* Each drop is counted by why. */
+	assert_non_null(strstr(http_get(http, "/metrics"),
+	    "licd_sentinel_dropped_total{reason=\"auth\"} 3"));
+	assert_non_null(strstr(http_get(http, "/metrics"),
+	    "licd_sentinel_dropped_total{reason=\"replay\"} 2"));
+
 	uc_close(&u);
 	h_licd_stop(&k);
 	h_licd_cleanup(&k);
@@ -833,6 +992,7 @@ main(void)
 	    cmocka_unit_test(test_shared_pool),
 	    cmocka_unit_test(test_duplicates_never_grant_twice),
 	    cmocka_unit_test(test_lease),
+	    cmocka_unit_test(test_restart_resume),
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test(test_sharing),
 	    cmocka_unit_test(test_hold),
@@ -841,6 +1001,7 @@ main(void)
 	    cmocka_unit_test(test_query_pages),
 	    cmocka_unit_test(test_amplification),
 	    cmocka_unit_test(test_bad_datagrams),
+	    cmocka_unit_test(test_rate_limit),
 	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_site_key),
 	};

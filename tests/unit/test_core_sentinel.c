@@ -203,6 +203,33 @@ test_share_user_limit(void **state)
 }
 
 static void
+test_share_sets_survive_reload(void **state)
+{
+	struct fx *fx = *state;
+	struct core_line *l = feat(fx, "cad", "1.0", 3);
+	int i;
+
+	attr(l, "SHARE", "user");
+	attr(l, "SHARE_LIMIT", "2");
+	configured(fx);
+	for (i = 1; i <= 5; i++)
+		assert_int_equal(sco(fx, "alice", "pc", (uint64_t)i, "cad", 1,
+				     300, NULL, 0, T0)
+				     .status,
+		    CORE_GRANTED);
+	assert_int_equal(finfo(fx, "cad").in_use, 3);
+	/* A reload puts every grant back in a set of at most two. */
+	assert_int_equal(configure(fx, T0 + SEC), 0);
+	assert_int_equal(finfo(fx, "cad").in_use, 3);
+	/* A higher limit regroups them: all five share one token. */
+	fx->lines[0].nattrs = 0;
+	attr(&fx->lines[0], "SHARE", "user");
+	attr(&fx->lines[0], "SHARE_LIMIT", "5");
+	assert_int_equal(configure(fx, T0 + 2 * SEC), 0);
+	assert_int_equal(finfo(fx, "cad").in_use, 1);
+}
+
+static void
 test_share_id_and_host(void **state)
 {
 	struct fx *fx = *state;
@@ -413,6 +440,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_share_user_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_share_sets_survive_reload, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_share_id_and_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
