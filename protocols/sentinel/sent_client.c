@@ -45,7 +45,10 @@
 #include "protocols/sentinel/sent_codec.h"
 
 #define SC_GRANTS_MAX 4096
-#define SC_POLL_MAX_MS 2000 /* longest sleep between queue polls */
+/* The longest sleep between queue polls.  XXX: a QUEUED reply does not
+ * say how long the ticket lives (sentinel.lease); a server whose lease is
+ * a second or less drops a ticket polled this seldom. */
+#define SC_POLL_MAX_MS 1000
 #define SC_RETRY_MS 1000 /* a failed renewal is tried again after this */
 #define SC_KEY_MAX 1024
 #define SC_ERROR_BASE 1000 /* front-end errors: SC_ERROR_BASE + code */
