@@ -42,7 +42,8 @@ static const char license[] =
     "SERVER this_host ANY 27000\n"
     "VENDOR demo\n"
     "FEATURE solver demo 2.0 permanent 4 0 LEASE=3 COMMUTER=30\n"
-    "FEATURE cad demo 1.0 permanent 1 0 LEASE=3\n";
+    "FEATURE cad demo 1.0 permanent 1 0 LEASE=3\n"
+    "FEATURE viewer demo 1.0 permanent 2 0 LEASE=3 SHARE=user\n";
 
 #define LEASE_S 3
 
@@ -678,11 +679,12 @@ test_site_key(void **state)
 	sfix_stop(&f);
 }
 
-/* lsusage reports what was done: a run, a refusal, a commute. */
+/* lsusage reports what was done: a run, a refusal, a commute, a shared
+ * token. */
 static void
 test_lsusage(void **state)
 {
-	struct licd_sentinel *s;
+	struct licd_sentinel *s, *s2;
 	struct sfix f;
 	char out[16384], flex[64];
 	uint64_t h;
@@ -701,6 +703,22 @@ test_lsusage(void **state)
 	    licd_sentinel_commute(s, "solver", NULL, 1, 2, &h, NULL), 0);
 	assert_int_equal(licd_sentinel_commute_return(s, h), 0);
 	licd_sentinel_close(s);
+	/* Two sessions of one user share a token of viewer (SHARE=user):
+	 * two requests issued, one token taken. */
+	s = session(&f, "frank", NULL, 0, 0);
+	s2 = session(&f, "frank", NULL, 0, 0);
+	assert_int_equal(
+	    licd_sentinel_request(s, "viewer", NULL, 1, 0, 0, &h), 0);
+	assert_int_equal(
+	    licd_sentinel_request(s2, "viewer", NULL, 1, 0, 0, &h), 0);
+	assert_int_equal(h_in_use(f.d.port, "viewer"), 1);
+	rc = h_licctl(
+	    out, sizeof(out), "lsmon", "-c", f.server, "viewer", (char *)NULL);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, ": User name based sharing.\n"));
+	licd_sentinel_close(s);
+	licd_sentinel_close(s2);
+
 	/* A flex checkout, left out by --frontend sentinel. */
 	rc = h_licctl(out, sizeof(out), "run", "-c", flex, "-f", "cad", "--",
 	    "true", (char *)NULL);
@@ -717,6 +735,9 @@ test_lsusage(void **state)
 	    "\r\nsolver,3,2,66.67,1,33.33,0,0.00,0,"
 	    "0.00,3,2,"));
 	assert_null(strstr(out, "\r\ncad,"));
+	assert_non_null(strstr(out,
+	    "\r\nviewer,2,2,100.00,0,0.00,0,0.00,0,"
+	    "0.00,1,2,"));
 
 	rc = h_licctl(out, sizeof(out), "lsusage", "--state-dir", f.state, "-f",
 	    "solver", (char *)NULL);
