@@ -34,18 +34,18 @@
 #include "licd.h"
 #include "protocols/sentinel/sent_codec.h"
 
-/* LEASE=3: a lease lapses three seconds after its last renewal, so that
+/* LEASE=4: a lease lapses four seconds after its last renewal, so that
  * a test sees several lifetimes pass in a few seconds, while a renewal
- * (at half the lease) still has a second and a half to spare on a busy
- * machine. */
+ * (at half the lease) still has two seconds to spare on a busy machine
+ * under the sanitizers. */
 static const char license[] =
     "SERVER this_host ANY 27000\n"
     "VENDOR demo\n"
-    "FEATURE solver demo 2.0 permanent 4 0 LEASE=3 COMMUTER=30\n"
-    "FEATURE cad demo 1.0 permanent 1 0 LEASE=3\n"
-    "FEATURE viewer demo 1.0 permanent 2 0 LEASE=3 SHARE=user\n";
+    "FEATURE solver demo 2.0 permanent 4 0 LEASE=4 COMMUTER=30\n"
+    "FEATURE cad demo 1.0 permanent 1 0 LEASE=4\n"
+    "FEATURE viewer demo 1.0 permanent 2 0 LEASE=4 SHARE=user\n";
 
-#define LEASE_S 3
+#define LEASE_S 4
 
 struct sfix {
 	struct h_licd d;
@@ -256,7 +256,7 @@ test_run_renews(void **state)
 	sfix_start(&f, NULL);
 	rc = h_licctl(out, sizeof(out), "run", "-P", "sentinel", "-c", f.server,
 	    "--feature", "solver", "-n", "3", "--", "sh", "-c",
-	    "sleep 10; exit 3", (char *)NULL);
+	    "sleep 13; exit 3", (char *)NULL);
 	if (rc != 3)
 		fail_msg("run: %d: %s", rc, out);
 	assert_int_equal(h_in_use(f.d.port, "solver"), 0);
@@ -584,7 +584,7 @@ test_lsmon_holders(void **state)
 	    "3\n"));
 	assert_non_null(strstr(out,
 	    "   |- Token lifetime (heartbeat)     : "
-	    "3 secs\n"));
+	    "4 secs\n"));
 	assert_non_null(strstr(out,
 	    "     |- User name                      : "
 	    "alice\n"
