@@ -445,11 +445,16 @@ sc_encode(struct licd_sentinel *s, const struct sent_request *req, size_t pad,
 		return -1;
 	}
 	*len = (size_t)n;
-	if (s->keylen > 0)
-		return sent_sign(s->buf, len, sizeof(s->buf), s->key, s->keylen,
-			   sc_wall_ms()) == 0
-		    ? 0
-		    : (sc_err(s, 0, "", "cannot sign the request"), -1);
+	if (s->keylen > 0) {
+		/* The request is not padded: a signed request may get a
+		 * reply larger than itself. */
+		if (sent_sign(s->buf, len, sizeof(s->buf), s->key, s->keylen,
+			sc_wall_ms()) == -1) {
+			sc_err(s, 0, "", "cannot sign the request");
+			return -1;
+		}
+		return 0;
+	}
 	if (pad > *len && sent_pad(s->buf, len, sizeof(s->buf), pad) == -1) {
 		sc_err(s, 0, "", "cannot pad the request");
 		return -1;
@@ -547,7 +552,9 @@ sc_exchange_one(
 		if (s->rep->hdr.status == SENT_S_ERROR &&
 		    s->rep->hdr.reason == SENT_E_PAD && s->keylen == 0 &&
 		    pad < SENT_DATAGRAM_MAX) {
-			/* Nothing was done: send it again, larger. */
+			/* The server keeps its reply for a larger copy of
+			 * the same request: send one (same id, so nothing
+			 * is done twice). */
 			pad = pad * 2 > SENT_DATAGRAM_MAX ? SENT_DATAGRAM_MAX
 							  : pad * 2;
 			attempt--;
