@@ -376,6 +376,141 @@ int licd_kms_machines(const char *servers, const char *product, int timeout_ms,
 int licd_kms_purge(const char *socket_path, const char *group,
     const char *machine_id, int timeout_ms, char *err, size_t errlen);
 
+/*
+ * Tokens over UDP, in the Sentinel RMS service model (the sentinel front
+ * end, protocols/sentinel/PROTOCOL.md): a client takes tokens of a
+ * feature for a lease, which the library renews from a thread of its own
+ * before it lapses, and gives them back on release or close.  Every
+ * request carries a random id; a request whose reply does not come is
+ * sent again with the same id (the server answers a repeat with its first
+ * reply and does not act twice), waiting twice as long each time, a
+ * bounded number of times.  With a site key, every datagram is signed
+ * (HMAC-SHA256) and every reply checked.
+ *
+ * A session may be used by several threads: every call takes its lock.
+ * Times are milliseconds since the epoch.
+ */
+#define LICD_SENTINEL_PORT 5093
+
+struct licd_sentinel;
+
+struct licd_sentinel_opts {
+	int timeout_ms; /* the first wait for a reply (0: 500 ms) */
+	int attempts; /* sends of one request, 1..16 (0: 6) */
+	const unsigned char *site_key; /* sign with it, when not NULL */
+	size_t site_key_len;
+	const char *share_id; /* the sharing id, for SHARE=id features */
+};
+
+/*
+ * Opens a session with servers ("5093@lic1,5093@lic2"; "@host" alone means
+ * port 5093; ':' between entries too).  Nothing is sent yet: the first
+ * request goes to the first server of the list that answers, and the
+ * session keeps to that server while it holds grants.  opts and id may be
+ * NULL (id as for licd_connect()).  Returns NULL with a message in err.
+ */
+struct licd_sentinel *
+licd_sentinel_open(const char *servers, const struct licd_identity *id,
+    const struct licd_sentinel_opts *opts, char *err, size_t errlen);
+
+/*
+ * Takes tokens of feature (version: minimum version, or NULL).  With
+ * LICD_QUEUE, waits in the server's queue until granted or until wait_ms
+ * passes (0: forever), then leaves the queue.  The grant's handle goes to
+ * *handle; its lease is renewed by the library until released.
+ */
+int licd_sentinel_request(struct licd_sentinel *, const char *feature,
+    const char *version, int tokens, int flags, int wait_ms, uint64_t *handle);
+
+/* Gives a grant back (the server may hold it a while, as its HOLD says). */
+int licd_sentinel_release(struct licd_sentinel *, uint64_t handle);
+
+/* Renews every lease now (the library's thread does it on its own). */
+int licd_sentinel_renew(struct licd_sentinel *);
+
+/* The lease the server gave, in seconds (0 before any grant), and how
+ * many renewals it has acknowledged so far. */
+int licd_sentinel_lease(const struct licd_sentinel *);
+uint64_t licd_sentinel_renewals(const struct licd_sentinel *);
+
+/*
+ * Commuter tokens: checks tokens of feature out to this machine for days
+ * days.  They stay taken after licd_sentinel_close() and across restarts
+ * until then, or until licd_sentinel_commute_return(), from any session of
+ * the same user and host.  The handle goes to *handle and the end to
+ * *until_ms (either may be NULL).
+ */
+int licd_sentinel_commute(struct licd_sentinel *, const char *feature,
+    const char *version, int tokens, int days, uint64_t *handle,
+    int64_t *until_ms);
+int licd_sentinel_commute_return(struct licd_sentinel *, uint64_t handle);
+
+/* The lsmon view: per feature and per holder. */
+struct licd_sentinel_feature {
+	char feature[64];
+	char version[16];
+	int max_tokens; /* tokens issued */
+	int max_users; /* concurrent users possible (sharing counted) */
+	int in_use; /* tokens in use, reserved ones included */
+	int reserved_in_use; /* of them, out of reservations */
+	int reserved_avail; /* reserved tokens still free */
+	int queued;
+	char share[16]; /* sharing criterion: none, user, host, display, id */
+	int share_limit; /* sharers of one token, 0: no limit */
+	int lease_s; /* token lifetime */
+	int hold_s; /* how long a released token is held */
+	int commuter_days; /* longest commuter period, 0: not allowed */
+	int64_t expiry; /* 0: permanent */
+};
+
+struct licd_sentinel_client {
+	uint64_t handle;
+	char feature[64];
+	char version[16];
+	char user[64];
+	char host[64];
+	char display[64];
+	char group[64]; /* the unit */
+	int tokens;
+	int64_t since;
+	int64_t commuter_until; /* 0: not a commuter token */
+	int64_t hold_until; /* 0: not held after its release */
+	char frontend[16]; /* the front end that granted it */
+};
+
+struct licd_sentinel_status {
+	char server[300]; /* port@host that answered */
+	struct licd_sentinel_feature *features;
+	size_t nfeatures;
+	struct licd_sentinel_client *clients;
+	size_t nclients;
+};
+
+/* Asks for the view (feature NULL: every feature).  Free with
+ * licd_sentinel_status_free(). */
+int licd_sentinel_query(struct licd_sentinel *, const char *feature,
+    struct licd_sentinel_status *out);
+void licd_sentinel_status_free(struct licd_sentinel_status *);
+
+/*
+ * Reads a site key file as licd does (sentinel.site-key-file): its bytes,
+ * a trailing newline removed, 16 to cap bytes.  Returns 0 with the length
+ * in *len, or -1 with the reason in err.
+ */
+int licd_sentinel_load_key(const char *path, unsigned char *key, size_t cap,
+    size_t *len, char *err, size_t errlen);
+
+/* Stops renewing, releases every grant still held (commuter grants
+ * stay) and frees the session. */
+void licd_sentinel_close(struct licd_sentinel *);
+
+/* The last error: a sentence, the reason's name ("no-seats", or a front
+ * end error such as "no-session"; "" for a local or network error) and
+ * its number (0 for a local or network error). */
+const char *licd_sentinel_error(const struct licd_sentinel *);
+const char *licd_sentinel_error_reason(const struct licd_sentinel *);
+int licd_sentinel_error_code(const struct licd_sentinel *);
+
 #ifdef __cplusplus
 }
 #endif

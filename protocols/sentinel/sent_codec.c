@@ -576,7 +576,7 @@ static void
 out_field(struct out *o, const struct field *f, const void *base, int force)
 {
 	const char *p = (const char *)base + f->off;
-	char num[32];
+	char num[32] = "";
 	const char *v = num;
 	size_t kn = strlen(f->key), vn;
 

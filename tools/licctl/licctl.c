@@ -12,6 +12,7 @@
 #include "cmd_identity.h"
 #include "cmd_kms.h"
 #include "cmd_report.h"
+#include "cmd_sentinel.h"
 #include "cmd_sign.h"
 #include "licctl.h"
 
@@ -168,6 +169,12 @@ main(int argc, char **argv)
 		return cmd_whois(argc - 1, argv + 1);
 	if (strcmp(cmd, "eligible") == 0)
 		return cmd_eligible(argc - 1, argv + 1);
+	if (strcmp(cmd, "lsmon") == 0)
+		return cmd_lsmon(argc - 1, argv + 1);
+	if (strcmp(cmd, "lsusage") == 0)
+		return cmd_lsusage(argc - 1, argv + 1);
+	if (strcmp(cmd, "commute") == 0)
+		return cmd_commute(argc - 1, argv + 1);
 	if (strcmp(cmd, "lmutil") == 0)
 		return run_lmutil(argc - 1, argv + 1);
 	if (strncmp(cmd, "lm", 2) == 0 &&

@@ -194,6 +194,9 @@ struct report {
 	struct row total;
 	struct rmap grants; /* handle -> struct grant */
 	struct qent *queue; /* oldest first */
+	struct rmap inuse; /* feature -> int: its tokens in use so far */
+	int taken; /* tokens the record at hand took from the pool */
+	char frontend[16]; /* account only this front end's records */
 };
 
 struct report *
@@ -244,6 +247,7 @@ report_free(struct report *r)
 	row_free(&r->total);
 	rmap_free(&r->rowmap, NULL);
 	rmap_free(&r->grants, free);
+	rmap_free(&r->inuse, free);
 	queue_clear(r);
 	free(r);
 }
@@ -412,8 +416,76 @@ queue_served(struct report *r, const struct journal_record *rec, int inp)
 		return;
 	if (inp)
 		wait_ended(r, q->row, q->time, rec->time_ms);
+	/* Counted against the period in which it was queued, so that a
+	 * period's granted requests never outnumber its requests. */
+	if (q->time >= r->from) {
+		q->row->pub.queued_granted++;
+		r->total.pub.queued_granted++;
+	}
 	*pp = q->next;
 	free(q);
+}
+
+/*
+ * The tokens a checkout took from its pool: the rise of the feature's
+ * in-use count over the record before.  A checkout that shares a token
+ * (SHARE=, DUP_GROUP) or takes back its own lingering one takes none.
+ */
+static void
+tokens_issued(struct report *r, struct row *row, int count)
+{
+	int n = r->taken < count ? r->taken : count;
+
+	if (n <= 0)
+		return;
+	row->pub.tokens += (uint64_t)n;
+	r->total.pub.tokens += (uint64_t)n;
+}
+
+/* Follows the feature's in-use count from record to record, and notes
+ * what this one took.  Returns 0 or -1 (memory). */
+static int
+inuse_step(struct report *r, const struct journal_record *rec)
+{
+	struct rmap_node *nd;
+	int *last;
+
+	if ((nd = rmap_find(&r->inuse, rec->feature)) == NULL) {
+		if ((last = calloc(1, sizeof(*last))) == NULL)
+			return -1;
+		if (rmap_put(&r->inuse, rec->feature, last) == NULL) {
+			free(last);
+			return -1;
+		}
+	} else {
+		last = nd->val;
+	}
+	r->taken = rec->in_use_after - *last;
+	*last = rec->in_use_after;
+	return 0;
+}
+
+int
+report_set_frontend(struct report *r, const char *frontend)
+{
+	if (strlen(frontend) >= sizeof(r->frontend))
+		return -1;
+	snprintf(r->frontend, sizeof(r->frontend), "%s", frontend);
+	return 0;
+}
+
+/* A seat returned in the period after being held ms. */
+static void
+hold_note(struct report_row *row, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (row->holds == 0 || ms < row->hold_min_ms)
+		row->hold_min_ms = ms;
+	if (ms > row->hold_max_ms)
+		row->hold_max_ms = ms;
+	row->holds++;
+	row->hold_ms += ms;
 }
 
 static int
@@ -434,6 +506,7 @@ on_checkout(
 			return 0;
 		g->row->pub.checkouts++;
 		r->total.pub.checkouts++;
+		tokens_issued(r, g->row, rec->count);
 		return row_touch(g->row, g->user, g->unit) == -1 ||
 			row_touch(&r->total, g->user, g->unit) == -1
 		    ? -1
@@ -461,6 +534,7 @@ on_checkout(
 		if (!resume) {
 			row->pub.checkouts++;
 			r->total.pub.checkouts++;
+			tokens_issued(r, row, g->count);
 		}
 		if (row_touch(row, g->user, g->unit) == -1 ||
 		    row_touch(&r->total, g->user, g->unit) == -1)
@@ -483,6 +557,10 @@ on_checkin(struct report *r, const struct journal_record *rec)
 	if ((g = rmap_del(&r->grants, hk)) != NULL) {
 		charge(r, g->row, g->count, g->start, rec->time_ms);
 		row_seats(r, g->row, -g->count);
+		if (rec->time_ms >= r->from) {
+			hold_note(&g->row->pub, rec->duration_ms);
+			hold_note(&r->total.pub, rec->duration_ms);
+		}
 		free(g);
 		return 0;
 	}
@@ -496,6 +574,10 @@ on_checkin(struct report *r, const struct journal_record *rec)
 		return 0;
 	if ((row = row_get(r, rec)) == NULL)
 		return -1;
+	if (rec->time_ms >= r->from) {
+		hold_note(&row->pub, rec->duration_ms);
+		hold_note(&r->total.pub, rec->duration_ms);
+	}
 	row->pub.held_ever = 1;
 	charge(r, row, rec->count, start, rec->time_ms);
 	if (row_touch(row, rec->user, rec->unit) == -1 ||
@@ -551,6 +633,11 @@ on_queue(struct report *r, const struct journal_record *rec)
 	if ((row = row_get(r, rec)) == NULL ||
 	    (q = calloc(1, sizeof(*q))) == NULL)
 		return -1;
+	if (rec->time_ms >= r->from) {
+		row->pub.in_period = 1;
+		row->pub.queued++;
+		r->total.pub.queued++;
+	}
 	q->ticket = rec->handle;
 	q->time = rec->time_ms;
 	q->count = rec->count;
@@ -614,6 +701,12 @@ report_add(struct report *r, const struct journal_record *rec)
 	if (!r->begun && t >= r->from && begin(r) == -1)
 		return -1;
 	inp = t >= r->from;
+	if (rec->feature[0] != '\0' && inuse_step(r, rec) == -1)
+		return -1;
+	/* Another front end's record still moved the in-use count. */
+	if (r->frontend[0] != '\0' && rec->frontend[0] != '\0' &&
+	    strcmp(rec->frontend, r->frontend) != 0)
+		return 0;
 
 	if (strcmp(rec->type, "checkout") == 0)
 		return on_checkout(r, rec, inp, 0);

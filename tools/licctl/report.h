@@ -84,6 +84,17 @@ struct report_row {
 	uint64_t activations; /* distinct machines of activate records */
 	int held_ever; /* held a seat at any time up to the period's end */
 	int in_period; /* anything of it falls in the period */
+
+	/* For licctl lsusage: the requests of the period and what became
+	 * of them, and how long the seats returned in it were held. */
+	uint64_t tokens; /* tokens the period's checkouts took from the pool
+			    (a shared or lingering one takes none) */
+	uint64_t queued; /* queue records in the period */
+	uint64_t queued_granted; /* of those, granted before its end */
+	uint64_t holds; /* checkins in the period */
+	int64_t hold_ms; /* their holding times added up */
+	int64_t hold_min_ms; /* the shortest (0 when holds is 0) */
+	int64_t hold_max_ms; /* the longest */
 };
 
 struct report;
@@ -91,6 +102,11 @@ struct report;
 /* A report over [from_ms, to_ms).  Returns NULL when out of memory. */
 struct report *report_new(int64_t from_ms, int64_t to_ms, enum report_by);
 void report_free(struct report *);
+
+/* Accounts only the records of one front end ("flex", "sentinel", ...)
+ * and those of none (start, reload).  Returns 0, or -1 for a name too
+ * long to be one. */
+int report_set_frontend(struct report *, const char *frontend);
 
 /* Accounts one record; records must come in sequence order.  Returns 0,
  * or -1 when out of memory. */

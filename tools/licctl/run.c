@@ -2,6 +2,8 @@
  * licctl run: wraps an unmodified program in a licence checkout.  Seats are
  * taken all or nothing before the program starts, kept alive by the client
  * library's heartbeat thread while it runs, and returned when it exits.
+ * With -P sentinel the tokens come from the sentinel front end over UDP,
+ * and the library's renewal thread keeps their leases.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_sentinel.h"
 #include "licctl.h"
 #include "licd.h"
 
@@ -146,6 +149,40 @@ run_child_wait(char **argv)
 	return 128 + sig;
 }
 
+/* The tokens of -P sentinel: all or nothing, then the command. */
+static int
+run_sentinel(const char *servers, const char *key, struct run_feature *fs,
+    size_t nfs, long count, int queue, long wait_s, char **argv)
+{
+	struct licd_sentinel *s;
+	size_t i;
+	int rc;
+
+	if ((s = licctl_sentinel_open("licctl", servers, key)) == NULL)
+		return LICCTL_EX_UNAVAILABLE;
+	for (i = 0; i < nfs; i++) {
+		if (licd_sentinel_request(s, fs[i].name,
+			fs[i].version[0] != '\0' ? fs[i].version : NULL,
+			(int)count, queue ? LICD_QUEUE : 0,
+			(int)(wait_s * 1000), &fs[i].handle) == 0) {
+			fs[i].taken = 1;
+			continue;
+		}
+		(void)licctl_sentinel_failed("licctl", fs[i].name, s);
+		/* Closing gives back what was taken. */
+		licd_sentinel_close(s);
+		return LICCTL_EX_UNAVAILABLE;
+	}
+
+	rc = run_child_wait(argv);
+
+	for (i = 0; i < nfs; i++)
+		if (fs[i].taken && licd_sentinel_release(s, fs[i].handle) == -1)
+			(void)licctl_sentinel_failed("licctl", fs[i].name, s);
+	licd_sentinel_close(s);
+	return rc;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -155,22 +192,24 @@ cmd_run(int argc, char **argv)
 	    {"count", required_argument, NULL, 'n'},
 	    {"queue", no_argument, NULL, 'q'},
 	    {"wait", required_argument, NULL, 'w'},
+	    {"protocol", required_argument, NULL, 'P'},
+	    {"site-key", required_argument, NULL, 'k'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct run_feature fs[RUN_FEATURES_MAX];
-	const char *servers = NULL, *reason;
+	const char *servers = NULL, *reason, *key = NULL;
 	struct licd_conn *c;
 	sigset_t block, old;
-	char err[512], *end;
+	char err[512], *end, list[1024];
 	size_t nfs = 0, i;
 	long count = 1, wait_s = 0;
-	int ch, queue = 0, rc;
+	int ch, queue = 0, rc, sentinel = 0;
 
 	optind = 1;
 	/* '+': stop at the command, whose options are its own. */
 	while (
-	    (ch = getopt_long(argc, argv, "+c:f:n:qw:h", opts, NULL)) != -1) {
+	    (ch = getopt_long(argc, argv, "+c:f:n:qw:P:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			servers = optarg;
@@ -206,6 +245,22 @@ cmd_run(int argc, char **argv)
 			}
 			queue = 1;
 			break;
+		case 'P':
+			if (strcmp(optarg, "sentinel") == 0)
+				sentinel = 1;
+			else if (strcmp(optarg, "flex") == 0)
+				sentinel = 0;
+			else {
+				fprintf(stderr,
+				    "licctl: -P: flex or sentinel, not "
+				    "\"%s\"\n",
+				    optarg);
+				return LICCTL_EX_USAGE;
+			}
+			break;
+		case 'k':
+			key = optarg;
+			break;
 		case 'h':
 			licctl_usage(stdout);
 			return 0;
@@ -216,15 +271,26 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	servers = licctl_servers(servers);
+	servers = sentinel
+	    ? licctl_sentinel_servers(servers, list, sizeof(list))
+	    : licctl_servers(servers);
 	if (nfs == 0 || argc == 0 || servers == NULL) {
 		fprintf(stderr, "licctl: run needs %s\n",
-		    servers == NULL ? "a server (-c or LM_LICENSE_FILE)"
+		    servers == NULL ? (sentinel ? "a server (-c or LSHOST)"
+						: "a server (-c or "
+						  "LM_LICENSE_FILE)")
 			: nfs == 0  ? "a feature (-f)"
 				    : "a command after --");
 		licctl_usage(stderr);
 		return LICCTL_EX_USAGE;
 	}
+	if (key != NULL && !sentinel) {
+		fprintf(stderr, "licctl: --site-key goes with -P sentinel\n");
+		return LICCTL_EX_USAGE;
+	}
+	if (sentinel)
+		return run_sentinel(
+		    servers, key, fs, nfs, count, queue, wait_s, argv);
 
 	c = licd_connect(servers, NULL, 0, err, sizeof(err));
 	if (c == NULL) {
