@@ -177,6 +177,7 @@ struct journal {
 	void *committed_arg;
 
 	_Atomic uint64_t last_seq;
+	struct journal_mac_key *mac_key; /* writer: j->key, set up */
 	_Atomic uint64_t committed_seq;
 	_Atomic uint64_t errors;
 	_Atomic uint64_t max_handle;
@@ -369,10 +370,13 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 		j->macs = mac;
 		j->macs_cap = b->n;
 	}
+	if (j->mac_key == NULL &&
+	    (j->mac_key = journal_mac_key_new(j->key)) == NULL)
+		return -1;
 	for (i = 0; i < b->n; i++) {
 		mac = j->macs + i * JOURNAL_MAC_LEN;
 		journal_fields_from_record(&f, &b->recs[i]);
-		if (journal_mac(j->key, prev, &f, mac) == -1)
+		if (journal_mac_keyed(j->mac_key, prev, &f, mac) == -1)
 			return -1;
 		prev = mac;
 	}
@@ -1217,6 +1221,7 @@ journal_close(struct journal *j)
 	if (j->key_fd != -1)
 		close(j->key_fd);
 	OPENSSL_cleanse(j->key, sizeof(j->key));
+	journal_mac_key_free(j->mac_key);
 	free(j->open.recs);
 	free(j->cur.recs);
 	free(j->macs);
