@@ -1030,6 +1030,17 @@ journal_max_handle(const struct journal *j)
 }
 
 int
+journal_set_sync(struct journal *j, int full)
+{
+	return sqlite3_exec(j->db,
+		   full ? "PRAGMA synchronous=FULL"
+			: "PRAGMA synchronous=NORMAL",
+		   NULL, NULL, NULL) == SQLITE_OK
+	    ? 0
+	    : -1;
+}
+
+int
 journal_start(struct journal *j, journal_committed_fn fn, void *arg)
 {
 	int rc;
