@@ -194,12 +194,14 @@ mac_put_be(struct mac_buf *m, uint64_t v, int width)
 	mac_put(m, b, (size_t)width);
 }
 
-/* Feeds prev and the encoding of f to ctx, takes the result and frees
- * ctx, whatever happens. */
+/* Feeds prev and the encoding of f to ctx and takes the result; frees
+ * ctx, whatever happens, unless keep is set. */
 static int
 mac_record(EVP_MAC_CTX *ctx, const unsigned char *prev,
-    const struct journal_fields *f, unsigned char *mac)
+    const struct journal_fields *f, unsigned char *mac, int keep)
 {
+	size_t outlen = 0;
+
 	struct mac_buf m;
 	int c;
 
@@ -224,18 +226,24 @@ mac_record(EVP_MAC_CTX *ctx, const unsigned char *prev,
 	}
 	if (!m.failed && m.n > 0 && !EVP_MAC_update(m.ctx, m.b, m.n))
 		m.failed = 1;
-	if (m.failed) {
-		EVP_MAC_CTX_free(m.ctx);
-		return -1;
+	if (!keep) {
+		if (m.failed) {
+			EVP_MAC_CTX_free(m.ctx);
+			return -1;
+		}
+		return hmac_final(m.ctx, mac);
 	}
-	return hmac_final(m.ctx, mac);
+	if (m.failed || !EVP_MAC_final(m.ctx, mac, &outlen, JOURNAL_MAC_LEN) ||
+	    outlen != JOURNAL_MAC_LEN)
+		return -1;
+	return 0;
 }
 
 int
 journal_mac(const unsigned char *key, const unsigned char *prev,
     const struct journal_fields *f, unsigned char *mac)
 {
-	return mac_record(hmac_new(key), prev, f, mac);
+	return mac_record(hmac_new(key), prev, f, mac, 0);
 }
 
 struct journal_mac_key *
@@ -250,14 +258,17 @@ journal_mac_key_free(struct journal_mac_key *k)
 	EVP_MAC_CTX_free((EVP_MAC_CTX *)k);
 }
 
+/* One context for every record: an init without a key starts afresh from
+ * the pads hashed when the key was set, without an allocation. */
 int
-journal_mac_keyed(const struct journal_mac_key *k, const unsigned char *prev,
+journal_mac_keyed(struct journal_mac_key *k, const unsigned char *prev,
     const struct journal_fields *f, unsigned char *mac)
 {
-	if (k == NULL)
+	EVP_MAC_CTX *ctx = (EVP_MAC_CTX *)k;
+
+	if (ctx == NULL || !EVP_MAC_init(ctx, NULL, 0, NULL))
 		return -1;
-	return mac_record(
-	    EVP_MAC_CTX_dup((const EVP_MAC_CTX *)k), prev, f, mac);
+	return mac_record(ctx, prev, f, mac, 1);
 }
 
 int
