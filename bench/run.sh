@@ -60,6 +60,9 @@ trap cleanup EXIT INT TERM
 # A value of licbench's JSON: top level (key) or in a histogram (hist key).
 jget() { sed -n "s/^  \"$2\": \\([0-9.]*\\).*/\\1/p" "$1" | head -n 1; }
 hget() { sed -n "s/.*\"$2\": {.*\"$3\": \\([0-9.]*\\).*/\\1/p" "$1" | head -n 1; }
+# CPU time of a process, all its threads, in microseconds.
+TCK=$(getconf CLK_TCK)
+cpu_us() { awk -v t="$TCK" '{ printf "%.0f", ($14 + $15) * 1e6 / t }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 
@@ -134,11 +137,15 @@ for mode in full normal; do
 	licd_start "$d"
 	p=1
 	while [ $p -le "$PAIRS" ]; do
+		c0=$(cpu_us "$LICD_PID")
 		"$LB" -w flex-cycle -p "$FLEX" -c 64 -d "$SECS" --json \
 		    >"$d/flex-$p.json"
+		echo $(($(cpu_us "$LICD_PID") - c0)) >"$d/flex-$p.cpu"
 		if [ $mode = full ]; then
+			c0=$(cpu_us "$MC_PID")
 			"$LB" -w memcached -p "$MC" -c 64 -d "$SECS" --json \
 			    >"$OUT/memcached-$p.json"
+			echo $(($(cpu_us "$MC_PID") - c0)) >"$OUT/memcached-$p.cpu"
 		fi
 		p=$((p + 1))
 	done
@@ -270,13 +277,15 @@ if [ "$MACHINES" -gt 0 ]; then
 	echo "| new machines over $MACHINES known | - | $(hget "$d/big-new.json" latency_us p50) / $(hget "$d/big-new.json" latency_us p99) us | $(jget "$d/big-new.json" cycles_per_s)/s |"
 fi
 echo
-echo "| pair | licd cycles/s (full) | memcached cycles/s | ratio | licd cycles/s (normal) |"
-echo "| ---: | ---: | ---: | ---: | ---: |"
+# Server CPU per cycle: less at the mercy of other load than a rate.
+per() { awk -v c="$(cat "$1")" -v n="$(jget "$2" cycles)" 'BEGIN { printf "%.1f", c / n }'; }
+echo "| pair | licd cycles/s (full) | memcached cycles/s | ratio | licd cycles/s (normal) | server CPU us/cycle: licd full / memcached / licd normal |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
 p=1
 while [ $p -le "$PAIRS" ]; do
 	a=$(jget "$OUT/cycle-full/flex-$p.json" cycles_per_s)
 	m=$(jget "$OUT/memcached-$p.json" cycles_per_s)
-	echo "| $p | $a | $m | $(ratio "$a" "$m") | $(jget "$OUT/cycle-normal/flex-$p.json" cycles_per_s) |"
+	echo "| $p | $a | $m | $(ratio "$a" "$m") | $(jget "$OUT/cycle-normal/flex-$p.json" cycles_per_s) | $(per "$OUT/cycle-full/flex-$p.cpu" "$OUT/cycle-full/flex-$p.json") / $(per "$OUT/memcached-$p.cpu" "$OUT/memcached-$p.json") / $(per "$OUT/cycle-normal/flex-$p.cpu" "$OUT/cycle-normal/flex-$p.json") |"
 	p=$((p + 1))
 done
 errs=0
