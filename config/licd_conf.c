@@ -62,6 +62,7 @@ conf_defaults(struct licd_conf *conf)
 	snprintf(
 	    conf->state_dir, sizeof(conf->state_dir), "%s", "/var/lib/licd");
 	snprintf(conf->log_level, sizeof(conf->log_level), "%s", "info");
+	snprintf(conf->journal_sync, sizeof(conf->journal_sync), "full");
 	snprintf(
 	    conf->default_unit, sizeof(conf->default_unit), "%s", "unassigned");
 	snprintf(conf->kms_address, sizeof(conf->kms_address), "*");
@@ -505,6 +506,8 @@ static const char *const conf_known[] = {
     "identity.cache",
     "identity.ldap",
     "identity.products",
+    "journal",
+    "journal.sync",
 };
 
 static void
@@ -541,7 +544,8 @@ conf_check_names(config_setting_t *group, const char *prefix, const char *file,
 			strcmp(full, "limits") == 0 ||
 			strcmp(full, "kms") == 0 ||
 			strcmp(full, "sentinel") == 0 ||
-			strcmp(full, "tls") == 0) &&
+			strcmp(full, "tls") == 0 ||
+			strcmp(full, "journal") == 0) &&
 		    !config_setting_is_group(s)) {
 			diag_add(diag, DIAG_ERROR, file,
 			    config_setting_source_line(s),
@@ -722,6 +726,16 @@ conf_load(const char *path, struct licd_conf *conf, struct diag *diag)
 		    value);
 	conf_string(&cfg, "log.level", conf->log_level, sizeof(conf->log_level),
 	    path, diag);
+	if (conf_string(&cfg, "journal.sync", conf->journal_sync,
+		sizeof(conf->journal_sync), path, diag) > 0 &&
+	    strcmp(conf->journal_sync, "full") != 0 &&
+	    strcmp(conf->journal_sync, "normal") != 0)
+		diag_add(diag, DIAG_ERROR, path,
+		    config_setting_source_line(
+			config_lookup(&cfg, "journal.sync")),
+		    "journal.sync: expected \"full\" or \"normal\", not "
+		    "\"%s\"",
+		    conf->journal_sync);
 	conf_string(&cfg, "server-name", conf->server_name,
 	    sizeof(conf->server_name), path, diag);
 	conf_string(&cfg, "units.default", conf->default_unit,

@@ -75,6 +75,9 @@ struct licd_conf {
 	struct conf_listener listeners[CONF_LISTENERS_MAX];
 	size_t nlisteners;
 	char log_level[16];
+	/* journal.sync: "full" (default: every commit is on disk before
+	 * its reply) or "normal" (no fsync per commit; see licd.conf(5)). */
+	char journal_sync[16];
 	char server_name[256]; /* host name shown in status; "" = hostname */
 	char default_unit[64];
 	/* The local admin socket ("" before conf_finish: <state-dir>/

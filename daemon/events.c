@@ -17,7 +17,12 @@
 #include "log.h"
 #include "metrics.h"
 
-#define LICD_TICK_MS 250
+/* The core's timers are served by one libevent timer armed for the exact
+ * deadline core_tick() returns, re-armed after every loop iteration that
+ * changed the core (a core event always schedules a flush, see
+ * events_flush_cb).  The ceiling is only a safety net for a deadline
+ * added without an event; nothing relies on it. */
+#define LICD_TICK_MAX_MS 60000
 
 struct conn_count {
 	char addr[CORE_ADDR_MAX];
@@ -34,11 +39,39 @@ licd_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Runs what is due now and arms the timer for the next deadline. */
+static void
+events_tick_rearm(struct licd *licd)
+{
+	struct timeval tv;
+	int64_t now = licd_now(), next, ms;
+
+	next = core_tick(licd->core, now);
+	ms = next == 0 ? LICD_TICK_MAX_MS : next - now;
+	if (ms < 0)
+		ms = 0;
+	if (ms > LICD_TICK_MAX_MS)
+		ms = LICD_TICK_MAX_MS;
+	/* Deadlines are whole milliseconds: fire at the end of the one due,
+	 * not a little before it, so that one wake-up serves it. */
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000 + 999);
+	if (tv.tv_usec >= 1000000) {
+		tv.tv_sec++;
+		tv.tv_usec -= 1000000;
+	}
+	event_add(licd->tick_ev, &tv);
+}
+
 static void
 events_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct licd *licd = arg;
 
+	/* Something changed the core in this iteration: its next deadline
+	 * may be earlier than the timer armed.  Timers that fire append
+	 * records, which the flush below hands over with the rest. */
+	events_tick_rearm(licd);
 	journal_flush(licd->journal);
 }
 
@@ -49,6 +82,9 @@ events_commit_cb(evutil_socket_t fd, short what, void *arg)
 	struct licd_waiter *w;
 	uint64_t committed;
 
+	/* Also called when a commit failed: says so (once), or that the
+	 * journal commits again. */
+	(void)licd_journal_ok(licd);
 	committed = journal_committed_seq(licd->journal);
 	(void)licd_journal_ok(licd);
 
@@ -80,8 +116,7 @@ events_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct licd *licd = arg;
 
-	(void)licd_journal_ok(licd);
-	core_tick(licd->core, licd_now());
+	events_tick_rearm(licd);
 }
 
 int
@@ -107,13 +142,10 @@ licd_journal_ok(struct licd *licd)
 int
 licd_events_init(struct licd *licd)
 {
-	struct timeval tv = {0, LICD_TICK_MS * 1000};
-
 	TAILQ_INIT(&licd->waiters);
 	licd->flush_ev = event_new(licd->base, -1, 0, events_flush_cb, licd);
 	licd->commit_ev = event_new(licd->base, -1, 0, events_commit_cb, licd);
-	licd->tick_ev =
-	    event_new(licd->base, -1, EV_PERSIST, events_tick_cb, licd);
+	licd->tick_ev = event_new(licd->base, -1, 0, events_tick_cb, licd);
 	if (licd->flush_ev == NULL || licd->commit_ev == NULL ||
 	    licd->tick_ev == NULL)
 		return -1;
@@ -121,7 +153,7 @@ licd_events_init(struct licd *licd)
 	/* Handing the batch over runs after every I/O callback of the
 	 * iteration, so that one commit covers all of them. */
 	event_priority_set(licd->flush_ev, 2);
-	event_add(licd->tick_ev, &tv);
+	events_tick_rearm(licd);
 
 	licd->conn_nbuckets = 1024;
 	licd->conn_buckets =
@@ -203,6 +235,17 @@ events_type_name(enum core_event_type type)
 	return "unknown";
 }
 
+/* A bounded string copy, terminated: snprintf("%s") was a tenth of a
+ * checkout's instructions here. */
+static void
+events_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void
 licd_core_sink(void *arg, const struct core_event *ev)
 {
@@ -212,17 +255,17 @@ licd_core_sink(void *arg, const struct core_event *ev)
 
 	memset(&rec, 0, sizeof(rec));
 	rec.time_ms = ev->time;
-	snprintf(rec.type, sizeof(rec.type), "%s", events_type_name(ev->type));
+	events_copy(rec.type, sizeof(rec.type), events_type_name(ev->type));
 	if (g != NULL) {
-		snprintf(rec.frontend, sizeof(rec.frontend), "%s", g->frontend);
-		snprintf(rec.feature, sizeof(rec.feature), "%s", g->feature);
-		snprintf(rec.version, sizeof(rec.version), "%s", g->version);
+		events_copy(rec.frontend, sizeof(rec.frontend), g->frontend);
+		events_copy(rec.feature, sizeof(rec.feature), g->feature);
+		events_copy(rec.version, sizeof(rec.version), g->version);
 		rec.count = g->count;
-		snprintf(rec.unit, sizeof(rec.unit), "%s", g->unit);
-		snprintf(rec.user, sizeof(rec.user), "%s", g->user);
-		snprintf(rec.host, sizeof(rec.host), "%s", g->host);
-		snprintf(rec.display, sizeof(rec.display), "%s", g->display);
-		snprintf(rec.address, sizeof(rec.address), "%s", g->address);
+		events_copy(rec.unit, sizeof(rec.unit), g->unit);
+		events_copy(rec.user, sizeof(rec.user), g->user);
+		events_copy(rec.host, sizeof(rec.host), g->host);
+		events_copy(rec.display, sizeof(rec.display), g->display);
+		events_copy(rec.address, sizeof(rec.address), g->address);
 		if (g->pid > 0)
 			snprintf(rec.machine_id, sizeof(rec.machine_id), "%ld",
 			    g->pid);
@@ -247,7 +290,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 	case CORE_EV_CHECKIN:
 		rec.grant_op = JOURNAL_GRANT_DEL;
 		rec.duration_ms = ev->time - g->start;
-		snprintf(rec.reason, sizeof(rec.reason), "%s",
+		events_copy(rec.reason, sizeof(rec.reason),
 		    core_release_name(ev->release));
 		if (ev->release != CORE_REL_CLIENT &&
 		    ev->release != CORE_REL_DISCONNECT)
@@ -259,7 +302,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 		break;
 	case CORE_EV_DENY:
 	case CORE_EV_DEQUEUE:
-		snprintf(rec.reason, sizeof(rec.reason), "%s",
+		events_copy(rec.reason, sizeof(rec.reason),
 		    core_reason_name(ev->reason));
 		break;
 	case CORE_EV_LINGER:

@@ -920,6 +920,9 @@ main(int argc, char **argv)
 	licd.journal = journal_open(licd.conf.state_dir, err, sizeof(err));
 	if (licd.journal == NULL)
 		fatalx("journal: %s", err);
+	if (journal_set_sync(licd.journal,
+		strcmp(licd.conf.journal_sync, "normal") != 0) == -1)
+		fatalx("journal: cannot set journal.sync");
 	if (journal_restore(licd.journal, restore_grant, &now) == -1)
 		fatalx("journal: cannot read the active grants");
 	core_set_next_handle(licd.core, journal_max_handle(licd.journal) + 1);

@@ -49,8 +49,9 @@
 
 struct act_group;
 
-/* XXX: a machine takes about 300 bytes, most of them the fixed-size
- * product, host and unit: a million machines hold some 300 MB. */
+/* A machine: about 160 bytes with its names (a million machines, some
+ * 170 MB of the daemon, hash table included); fixed-size product, host
+ * and unit made it 300. */
 struct act_mach {
 	struct act_mach *hnext; /* hash chain */
 	struct act_mach *prev, *next; /* seen or stale list */
@@ -63,9 +64,9 @@ struct act_mach {
 	int64_t first_seen;
 	int64_t last_seen;
 	int64_t activated_until;
-	char product[CORE_NAME_MAX];
-	char host[CORE_NAME_MAX];
-	char unit[CORE_NAME_MAX];
+	/* Product, host and unit, one after the other, each terminated;
+	 * NULL while none is known (all three empty). */
+	char *names;
 };
 
 struct act_list {
@@ -465,16 +466,73 @@ lanes_settle(struct act *a)
 
 /* ---- events ---- */
 
+/* The i-th of a machine's names (0 product, 1 host, 2 unit). */
+static const char *
+mach_name(const struct act_mach *m, int i)
+{
+	const char *p = m->names;
+
+	if (p == NULL)
+		return "";
+	for (; i > 0; i--)
+		p += strlen(p) + 1;
+	return p;
+}
+
+/* Sets the names, each cut to CORE_NAME_MAX - 1 bytes; keeps the old
+ * ones (and returns -1) when out of memory. */
+static int
+mach_set_names(
+    struct act_mach *m, const char *product, const char *host, const char *unit)
+{
+	const char *v[3] = {product, host, unit};
+	size_t len[3], total = 0;
+	char *p, *names;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		len[i] = strnlen(v[i], CORE_NAME_MAX - 1);
+		total += len[i] + 1;
+	}
+	if (m->names != NULL) {
+		p = m->names;
+		for (i = 0; i < 3; i++) {
+			if (strlen(p) != len[i] || memcmp(p, v[i], len[i]) != 0)
+				break;
+			p += len[i] + 1;
+		}
+		if (i == 3)
+			return 0; /* unchanged, the common case */
+	}
+	if ((names = malloc(total)) == NULL)
+		return -1;
+	for (p = names, i = 0; i < 3; i++) {
+		memcpy(p, v[i], len[i]);
+		p[len[i]] = '\0';
+		p += len[i] + 1;
+	}
+	free(m->names);
+	m->names = names;
+	return 0;
+}
+
+static void
+mach_free(struct act_mach *m)
+{
+	free(m->names);
+	free(m);
+}
+
 static void
 mach_info(const struct act_mach *m, struct act_machine_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	memcpy(info->group, m->group->name, sizeof(info->group));
-	memcpy(info->product, m->product, sizeof(info->product));
+	snprintf(info->product, sizeof(info->product), "%s", mach_name(m, 0));
 	uuid_format(m->id, info->machine_id);
 	info->cls = m->cls;
-	memcpy(info->host, m->host, sizeof(info->host));
-	memcpy(info->unit, m->unit, sizeof(info->unit));
+	snprintf(info->host, sizeof(info->host), "%s", mach_name(m, 1));
+	snprintf(info->unit, sizeof(info->unit), "%s", mach_name(m, 2));
 	info->first_seen = m->first_seen;
 	info->last_seen = m->last_seen;
 	info->activated_until = m->activated_until;
@@ -516,7 +574,7 @@ mach_forget(struct act *a, struct act_mach *m, int64_t now, int purged)
 		g->activated--;
 	lane_unlink(a, m);
 	emit(a, ACT_EV_FORGET, now, &info, 0, (int)g->seen.n, purged);
-	free(m);
+	mach_free(m);
 }
 
 /* Whether a group keeps a machine that is past the window. */
@@ -732,11 +790,11 @@ act_free(struct act *a)
 		gn = g->gnext;
 		for (m = g->seen.head; m != NULL; m = mn) {
 			mn = m->next;
-			free(m);
+			mach_free(m);
 		}
 		for (m = g->stale.head; m != NULL; m = mn) {
 			mn = m->next;
-			free(m);
+			mach_free(m);
 		}
 		free(g->buckets);
 		free(g);
@@ -1077,12 +1135,12 @@ act_request(struct act *a, const struct act_request *req, int64_t now,
 		emit(a, ACT_EV_REQUEST, now, &info, rep->result, rep->count, 0);
 		return;
 	}
-	snprintf(m->product, sizeof(m->product), "%s", pr->p.name);
 	m->cls = req->cls;
-	if (req->host != NULL)
-		snprintf(m->host, sizeof(m->host), "%s", req->host);
-	if (req->unit != NULL && req->unit[0] != '\0')
-		snprintf(m->unit, sizeof(m->unit), "%s", req->unit);
+	/* XXX: out of memory the machine keeps the names it had. */
+	(void)mach_set_names(m, pr->p.name,
+	    req->host != NULL ? req->host : mach_name(m, 1),
+	    req->unit != NULL && req->unit[0] != '\0' ? req->unit
+						      : mach_name(m, 2));
 	/* The machine is at the head of seen: trimming takes older ones. */
 	group_trim(a, g, now);
 
@@ -1094,7 +1152,7 @@ act_request(struct act *a, const struct act_request *req, int64_t now,
 		rep->result = ACT_CAPPED;
 	else
 		activate(a, pr, m, now, rep);
-	snprintf(rep->unit, sizeof(rep->unit), "%s", m->unit);
+	snprintf(rep->unit, sizeof(rep->unit), "%s", mach_name(m, 2));
 	pr->requests[rep->result]++;
 	mach_info(m, &info);
 	emit(a, ACT_EV_REQUEST, now, &info, rep->result, rep->count, 0);
@@ -1135,12 +1193,14 @@ act_restore(struct act *a, const struct act_machine_info *info)
 			return -1;
 		}
 	}
-	memcpy(m->product, info->product, sizeof(m->product));
-	m->product[sizeof(m->product) - 1] = '\0';
-	memcpy(m->host, info->host, sizeof(m->host));
-	m->host[sizeof(m->host) - 1] = '\0';
-	memcpy(m->unit, info->unit, sizeof(m->unit));
-	m->unit[sizeof(m->unit) - 1] = '\0';
+	if (mach_set_names(m, info->product, info->host, info->unit) == -1) {
+		/* Only a new machine has no names yet: drop it whole. */
+		if (m->names == NULL) {
+			group_unhash(g, m);
+			mach_free(m);
+			return -1;
+		}
+	}
 	m->cls =
 	    info->cls == ACT_CLASS_SERVER ? ACT_CLASS_SERVER : ACT_CLASS_CLIENT;
 	m->first_seen = info->first_seen;

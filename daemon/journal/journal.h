@@ -78,7 +78,8 @@ struct journal_record {
  */
 int journal_failing(const struct journal *, char *why, size_t len);
 
-/* Called on the writer thread after each committed batch. */
+/* Called on the writer thread after each committed batch, and after
+ * each failed attempt to commit one (journal_failing then says so). */
 typedef void (*journal_committed_fn)(void *arg);
 
 /*
@@ -99,6 +100,15 @@ uint64_t journal_max_handle(const struct journal *);
 
 /* Starts the writer thread.  Returns 0 or -1. */
 int journal_start(struct journal *, journal_committed_fn, void *arg);
+
+/*
+ * Before journal_start: full (the default) syncs the write-ahead log at
+ * every commit, so a committed batch survives a power failure; without
+ * it (journal.sync = "normal") a commit survives licd's crash but the
+ * last batches before a power failure or a kernel crash may be lost,
+ * though never torn: the database stays consistent.  Returns 0 or -1.
+ */
+int journal_set_sync(struct journal *, int full);
 
 /* Loop thread: appends a copy of rec to the open batch, assigning its
  * sequence number, which it returns.  Never blocks on I/O. */

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,18 +105,27 @@ journal_fields_from_row(struct journal_fields *f, sqlite3_stmt *st)
 	}
 }
 
+/* The HMAC implementation, fetched once: a fetch per record (a provider
+ * lookup by name) cost as much as the hashing.  It holds no key. */
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static EVP_MAC *hmac_alg;
+
+static void
+hmac_fetch(void)
+{
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 static EVP_MAC_CTX *
 hmac_new(const unsigned char *key)
 {
-	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx;
 	OSSL_PARAM params[2];
 	char digest[] = "SHA256";
 
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	if (pthread_once(&hmac_once, hmac_fetch) != 0 || hmac_alg == NULL)
 		return NULL;
-	ctx = EVP_MAC_CTX_new(mac);
-	EVP_MAC_free(mac);
+	ctx = EVP_MAC_CTX_new(hmac_alg);
 	if (ctx == NULL)
 		return NULL;
 	params[0] =
@@ -139,48 +149,126 @@ hmac_final(EVP_MAC_CTX *ctx, unsigned char *out)
 	return (ok && outlen == JOURNAL_MAC_LEN) ? 0 : -1;
 }
 
-static int
-put_be(EVP_MAC_CTX *ctx, uint64_t v, int width)
+/*
+ * The encoding E(n) is gathered in a buffer and handed to the MAC in few
+ * updates: one update per field (about 40 a record) cost more in the
+ * provider's dispatch than the hashing itself.
+ */
+struct mac_buf {
+	EVP_MAC_CTX *ctx;
+	size_t n;
+	int failed;
+	unsigned char b[1024];
+};
+
+static void
+mac_put(struct mac_buf *m, const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	size_t k;
+
+	while (len > 0 && !m->failed) {
+		if (m->n == sizeof(m->b)) {
+			if (!EVP_MAC_update(m->ctx, m->b, m->n))
+				m->failed = 1;
+			m->n = 0;
+		}
+		k = sizeof(m->b) - m->n;
+		if (k > len)
+			k = len;
+		memcpy(m->b + m->n, s, k);
+		m->n += k;
+		s += k;
+		len -= k;
+	}
+}
+
+static void
+mac_put_be(struct mac_buf *m, uint64_t v, int width)
 {
 	unsigned char b[8];
 	int i;
 
 	for (i = 0; i < width; i++)
 		b[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
-	return EVP_MAC_update(ctx, b, (size_t)width) ? 0 : -1;
+	mac_put(m, b, (size_t)width);
+}
+
+/* Feeds prev and the encoding of f to ctx and takes the result; frees
+ * ctx, whatever happens, unless keep is set. */
+static int
+mac_record(EVP_MAC_CTX *ctx, const unsigned char *prev,
+    const struct journal_fields *f, unsigned char *mac, int keep)
+{
+	size_t outlen = 0;
+
+	struct mac_buf m;
+	int c;
+
+	if (ctx == NULL)
+		return -1;
+	m.ctx = ctx;
+	m.n = 0;
+	m.failed = 0;
+	mac_put(&m, prev, JOURNAL_MAC_LEN);
+	for (c = 0; c < JCOL_MAC; c++) {
+		if (!journal_col_is_text(c)) {
+			mac_put_be(&m, (uint64_t)f->num[c], 8);
+			continue;
+		}
+		if (f->len[c] > UINT32_MAX) {
+			m.failed = 1;
+			break;
+		}
+		mac_put_be(&m, f->len[c], 4);
+		if (f->len[c] > 0)
+			mac_put(&m, f->str[c], f->len[c]);
+	}
+	if (!m.failed && m.n > 0 && !EVP_MAC_update(m.ctx, m.b, m.n))
+		m.failed = 1;
+	if (!keep) {
+		if (m.failed) {
+			EVP_MAC_CTX_free(m.ctx);
+			return -1;
+		}
+		return hmac_final(m.ctx, mac);
+	}
+	if (m.failed || !EVP_MAC_final(m.ctx, mac, &outlen, JOURNAL_MAC_LEN) ||
+	    outlen != JOURNAL_MAC_LEN)
+		return -1;
+	return 0;
 }
 
 int
 journal_mac(const unsigned char *key, const unsigned char *prev,
     const struct journal_fields *f, unsigned char *mac)
 {
-	EVP_MAC_CTX *ctx;
-	int c, rc = 0;
+	return mac_record(hmac_new(key), prev, f, mac, 0);
+}
 
-	if ((ctx = hmac_new(key)) == NULL)
+struct journal_mac_key *
+journal_mac_key_new(const unsigned char *key)
+{
+	return (struct journal_mac_key *)hmac_new(key);
+}
+
+void
+journal_mac_key_free(struct journal_mac_key *k)
+{
+	EVP_MAC_CTX_free((EVP_MAC_CTX *)k);
+}
+
+/* One context for every record: an init without a key starts afresh from
+ * the pads hashed when the key was set, without an allocation. */
+int
+journal_mac_keyed(struct journal_mac_key *k, const unsigned char *prev,
+    const struct journal_fields *f, unsigned char *mac)
+{
+	EVP_MAC_CTX *ctx = (EVP_MAC_CTX *)k;
+
+	if (ctx == NULL || !EVP_MAC_init(ctx, NULL, 0, NULL))
 		return -1;
-	if (!EVP_MAC_update(ctx, prev, JOURNAL_MAC_LEN))
-		rc = -1;
-	for (c = 0; rc == 0 && c < JCOL_MAC; c++) {
-		if (!journal_col_is_text(c)) {
-			rc = put_be(ctx, (uint64_t)f->num[c], 8);
-			continue;
-		}
-		if (f->len[c] > UINT32_MAX) {
-			rc = -1;
-			break;
-		}
-		rc = put_be(ctx, f->len[c], 4);
-		if (rc == 0 && f->len[c] > 0 &&
-		    !EVP_MAC_update(
-			ctx, (const unsigned char *)f->str[c], f->len[c]))
-			rc = -1;
-	}
-	if (rc != 0) {
-		EVP_MAC_CTX_free(ctx);
-		return -1;
-	}
-	return hmac_final(ctx, mac);
+	return mac_record(ctx, prev, f, mac, 1);
 }
 
 int

@@ -75,6 +75,17 @@ int journal_col_is_text(enum journal_col);
 int journal_mac(const unsigned char *key, const unsigned char *prev,
     const struct journal_fields *f, unsigned char *mac);
 
+/*
+ * The same with the key set up once (HMAC's inner and outer pads hashed):
+ * the writer keeps one for its journal and uses it for every record.
+ * The object holds key material: free it with the journal.
+ */
+struct journal_mac_key;
+struct journal_mac_key *journal_mac_key_new(const unsigned char *key);
+void journal_mac_key_free(struct journal_mac_key *);
+int journal_mac_keyed(struct journal_mac_key *, const unsigned char *prev,
+    const struct journal_fields *f, unsigned char *mac);
+
 /* The value kept in meta to tell that a key belongs to this database. */
 int journal_key_check(const unsigned char *key, unsigned char *out);
 

@@ -184,7 +184,11 @@ msg_parse(const char *line, size_t len, struct flex_msg *msg, int allow_star,
 	const char *tok;
 	size_t pos = 0, n, i, j;
 
-	memset(msg, 0, sizeof(*msg));
+	/* Not the whole struct: its argument slots are 12 KiB, and each one
+	 * used is filled (key and value terminated) by arg_parse. */
+	msg->tag[0] = '\0';
+	msg->verb[0] = '\0';
+	msg->nargs = 0;
 	if (line == NULL || len == 0) {
 		set_err(err, errlen, "empty line");
 		return -1;

@@ -89,6 +89,24 @@ test_flex_cycle(void **state)
 	h_licd_cleanup(&d);
 }
 
+/* Checkouts that pile up on 4 connections, returned when they close. */
+static void
+test_flex_hold(void **state)
+{
+	struct h_licd d;
+	char out[8192], port[16];
+
+	h_licd_init(&d, license, NULL, NULL);
+	h_licd_start(&d);
+	snprintf(port, sizeof(port), "%d", d.port);
+	assert_int_equal(
+	    bench(out, sizeof(out), "-w", "flex-hold", "-p", port, "-c", "4",
+		"-n", "40", "-f", "solver", (char *)NULL),
+	    40);
+	assert_true(H_WAIT(h_in_use(d.port, "solver") == 0, 5000));
+	h_licd_cleanup(&d);
+}
+
 static void
 test_idle(void **state)
 {
@@ -131,6 +149,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flex_cycle),
+	    cmocka_unit_test(test_flex_hold),
 	    cmocka_unit_test(test_idle),
 	    cmocka_unit_test(test_kms),
 	};

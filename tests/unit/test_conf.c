@@ -157,6 +157,9 @@ test_errors_with_lines(void **state)
 	    {"license-files = [ 1 ];\n", 1, "expected a file name"},
 	    {"state-dir = \"x\";\nlog = { level = ; };\n", 2, ""}, /* syntax */
 	    {"state-dir = \"x\"\nlog = 1;\n", 2, "expected a group"},
+	    {"state-dir = \"x\";\njournal = { sync = \"off\"; };\n", 2,
+		"journal.sync: expected \"full\" or \"normal\""},
+	    {"journal = 1;\n", 1, "expected a group"},
 	};
 	struct licd_conf c;
 	struct diag d;
@@ -172,6 +175,24 @@ test_errors_with_lines(void **state)
 			    cases[i].needle, cases[i].line);
 		diag_free(&d);
 	}
+}
+
+/* The journal's durability: full unless asked otherwise. */
+static void
+test_journal_sync(void **state)
+{
+	struct licd_conf c;
+	struct diag d;
+
+	conf_defaults(&c);
+	assert_string_equal(c.journal_sync, "full");
+	diag_init(&d);
+	assert_int_equal(
+	    conf_load(
+		write_conf("journal = { sync = \"normal\"; };\n"), &c, &d),
+	    0);
+	assert_string_equal(c.journal_sync, "normal");
+	diag_free(&d);
 }
 
 static void
@@ -332,6 +353,7 @@ main(void)
 	    cmocka_unit_test(test_full_file),
 	    cmocka_unit_test(test_errors_with_lines),
 	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_journal_sync),
 	    cmocka_unit_test(test_flags_replace_licenses),
 	    cmocka_unit_test(test_idle_versus_heartbeat),
 	    cmocka_unit_test(test_diag_format),

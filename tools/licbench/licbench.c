@@ -650,7 +650,8 @@ bench_usage(FILE *f)
 	    "[-d SECONDS | -n CYCLES]\n"
 	    "                [-r RATE] [-i MS] [-S N] [-t MS] [-W N] [-f "
 	    "FEATURE] [-u USER]\n"
-	    "                [-P PRODUCT] [-m MACHINES] [-k KEY] [--json]\n"
+	    "                [-P PRODUCT] [-m MACHINES] [-k KEY] [-K SECONDS] "
+	    "[--json]\n"
 	    "  -w, --workload W      %s (default flex-cycle)\n"
 	    "  -H, --host ADDR       server IPv4 address (127.0.0.1)\n"
 	    "  -p, --port N          server port (27000, kms 1688, "
@@ -666,12 +667,15 @@ bench_usage(FILE *f)
 	    "127.0.0.1-127.0.0.N\n"
 	    "  -t, --timeout MS      a request's time limit (5000)\n"
 	    "  -W, --window N        connections opened at once (256)\n"
-	    "  -f, --feature NAME    flex-cycle: the feature (solver)\n"
+	    "  -f, --feature NAME    flex-cycle, flex-hold: the feature "
+	    "(solver)\n"
 	    "  -u, --user NAME       flex: the user in HELLO (licbench)\n"
 	    "  -P, --product NAME    kms: the product (bench)\n"
 	    "  -m, --machines N      kms: cycle through N machine ids; 0, a "
 	    "new one each time (0)\n"
 	    "  -k, --key NAME        memcached: key prefix (licbench)\n"
+	    "  -K, --keep S          after the report, hold the connections "
+	    "open S seconds\n"
 	    "  -j, --json            report as JSON\n"
 	    "Exits 0 when no error was counted, 1 when some were, 2 on a "
 	    "usage error.\n",
@@ -718,13 +722,14 @@ main(int argc, char **argv)
 	    {"machines", required_argument, NULL, 'm'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"keep", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct bench b;
 	struct event_config *cfg;
 	struct timeval sweep_tv = {0, BENCH_SWEEP_MS * 1000};
-	double v, port = 0, interval = 1000;
+	double v, port = 0, interval = 1000, keep = 0;
 	uint64_t total;
 	int ch, i;
 
@@ -739,9 +744,9 @@ main(int argc, char **argv)
 	b.o.product = "bench";
 	b.o.key = "licbench";
 
-	while (
-	    (ch = getopt_long(argc, argv, "w:H:p:c:d:n:r:i:S:t:W:f:u:P:m:k:jh",
-		 longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv,
+		    "w:H:p:c:d:n:r:i:S:t:W:f:u:P:m:k:K:jh", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'w':
 			b.w = bench_workload_find(optarg);
@@ -815,6 +820,10 @@ main(int argc, char **argv)
 		case 'k':
 			b.o.key = optarg;
 			break;
+		case 'K':
+			if (bench_num("-K", optarg, 0, 86400, &keep) == -1)
+				return 2;
+			break;
 		case 'j':
 			b.json = 1;
 			break;
@@ -874,6 +883,15 @@ main(int argc, char **argv)
 		b.t_end = bench_now();
 
 	bench_report(&b);
+	/* The connections stay open, silent, for a measurement of the
+	 * server while it holds them (memory, a restart with grants). */
+	if (keep > 0) {
+		fflush(stdout);
+		(void)nanosleep(
+		    &(struct timespec){(time_t)keep,
+			(long)((keep - (double)(time_t)keep) * 1e9)},
+		    NULL);
+	}
 
 	for (i = 0; i < (int)b.nconn; i++) {
 		if (b.conns[i].bev != NULL)
