@@ -75,13 +75,20 @@ session_resume(struct session *s)
  * loop.  Returns how much the socket took; the rest, and everything after
  * an error (the bufferevent's own write meets it again and reports it),
  * goes through the bufferevent as before.  TLS sessions always do.
+ * XXX: a client that sends one request at a time and never reads its
+ * replies fills the kernel's send buffer (which grows to tcp_wmem's
+ * maximum) before the write timeout can start, as it did before.
  */
 static size_t
 session_send_now(struct session *s, const void *p, size_t len)
 {
 	ssize_t n;
 
-	if (!s->plain || len == 0 || session_unsent(s) != 0)
+	/* Only when no further request is buffered: a client that pipelines
+	 * gets its replies gathered into one write by the bufferevent, and
+	 * its back-pressure (session_read_cb) works as it always did. */
+	if (!s->plain || len == 0 || session_unsent(s) != 0 ||
+	    evbuffer_get_length(bufferevent_get_input(s->bev)) != 0)
 		return 0;
 	n = send(
 	    bufferevent_getfd(s->bev), p, len, MSG_DONTWAIT | MSG_NOSIGNAL);

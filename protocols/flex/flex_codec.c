@@ -432,6 +432,44 @@ flex_out_addf(struct flex_out *o, const char *key, const char *fmt, ...)
 	flex_out_add(o, key, value);
 }
 
+void
+flex_out_add_u64(struct flex_out *o, const char *key, uint64_t v)
+{
+	char tmp[24], value[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		value[i] = tmp[n - 1 - i];
+	value[n] = '\0';
+	flex_out_add(o, key, value);
+}
+
+void
+flex_out_add_i64(struct flex_out *o, const char *key, int64_t v)
+{
+	char value[24];
+	uint64_t u;
+	size_t n = 0, i;
+	char tmp[24];
+
+	u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	i = 0;
+	if (v < 0)
+		value[i++] = '-';
+	while (n > 0)
+		value[i++] = tmp[--n];
+	value[i] = '\0';
+	flex_out_add(o, key, value);
+}
+
 int
 flex_out_end(struct flex_out *o)
 {
