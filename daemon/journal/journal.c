@@ -100,8 +100,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		      "borrowed_until_ms) "
 		      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
     [ST_GRANT_DEL] = "DELETE FROM grants WHERE handle = ?",
-    [ST_META_PUT] = ("INSERT OR REPLACE INTO meta (key, value) "
-		     "VALUES (?, ?)"),
+    /* An upsert, not INSERT OR REPLACE: a replace deletes the row and
+     * inserts it again under a new rowid, which rewrote meta's key index
+     * page too, one more page in the log at every commit. */
+    [ST_META_PUT] = ("INSERT INTO meta (key, value) VALUES (?, ?) "
+		     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
     [ST_MACHINE_PUT] = ("INSERT OR REPLACE INTO machines (\"group\", "
 			"machine_id, product, class, host, unit, "
 			"first_seen_ms, last_seen_ms, activated_until_ms) "
