@@ -246,6 +246,25 @@ events_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* "%ld" of a positive v, bounded: snprintf was a third of this sink's
+ * instructions, two calls a cycle. */
+static void
+events_put_pid(char *dst, size_t size, long v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < sizeof(tmp));
+	if (n > size - 1)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+}
+
 void
 licd_core_sink(void *arg, const struct core_event *ev)
 {
@@ -267,8 +286,8 @@ licd_core_sink(void *arg, const struct core_event *ev)
 		events_copy(rec.display, sizeof(rec.display), g->display);
 		events_copy(rec.address, sizeof(rec.address), g->address);
 		if (g->pid > 0)
-			snprintf(rec.machine_id, sizeof(rec.machine_id), "%ld",
-			    g->pid);
+			events_put_pid(
+			    rec.machine_id, sizeof(rec.machine_id), g->pid);
 		rec.handle = g->handle;
 	}
 	rec.in_use_after = ev->in_use_after;

@@ -68,14 +68,47 @@ session_resume(struct session *s)
 	session_read_cb(s->bev, s);
 }
 
+/*
+ * A plain-text session with nothing queued sends a reply at once, with
+ * one send(): through the bufferevent each reply cost two epoll_ctl (its
+ * write event added, then removed once written) and a trip round the
+ * loop.  Returns how much the socket took; the rest, and everything after
+ * an error (the bufferevent's own write meets it again and reports it),
+ * goes through the bufferevent as before.  TLS sessions always do.
+ * XXX: a client that sends one request at a time and never reads its
+ * replies fills the kernel's send buffer (which grows to tcp_wmem's
+ * maximum) before the write timeout can start, as it did before.
+ */
+static size_t
+session_send_now(struct session *s, const void *p, size_t len)
+{
+	ssize_t n;
+
+	/* Only when no further request is buffered: a client that pipelines
+	 * gets its replies gathered into one write by the bufferevent, and
+	 * its back-pressure (session_read_cb) works as it always did. */
+	if (!s->plain || len == 0 || session_unsent(s) != 0 ||
+	    evbuffer_get_length(bufferevent_get_input(s->bev)) != 0)
+		return 0;
+	n = send(
+	    bufferevent_getfd(s->bev), p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* The journal committed what the held replies report: send them, and
  * read again if we had stopped for them. */
 static void
 session_waiter_ready(struct licd_waiter *w)
 {
 	struct session *s = session_from_waiter(w);
+	size_t len = evbuffer_get_length(s->held);
+	unsigned char *p;
 
-	bufferevent_write_buffer(s->bev, s->held);
+	if (len > 0 && s->plain && session_unsent(s) == 0 &&
+	    (p = evbuffer_pullup(s->held, -1)) != NULL)
+		evbuffer_drain(s->held, session_send_now(s, p, len));
+	if (evbuffer_get_length(s->held) > 0)
+		bufferevent_write_buffer(s->bev, s->held);
 	s->nheld = 0;
 	if (s->closing) {
 		session_try_close(s);
@@ -90,13 +123,16 @@ session_send(struct session *s, const char *line, size_t len, int durable)
 {
 	struct licd *licd = s->licd;
 	uint64_t seq;
+	size_t k;
 
 	if (s->dead)
 		return;
 	seq = licd_last_seq(licd);
 	if (s->nheld == 0 &&
 	    (!durable || seq <= journal_committed_seq(licd->journal))) {
-		bufferevent_write(s->bev, line, len);
+		k = session_send_now(s, line, len);
+		if (k < len)
+			bufferevent_write(s->bev, line + k, len - k);
 		return;
 	}
 	evbuffer_add(s->held, line, len);
@@ -327,6 +363,7 @@ session_tls_wrap(struct session *s)
 		return -1;
 	}
 	s->bev = bev;
+	s->plain = 0;
 	session_bev_setup(s);
 	return 0;
 }
@@ -412,6 +449,7 @@ session_new(struct licd *licd, const struct session_ops *ops, int fd,
 	s->uid = (uid_t)-1;
 	s->sniff = tls == CONF_TLS_OPTIONAL ? SESSION_SNIFF_OPTIONAL : 0;
 	s->waiter.ready = session_waiter_ready;
+	s->plain = tls != CONF_TLS_REQUIRED;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
 	session_bev_setup(s);
 	return s;

@@ -78,6 +78,7 @@ struct session {
 	int sniff; /* SESSION_SNIFF_*, or 0 once decided */
 	int has_cert;
 	struct tls_peer peer;
+	int plain; /* bev is a plain socket one: replies may be sent at once */
 
 	/* Replies that wait for the journal, in order, and how many. */
 	struct evbuffer *held;

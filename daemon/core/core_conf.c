@@ -1691,8 +1691,12 @@ core_conf_unit(const struct core_conf *cf, const struct core_settings *st,
 
 	if (cf->nocase)
 		lower_copy(user, sizeof(user), id->user);
-	else
-		snprintf(user, sizeof(user), "%s", id->user);
+	else {
+		/* snprintf("%s") by hand: this runs for every checkout. */
+		i = strnlen(id->user, sizeof(user) - 1);
+		memcpy(user, id->user, i);
+		user[i] = '\0';
+	}
 	if ((g = core_strmap_get(&cf->firstgroup, user)) != NULL)
 		return g->name;
 

@@ -162,9 +162,8 @@ struct mac_buf {
 };
 
 static void
-mac_put(struct mac_buf *m, const void *p, size_t len)
+mac_put_slow(struct mac_buf *m, const unsigned char *s, size_t len)
 {
-	const unsigned char *s = p;
 	size_t k;
 
 	while (len > 0 && !m->failed) {
@@ -183,15 +182,35 @@ mac_put(struct mac_buf *m, const void *p, size_t len)
 	}
 }
 
-static void
+/* A record's encoding nearly always fits the buffer: copy straight in,
+ * the loop above only for the rest. */
+static inline void
+mac_put(struct mac_buf *m, const void *p, size_t len)
+{
+	if (len <= sizeof(m->b) - m->n) {
+		memcpy(m->b + m->n, p, len);
+		m->n += len;
+		return;
+	}
+	mac_put_slow(m, p, len);
+}
+
+static inline void
 mac_put_be(struct mac_buf *m, uint64_t v, int width)
 {
-	unsigned char b[8];
+	unsigned char b[8], *d;
 	int i;
 
+	if ((size_t)width <= sizeof(m->b) - m->n) {
+		d = m->b + m->n;
+		for (i = 0; i < width; i++)
+			d[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
+		m->n += (size_t)width;
+		return;
+	}
 	for (i = 0; i < width; i++)
 		b[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
-	mac_put(m, b, (size_t)width);
+	mac_put_slow(m, b, (size_t)width);
 }
 
 /* Feeds prev and the encoding of f to ctx and takes the result; frees

@@ -360,11 +360,28 @@ flex_out_begin(struct flex_out *o, char *buf, size_t cap, const char *tag,
 	out_put(o, verb, strlen(verb));
 }
 
+/* The keys the parser takes: [a-z0-9_]+.  By hand: strspn with a set
+ * builds its table on every call, and a reply has some six keys. */
+static int
+key_ok(const char *key, size_t klen)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < klen; i++) {
+		c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
 void
 flex_out_add(struct flex_out *o, const char *key, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
+	const unsigned char *p, *q;
 	char esc[3];
 	size_t klen;
 
@@ -373,8 +390,7 @@ flex_out_add(struct flex_out *o, const char *key, const char *value)
 	klen = strlen(key);
 	/* A key the parser would refuse poisons the line rather than let a
 	 * bad message out. */
-	if (klen == 0 || klen > FLEX_KEY_MAX ||
-	    strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != klen ||
+	if (klen == 0 || klen > FLEX_KEY_MAX || !key_ok(key, klen) ||
 	    strlen(value) > FLEX_VALUE_MAX) {
 		o->truncated = 1;
 		return;
@@ -382,15 +398,20 @@ flex_out_add(struct flex_out *o, const char *key, const char *value)
 	out_put(o, " ", 1);
 	out_put(o, key, klen);
 	out_put(o, "=", 1);
-	for (p = (const unsigned char *)value; *p != '\0'; p++) {
-		if (is_plain_byte(*p)) {
-			out_put(o, (const char *)p, 1);
-		} else {
-			esc[0] = '%';
-			esc[1] = hex[*p >> 4];
-			esc[2] = hex[*p & 0xf];
-			out_put(o, esc, 3);
+	/* Runs of plain bytes in one copy each, the others escaped. */
+	for (p = (const unsigned char *)value; *p != '\0';) {
+		for (q = p; *q != '\0' && is_plain_byte(*q); q++)
+			continue;
+		if (q > p) {
+			out_put(o, (const char *)p, (size_t)(q - p));
+			p = q;
+			continue;
 		}
+		esc[0] = '%';
+		esc[1] = hex[*p >> 4];
+		esc[2] = hex[*p & 0xf];
+		out_put(o, esc, 3);
+		p++;
 	}
 }
 
@@ -408,6 +429,44 @@ flex_out_addf(struct flex_out *o, const char *key, const char *fmt, ...)
 		o->truncated = 1;
 		return;
 	}
+	flex_out_add(o, key, value);
+}
+
+void
+flex_out_add_u64(struct flex_out *o, const char *key, uint64_t v)
+{
+	char tmp[24], value[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		value[i] = tmp[n - 1 - i];
+	value[n] = '\0';
+	flex_out_add(o, key, value);
+}
+
+void
+flex_out_add_i64(struct flex_out *o, const char *key, int64_t v)
+{
+	char value[24];
+	uint64_t u;
+	size_t n = 0, i;
+	char tmp[24];
+
+	u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	i = 0;
+	if (v < 0)
+		value[i++] = '-';
+	while (n > 0)
+		value[i++] = tmp[--n];
+	value[i] = '\0';
 	flex_out_add(o, key, value);
 }
 

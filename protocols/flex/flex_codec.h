@@ -62,7 +62,9 @@ int flex_msg_get_u64(const struct flex_msg *, const char *key, uint64_t *out);
 /*
  * Building messages into a caller's buffer.  flex_out_begin() starts
  * "TAG VERB", flex_out_add() appends " key=value" with value
- * percent-encoded, flex_out_addf() the same with a printf format, and
+ * percent-encoded, flex_out_addf() the same with a printf format (and
+ * flex_out_add_u64() and _i64() with a number: the replies to a checkout
+ * and a checkin, without printf's cost), and
  * flex_out_end() appends "\n".  Once the buffer would overflow the builder
  * is marked truncated and further calls do nothing; flex_out_end() then
  * returns -1.  Otherwise it returns the line's length.
@@ -79,6 +81,9 @@ void flex_out_begin(struct flex_out *, char *buf, size_t cap, const char *tag,
 void flex_out_add(struct flex_out *, const char *key, const char *value);
 void flex_out_addf(struct flex_out *, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* flex_out_addf(o, key, "%llu" or "%lld", v) without printf. */
+void flex_out_add_u64(struct flex_out *, const char *key, uint64_t v);
+void flex_out_add_i64(struct flex_out *, const char *key, int64_t v);
 int flex_out_end(struct flex_out *);
 
 /* Request verbs, as the server sees them. */

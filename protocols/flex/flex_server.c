@@ -239,7 +239,7 @@ flex_add_grant(struct flex_out *o, const char *feature, const char *version,
 {
 	flex_out_add(o, "feature", feature);
 	flex_out_add(o, "version", version);
-	flex_out_addf(o, "count", "%d", count);
+	flex_out_add_i64(o, "count", count);
 	flex_out_add(o, "unit", unit);
 }
 
@@ -389,8 +389,7 @@ flex_checkout(
 	switch (res.status) {
 	case CORE_GRANTED:
 		flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
-		flex_out_addf(
-		    &o, "handle", "%llu", (unsigned long long)res.handle);
+		flex_out_add_u64(&o, "handle", res.handle);
 		flex_add_grant(
 		    &o, req->feature, res.version, res.count, res.unit);
 		flex_send_out(s, &o, 1);
@@ -461,7 +460,7 @@ flex_reply_id(struct flex_session *s, const char *tag, enum core_reason r,
 		return;
 	}
 	flex_out_begin(&o, buf, sizeof(buf), tag, "OK");
-	flex_out_addf(&o, key, "%llu", (unsigned long long)id);
+	flex_out_add_u64(&o, key, id);
 	flex_send_out(s, &o, 1);
 }
 

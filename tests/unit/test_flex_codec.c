@@ -263,6 +263,37 @@ test_out_truncation(void **state)
 	assert_string_equal(buf, "t2 OK n=7-x\n");
 }
 
+/* The numeric appenders write what printf would, at the edges too. */
+static void
+test_out_numbers(void **state)
+{
+	static const int64_t iv[] = {
+	    0, 1, -1, 9, 10, -10, 4096, INT64_MAX, INT64_MIN};
+	static const uint64_t uv[] = {
+	    0, 1, 9, 10, 99, 100, 18446744073709551615u};
+	char buf[256], want[256];
+	struct flex_out o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+		flex_out_begin(&o, buf, sizeof(buf), "t1", "OK");
+		flex_out_add_i64(&o, "n", iv[i]);
+		assert_true(flex_out_end(&o) > 0);
+		snprintf(
+		    want, sizeof(want), "t1 OK n=%lld\n", (long long)iv[i]);
+		assert_string_equal(buf, want);
+	}
+	for (i = 0; i < sizeof(uv) / sizeof(uv[0]); i++) {
+		flex_out_begin(&o, buf, sizeof(buf), "t1", "OK");
+		flex_out_add_u64(&o, "handle", uv[i]);
+		assert_true(flex_out_end(&o) > 0);
+		snprintf(want, sizeof(want), "t1 OK handle=%llu\n",
+		    (unsigned long long)uv[i]);
+		assert_string_equal(buf, want);
+	}
+}
+
 static void
 test_error_names(void **state)
 {
@@ -482,6 +513,7 @@ main(void)
 	    cmocka_unit_test(test_get_numbers),
 	    cmocka_unit_test(test_roundtrip_bytes),
 	    cmocka_unit_test(test_out_truncation),
+	    cmocka_unit_test(test_out_numbers),
 	    cmocka_unit_test(test_error_names),
 	    cmocka_unit_test(test_request_table),
 	    cmocka_unit_test(test_request_fields),
