@@ -541,7 +541,7 @@ listen_start(void)
 	const struct licd_protocol *proto;
 	int fds[LISTEN_FDS_MAX];
 	size_t i, nfds = 0;
-	int n, k;
+	int n, k, pass;
 
 	/* Sockets passed by systemd socket activation serve the flex
 	 * front end.  XXX: every passed socket goes to flex, and the KMS
@@ -581,16 +581,24 @@ listen_start(void)
 		return 0;
 	}
 
-	for (i = 0; i < licd.conf.nlisteners; i++) {
-		proto = protocol_find(licd.conf.listeners[i].protocol);
-		nfds = 0;
-		n = listen_bind(&licd.conf.listeners[i], fds, LISTEN_FDS_MAX);
-		if (n == -1)
-			return -1;
-		nfds = (size_t)n;
-		if (proto->start(&licd, fds, nfds) == -1)
-			return -1;
-	}
+	/* The flex listeners last: a flex port that answers is what
+	 * scripts, packages and the tests take as "licd is up", so every
+	 * other socket (the sentinel's UDP one above all) is bound by
+	 * then. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < licd.conf.nlisteners; i++) {
+			if ((strcmp(licd.conf.listeners[i].protocol, "flex") ==
+				0) != (pass == 1))
+				continue;
+			proto = protocol_find(licd.conf.listeners[i].protocol);
+			n = listen_bind(
+			    &licd.conf.listeners[i], fds, LISTEN_FDS_MAX);
+			if (n == -1)
+				return -1;
+			nfds = (size_t)n;
+			if (proto->start(&licd, fds, nfds) == -1)
+				return -1;
+		}
 	return 0;
 }
 
