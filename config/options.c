@@ -146,13 +146,11 @@ static void opt_msg(struct opt_state *, enum diag_level, const char *, ...)
 static void
 opt_msg(struct opt_state *st, enum diag_level level, const char *fmt, ...)
 {
-	char text[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	diag_vadd(st->diag, level, st->path, st->lineno, fmt, ap);
 	va_end(ap);
-	diag_add(st->diag, level, st->path, st->lineno, "%s", text);
 }
 
 static int
