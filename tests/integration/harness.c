@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -559,4 +561,22 @@ int
 h_unused_port(void)
 {
 	return h_free_port();
+}
+
+void
+h_licd_init_tmpfs(struct h_licd *d, const char *license, const char *what,
+    char *dir, size_t dirlen, char *filler, size_t fillerlen)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		fprintf(stderr,
+		    "%s: needs root and mount namespaces; skipped\n", what);
+		skip();
+	}
+	h_licd_init(d, license, NULL, NULL);
+	snprintf(dir, dirlen, "%s/state", d->dir);
+	snprintf(filler, fillerlen, "%s/filler", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(
+	    mount("licd-test", dir, "tmpfs", 0, "size=1m,mode=0700"), 0);
 }

@@ -944,19 +944,8 @@ test_disk_full(void **state)
 	uint64_t h;
 	int fd;
 
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
-		fprintf(stderr,
-		    "test_sentinel: disk full: needs root and "
-		    "mount namespaces; skipped\n");
-		skip();
-	}
-	h_licd_init(&k, license, NULL, NULL);
-	snprintf(dir, sizeof(dir), "%s/state", k.dir);
-	snprintf(filler, sizeof(filler), "%s/filler", dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	assert_int_equal(
-	    mount("licd-test", dir, "tmpfs", 0, "size=1m,mode=0700"), 0);
+	h_licd_init_tmpfs(&k, license, "test_sentinel: disk full", dir,
+	    sizeof(dir), filler, sizeof(filler));
 	h_licd_start(&k);
 	uc_open(&u, k.sport, 0);
 	assert_int_equal(uc_request(&u, "many", "alice", 1, 0, &h), SENT_S_OK);
