@@ -41,15 +41,16 @@ h_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A port nobody listens on right now: bind port 0, read it, close. */
+/* A port of socket type (SOCK_STREAM, SOCK_DGRAM) nobody uses right now
+ * on loopback: bind port 0, read it, close. */
 static int
-h_free_port(void)
+h_free_port_of(int type)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	int fd, port;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(AF_INET, type, 0);
 	assert_true(fd >= 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -61,23 +62,16 @@ h_free_port(void)
 	return port;
 }
 
+static int
+h_free_port(void)
+{
+	return h_free_port_of(SOCK_STREAM);
+}
+
 int
 h_unused_udp_port(void)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
+	return h_free_port_of(SOCK_DGRAM);
 }
 
 void
