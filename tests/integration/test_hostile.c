@@ -325,35 +325,6 @@ sign_ts(void)
 	return ts;
 }
 
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /* A UDP socket connected to the licd's sentinel port. */
 static int
 udp_connect(int port)
@@ -804,7 +775,7 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 	r.clients = 1;
 	assert_int_equal(sent_request_encode(&r, buf, cap), SENT_HEADER_LEN);
 	body = sc_body(e, c, buf + SENT_HEADER_LEN, cap - SENT_HEADER_LEN);
-	put16(buf + 6, (unsigned)body);
+	sent_put16(buf + 6, (unsigned)body);
 	len = SENT_HEADER_LEN + body;
 	/* Signed, unless the case sets the AUTH flag itself: that one is
 	 * about a flag without its trailer. */
@@ -825,7 +796,8 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 		buf[2] = (uint8_t)c->arg;
 		break;
 	case SM_FLAGS:
-		put16(buf + 4, (unsigned)(((buf[4] << 8) | buf[5]) | c->arg));
+		sent_put16(
+		    buf + 4, (unsigned)(((buf[4] << 8) | buf[5]) | c->arg));
 		break;
 	case SM_STATUS:
 		buf[24] = (uint8_t)c->arg;
@@ -834,16 +806,16 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 		buf[25] = (uint8_t)c->arg;
 		break;
 	case SM_REASON:
-		put16(buf + 26, (unsigned)c->arg);
+		sent_put16(buf + 26, (unsigned)c->arg);
 		break;
 	case SM_LEN_PLUS:
-		put16(buf + 6, (unsigned)(body + (size_t)c->arg));
+		sent_put16(buf + 6, (unsigned)(body + (size_t)c->arg));
 		break;
 	case SM_LEN_MINUS:
-		put16(buf + 6, (unsigned)(body - (size_t)c->arg));
+		sent_put16(buf + 6, (unsigned)(body - (size_t)c->arg));
 		break;
 	case SM_LEN_SET:
-		put16(buf + 6, (unsigned)c->arg);
+		sent_put16(buf + 6, (unsigned)c->arg);
 		break;
 	case SM_CUT:
 		len = (size_t)c->arg;
@@ -901,8 +873,8 @@ sc_check_reply(const struct env *e, const struct scase *c, const uint8_t *sent,
 	if (sent_header_peek(in, n, &h) != 0 || !(h.flags & SENT_F_REPLY))
 		fail_msg("sentinel: %s: a reply that is not one", c->name);
 	if (sent_len >= 24 &&
-	    (h.request_id != get64(sent + 8) ||
-		h.client_id != get64(sent + 16)))
+	    (h.request_id != sent_get64(sent + 8) ||
+		h.client_id != sent_get64(sent + 16)))
 		fail_msg("sentinel: %s: the reply's ids are not the request's",
 		    c->name);
 	if (h.status == SENT_S_QUEUED)
@@ -1176,8 +1148,8 @@ sent_flood(const struct env *e)
 	len = sc_build(e, &renew, sh_rnd64(), sh_rnd64(), buf, sizeof(buf));
 	for (i = 0; i < FLOOD; i += FLOOD_BATCH) {
 		for (j = 0; j < FLOOD_BATCH; j++) {
-			put64(buf + 8, sh_rnd64());
-			put64(buf + 16, sh_rnd64());
+			sent_put64(buf + 8, sh_rnd64());
+			sent_put64(buf + 16, sh_rnd64());
 			assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
 		}
 		for (j = 0; j < FLOOD_BATCH; j++) {
@@ -1211,8 +1183,8 @@ sent_flood(const struct env *e)
 	/* A new client now is not locked out: it is answered (its RENEW of
 	 * nothing is denied, not refused as busy). */
 	fd = udp_connect(e->d.sport);
-	put64(buf + 8, sh_rnd64());
-	put64(buf + 16, sh_rnd64());
+	sent_put64(buf + 8, sh_rnd64());
+	sent_put64(buf + 16, sh_rnd64());
 	assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
 	n = sc_recv(fd, in, sizeof(in), 10000);
 	assert_true(n > 0);
@@ -1439,10 +1411,10 @@ kc_build(const struct env *e, const struct kcase *c, uint8_t *buf, size_t cap)
 		len -= 10;
 		break;
 	case K_AUTH_NO_TRAILER:
-		put16(buf + 4, SENT_F_AUTH);
+		sent_put16(buf + 4, SENT_F_AUTH);
 		break;
 	case K_AUTH_ZERO_TRAILER:
-		put16(buf + 4, SENT_F_AUTH);
+		sent_put16(buf + 4, SENT_F_AUTH);
 		memset(buf + len, 0, SENT_TRAILER_LEN);
 		len += SENT_TRAILER_LEN;
 		break;
