@@ -123,13 +123,13 @@ h_licd_init(struct h_licd *d, const char *license, const char *options,
 	h_write(d->conf, text);
 }
 
-static int
-h_try_connect(int port)
+int
+h_loopback_socket(int type, int port)
 {
 	struct sockaddr_in sin;
 	int fd, rc;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(AF_INET, type, 0);
 	if (fd < 0)
 		return -1;
 	memset(&sin, 0, sizeof(sin));
@@ -142,6 +142,12 @@ h_try_connect(int port)
 		return -1;
 	}
 	return fd;
+}
+
+static int
+h_try_connect(int port)
+{
+	return h_loopback_socket(SOCK_STREAM, port);
 }
 
 void

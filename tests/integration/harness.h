@@ -59,6 +59,10 @@ struct h_conn {
 	int tagno;
 };
 
+/* A socket of type (SOCK_STREAM, SOCK_DGRAM) connected to port on
+ * 127.0.0.1, or -1. */
+int h_loopback_socket(int type, int port);
+
 void h_connect(struct h_conn *, int port);
 void h_close(struct h_conn *);
 /* Sends "HELLO user=U host=H" and expects OK. */

@@ -329,16 +329,9 @@ sign_ts(void)
 static int
 udp_connect(int port)
 {
-	struct sockaddr_in sin;
-	int fd;
+	int fd = h_loopback_socket(SOCK_DGRAM, port);
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	return fd;
 }
 

@@ -137,19 +137,13 @@ static const char *
 http_get(int port, const char *path)
 {
 	static char buf[1 << 18];
-	struct sockaddr_in sin;
 	char req[256];
 	size_t n = 0;
 	ssize_t r;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = h_loopback_socket(SOCK_STREAM, port);
 	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	snprintf(req, sizeof(req),
 	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
 	    path);
