@@ -21,12 +21,11 @@ diag_free(struct diag *d)
 }
 
 void
-diag_add(struct diag *d, enum diag_level level, const char *file, int line,
-    const char *fmt, ...)
+diag_vadd(struct diag *d, enum diag_level level, const char *file, int line,
+    const char *fmt, va_list ap)
 {
 	struct diag_msg *m, *grown;
 	size_t cap;
-	va_list ap;
 
 	if (level == DIAG_ERROR)
 		d->errors++;
@@ -49,8 +48,17 @@ diag_add(struct diag *d, enum diag_level level, const char *file, int line,
 	snprintf(m->file, sizeof(m->file), "%s", file ? file : "-");
 	m->line = line;
 
-	va_start(ap, fmt);
 	vsnprintf(m->text, sizeof(m->text), fmt, ap);
+}
+
+void
+diag_add(struct diag *d, enum diag_level level, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, level, file, line, fmt, ap);
 	va_end(ap);
 }
 

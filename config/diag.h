@@ -7,6 +7,7 @@
 #ifndef LICD_DIAG_H
 #define LICD_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum diag_level {
@@ -36,6 +37,10 @@ void diag_free(struct diag *);
  * when memory runs out, further messages are counted but not kept. */
 void diag_add(struct diag *, enum diag_level, const char *file, int line,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* diag_add with the arguments in ap. */
+void diag_vadd(struct diag *, enum diag_level, const char *file, int line,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* Formats a message as "file:line: level: text" into buf. */
 void diag_format(const struct diag_msg *, char *buf, size_t len);

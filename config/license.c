@@ -450,13 +450,11 @@ license_number(const char *s, long max, long *out)
 static void
 lic_msg(struct lic_state *st, enum diag_level level, const char *fmt, ...)
 {
-	char text[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	diag_vadd(st->diag, level, st->path, st->lineno, fmt, ap);
 	va_end(ap);
-	diag_add(st->diag, level, st->path, st->lineno, "%s", text);
 }
 
 static void
@@ -1137,21 +1135,35 @@ license_read_lines(const char *path, const char *text, size_t len, size_t max,
 }
 
 int
-license_load(const char *path, struct core_license_file *out, struct diag *diag)
+license_load_with(const char *path, size_t max,
+    int (*parse)(const char *path, const char *text, size_t len, void *out,
+	struct diag *),
+    void *out, struct diag *diag)
 {
 	char *text;
 	size_t len;
 	int rc;
 
-	if (license_read_file(path, LICENSE_FILE_MAX, &text, &len, diag) ==
-	    -1) {
-		memset(out, 0, sizeof(*out));
-		lic_copy(out->path, sizeof(out->path), path);
-		return -1;
-	}
-	rc = license_parse(path, text, len, out, diag);
+	rc = license_read_file(path, max, &text, &len, diag);
+	if (parse(path, rc == 0 ? text : "", rc == 0 ? len : 0, out, diag) ==
+	    -1)
+		rc = -1;
 	free(text);
 	return rc;
+}
+
+static int
+lic_parse_any(const char *path, const char *text, size_t len, void *out,
+    struct diag *diag)
+{
+	return license_parse(path, text, len, out, diag);
+}
+
+int
+license_load(const char *path, struct core_license_file *out, struct diag *diag)
+{
+	return license_load_with(
+	    path, LICENSE_FILE_MAX, lic_parse_any, out, diag);
 }
 
 void

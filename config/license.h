@@ -135,4 +135,16 @@ int license_token_next(struct license_cursor *, struct license_token *tok);
 int license_read_file(
     const char *path, size_t max, char **text, size_t *len, struct diag *diag);
 
+/*
+ * The loaders' common part: reads path (at most max bytes, through
+ * license_read_file) and parses it with parse into out.  A file that
+ * cannot be read is parsed as no text, so that out is left empty but for
+ * its path.  Returns 0, or -1 when the file could not be read or had
+ * errors (in diag).
+ */
+int license_load_with(const char *path, size_t max,
+    int (*parse)(const char *path, const char *text, size_t len, void *out,
+	struct diag *),
+    void *out, struct diag *diag);
+
 #endif

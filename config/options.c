@@ -146,13 +146,11 @@ static void opt_msg(struct opt_state *, enum diag_level, const char *, ...)
 static void
 opt_msg(struct opt_state *st, enum diag_level level, const char *fmt, ...)
 {
-	char text[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	diag_vadd(st->diag, level, st->path, st->lineno, fmt, ap);
 	va_end(ap);
-	diag_add(st->diag, level, st->path, st->lineno, "%s", text);
 }
 
 static int
@@ -772,22 +770,18 @@ options_parse(const char *path, const char *text, size_t len,
 	return diag->errors > errors ? -1 : 0;
 }
 
+static int
+opt_parse_any(const char *path, const char *text, size_t len, void *out,
+    struct diag *diag)
+{
+	return options_parse(path, text, len, out, diag);
+}
+
 int
 options_load(const char *path, struct core_options *out, struct diag *diag)
 {
-	char *text;
-	size_t len;
-	int rc;
-
-	if (license_read_file(path, OPTIONS_FILE_MAX, &text, &len, diag) ==
-	    -1) {
-		memset(out, 0, sizeof(*out));
-		snprintf(out->path, sizeof(out->path), "%s", path);
-		return -1;
-	}
-	rc = options_parse(path, text, len, out, diag);
-	free(text);
-	return rc;
+	return license_load_with(
+	    path, OPTIONS_FILE_MAX, opt_parse_any, out, diag);
 }
 
 void

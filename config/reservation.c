@@ -42,13 +42,11 @@ static void resv_msg(struct resv_state *, enum diag_level, const char *, ...)
 static void
 resv_msg(struct resv_state *st, enum diag_level level, const char *fmt, ...)
 {
-	char text[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	diag_vadd(st->diag, level, st->path, st->lineno, fmt, ap);
 	va_end(ap);
-	diag_add(st->diag, level, st->path, st->lineno, "%s", text);
 }
 
 static size_t
@@ -577,23 +575,19 @@ reservation_parse(const char *path, const char *text, size_t len,
 	return diag->errors > errors ? -1 : 0;
 }
 
+static int
+resv_parse_any(const char *path, const char *text, size_t len, void *out,
+    struct diag *diag)
+{
+	return reservation_parse(path, text, len, out, diag);
+}
+
 int
 reservation_load(
     const char *path, struct reservation_file *out, struct diag *diag)
 {
-	char *text;
-	size_t len;
-	int rc;
-
-	if (license_read_file(path, RESERVATION_FILE_MAX, &text, &len, diag) ==
-	    -1) {
-		memset(out, 0, sizeof(*out));
-		snprintf(out->path, sizeof(out->path), "%s", path);
-		return -1;
-	}
-	rc = reservation_parse(path, text, len, out, diag);
-	free(text);
-	return rc;
+	return license_load_with(
+	    path, RESERVATION_FILE_MAX, resv_parse_any, out, diag);
 }
 
 void

@@ -96,6 +96,23 @@ usage(FILE *out)
 	    "  -V, --version        print the version\n");
 }
 
+/* The port given to --flag (0 to 65535); exits 64 on anything else. */
+static int
+port_arg(const char *flag, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
+		fprintf(stderr, "licd: --%s: expected 0-65535, not \"%s\"\n",
+		    flag, arg);
+		exit(64);
+	}
+	return (int)v;
+}
+
 static void
 flags_parse(int argc, char **argv)
 {
@@ -115,8 +132,6 @@ flags_parse(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char *end;
-	long v;
 	int ch;
 
 	while ((ch = getopt_long(
@@ -139,40 +154,13 @@ flags_parse(int argc, char **argv)
 			flags.options = optarg;
 			break;
 		case 'p':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
-				fprintf(stderr,
-				    "licd: --port: expected 0-65535, not "
-				    "\"%s\"\n",
-				    optarg);
-				exit(64);
-			}
-			flags.port = (int)v;
+			flags.port = port_arg("port", optarg);
 			break;
 		case 'K':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
-				fprintf(stderr,
-				    "licd: --kms-port: expected 0-65535, not "
-				    "\"%s\"\n",
-				    optarg);
-				exit(64);
-			}
-			flags.kms_port = (int)v;
+			flags.kms_port = port_arg("kms-port", optarg);
 			break;
 		case 'S':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v < 0 || v > 65535) {
-				fprintf(stderr,
-				    "licd: --sentinel-port: expected 0-65535, "
-				    "not \"%s\"\n",
-				    optarg);
-				exit(64);
-			}
-			flags.sentinel_port = (int)v;
+			flags.sentinel_port = port_arg("sentinel-port", optarg);
 			break;
 		case 's':
 			flags.state_dir = optarg;

@@ -25,7 +25,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,6 +37,7 @@
 
 #include "flex_client_tls.h"
 #include "licd.h"
+#include "protocols/client_common.h"
 #include "protocols/flex/flex_codec.h"
 
 #ifndef LICD_VERSION
@@ -158,19 +158,6 @@ remaining(int64_t deadline)
 	return left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
-/* Copies src into dst, cut to fit (names are bounded by the protocol). */
-static void
-copy_name(char *dst, size_t size, const char *src)
-{
-	size_t n;
-
-	if (src == NULL)
-		src = "";
-	n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /*
  * Parses one entry of a server list: "PORT@HOST", "@HOST" (port 27000),
  * "PORT" (localhost) or "PORT@[v6-address]".  Returns 0, or -1 when the
@@ -185,19 +172,7 @@ server_entry_parse(const char *s, size_t n, struct client_server *out)
 
 	at = memchr(s, '@', n);
 	plen = at != NULL ? (size_t)(at - s) : n;
-	if (plen == 0) {
-		port = FLEX_DEFAULT_PORT;
-	} else {
-		if (plen > 5)
-			return -1;
-		port = 0;
-		for (i = 0; i < plen; i++) {
-			if (s[i] < '0' || s[i] > '9')
-				return -1;
-			port = port * 10 + (s[i] - '0');
-		}
-	}
-	if (port < 1 || port > 65535)
+	if ((port = client_port_parse(s, plen, FLEX_DEFAULT_PORT)) == -1)
 		return -1;
 	snprintf(out->port, sizeof(out->port), "%ld", port);
 
@@ -209,10 +184,7 @@ server_entry_parse(const char *s, size_t n, struct client_server *out)
 	}
 	s = at + 1;
 	hlen = n - plen - 1;
-	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
-		s++;
-		hlen -= 2;
-	}
+	client_host_unbracket(&s, &hlen);
 	if (hlen == 0 || hlen > CLIENT_HOST_MAX)
 		return -1;
 	for (i = 0; i < hlen; i++)
@@ -230,45 +202,31 @@ server_entry_parse(const char *s, size_t n, struct client_server *out)
  * licd clients only talk to servers.
  */
 static int
+servers_entry(void *arg, const char *e, size_t n)
+{
+	struct licd_conn *c = arg;
+
+	if (e[0] == '/' || e[0] == '.')
+		return 0;
+	if (c->nservers == CLIENT_SERVERS_MAX) {
+		conn_err(c, 0, "", "more than %d servers", CLIENT_SERVERS_MAX);
+		return -1;
+	}
+	if (server_entry_parse(e, n, &c->servers[c->nservers]) == -1) {
+		conn_err(c, 0, "", "bad server \"%.*s\"",
+		    (int)(n > 300 ? 300 : n), e);
+		return -1;
+	}
+	c->nservers++;
+	return 0;
+}
+
+static int
 servers_parse(struct licd_conn *c, const char *list)
 {
-	const char *p, *start;
-	int depth = 0;
-	size_t n;
-
 	c->nservers = 0;
-	for (start = p = list;; p++) {
-		if (*p == '[')
-			depth++;
-		else if (*p == ']' && depth > 0)
-			depth--;
-		if (*p != '\0' && !((*p == ',' || *p == ':') && depth == 0))
-			continue;
-		n = (size_t)(p - start);
-		while (n > 0 && *start == ' ') {
-			start++;
-			n--;
-		}
-		while (n > 0 && start[n - 1] == ' ')
-			n--;
-		if (n > 0 && start[0] != '/' && start[0] != '.') {
-			if (c->nservers == CLIENT_SERVERS_MAX) {
-				conn_err(c, 0, "", "more than %d servers",
-				    CLIENT_SERVERS_MAX);
-				return -1;
-			}
-			if (server_entry_parse(
-				start, n, &c->servers[c->nservers]) == -1) {
-				conn_err(c, 0, "", "bad server \"%.*s\"",
-				    (int)(n > 300 ? 300 : n), start);
-				return -1;
-			}
-			c->nservers++;
-		}
-		if (*p == '\0')
-			break;
-		start = p + 1;
-	}
+	if (client_list_split(list, servers_entry, c) == -1)
+		return -1;
 	if (c->nservers == 0) {
 		conn_err(c, 0, "", "no server in \"%.300s\"", list);
 		return -1;
@@ -279,45 +237,12 @@ servers_parse(struct licd_conn *c, const char *list)
 static void
 identity_fill(struct licd_conn *c, const struct licd_identity *id)
 {
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	const char *v;
-	char *tty;
+	struct client_names names = {c->user, sizeof(c->user), c->host,
+	    sizeof(c->host), c->display, sizeof(c->display), c->project,
+	    sizeof(c->project), 0};
 
-	v = id != NULL ? id->user : NULL;
-	if (v == NULL)
-		v = getenv("LICD_USER");
-	if (v == NULL && getlogin_r(buf, sizeof(buf)) == 0)
-		v = buf;
-	if (v == NULL &&
-	    getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
-	    res != NULL)
-		v = pw.pw_name;
-	copy_name(c->user, sizeof(c->user), v != NULL ? v : "unknown");
-
-	v = id != NULL ? id->host : NULL;
-	if (v != NULL) {
-		copy_name(c->host, sizeof(c->host), v);
-	} else {
-		if (gethostname(buf, sizeof(buf)) == -1)
-			strcpy(buf, "unknown");
-		buf[sizeof(buf) - 1] = '\0';
-		copy_name(c->host, sizeof(c->host), buf);
-	}
-
-	v = id != NULL ? id->display : NULL;
-	if (v == NULL)
-		v = getenv("DISPLAY");
-	if (v == NULL && (tty = ttyname(STDIN_FILENO)) != NULL)
-		v = tty;
-	copy_name(c->display, sizeof(c->display), v);
-
-	v = id != NULL ? id->project : NULL;
-	if (v == NULL)
-		v = getenv("LM_PROJECT");
-	copy_name(c->project, sizeof(c->project), v);
-
-	c->pid = id != NULL && id->pid != 0 ? id->pid : (long)getpid();
+	client_identity(id, &names);
+	c->pid = names.pid;
 }
 
 static void
@@ -489,7 +414,7 @@ handle_remember(struct licd_conn *c, uint64_t handle, const char *feature)
 		return;
 	c->handles = h;
 	h[c->nhandles].handle = handle;
-	copy_name(h[c->nhandles].feature, sizeof(h->feature), feature);
+	client_copy_name(h[c->nhandles].feature, sizeof(h->feature), feature);
 	c->nhandles++;
 }
 
@@ -537,7 +462,7 @@ notice(struct licd_conn *c, const struct flex_msg *m)
 		if (flex_msg_get_int(m, "code", 0, 1000, &code) != 1)
 			code = 0;
 		c->errcode = (int)code;
-		copy_name(
+		client_copy_name(
 		    c->reason, sizeof(c->reason), flex_msg_get(m, "reason"));
 		snprintf(c->notice_err, sizeof(c->notice_err), "%s",
 		    v != NULL ? v : "the server refused the connection");
@@ -717,7 +642,7 @@ say_hello(struct licd_conn *c)
 	if (flex_msg_get_u64(&reply, "session", &session) == 1)
 		c->session = session;
 	v = flex_msg_get(&reply, "server");
-	copy_name(c->server, sizeof(c->server), v);
+	client_copy_name(c->server, sizeof(c->server), v);
 	c->server_down = 0;
 	return CLIENT_OK;
 }
@@ -858,7 +783,8 @@ tls_setup(
 	if (c->tls_ctx == NULL)
 		return -1;
 	if (tls->server_name != NULL)
-		copy_name(c->tls_name, sizeof(c->tls_name), tls->server_name);
+		client_copy_name(
+		    c->tls_name, sizeof(c->tls_name), tls->server_name);
 	return 0;
 }
 
@@ -957,7 +883,7 @@ bare_admin_request(struct licd_conn *c, const char *verb, const char *key,
 	flex_out_begin(&o, buf, sizeof(buf), tag, verb);
 	rc = admin_request(c, &o, tag, &reply);
 	if (rc == 0 && value != NULL && len > 0)
-		copy_name(value, len, flex_msg_get(&reply, key));
+		client_copy_name(value, len, flex_msg_get(&reply, key));
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
@@ -1497,7 +1423,7 @@ get_i64_or(const struct flex_msg *m, const char *key, int64_t def)
 }
 
 #define GET_STR(dst, m, key) \
-	copy_name((dst), sizeof(dst), flex_msg_get((m), (key)))
+	client_copy_name((dst), sizeof(dst), flex_msg_get((m), (key)))
 
 static int
 status_line(void *arg, const struct flex_msg *m)

@@ -28,7 +28,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -41,6 +40,7 @@
 #include <openssl/rand.h>
 
 #include "licd.h"
+#include "protocols/client_common.h"
 #include "protocols/sentinel/sent_client.h"
 #include "protocols/sentinel/sent_codec.h"
 
@@ -172,18 +172,6 @@ sc_random_id(void)
 	return v;
 }
 
-static void
-sc_copy(char *dst, size_t size, const char *src)
-{
-	size_t n;
-
-	if (src == NULL)
-		src = "";
-	n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* Replaces what the protocol refuses in a value (control bytes) so that
  * an odd DISPLAY or host name cannot make every request malformed. */
 static void
@@ -200,29 +188,17 @@ sc_entry_parse(const char *e, size_t n, struct sent_client_server *out)
 {
 	const char *at, *h;
 	size_t plen, hlen, i;
-	long port = 0;
+	long port;
 
 	at = memchr(e, '@', n);
 	if (at == NULL)
 		return -1;
 	plen = (size_t)(at - e);
-	if (plen == 0)
-		port = SENT_DEFAULT_PORT;
-	if (plen > 5)
-		return -1;
-	for (i = 0; i < plen; i++) {
-		if (e[i] < '0' || e[i] > '9')
-			return -1;
-		port = port * 10 + (e[i] - '0');
-	}
-	if (port < 1 || port > 65535)
+	if ((port = client_port_parse(e, plen, SENT_DEFAULT_PORT)) == -1)
 		return -1;
 	h = at + 1;
 	hlen = n - plen - 1;
-	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
+	client_host_unbracket(&h, &hlen);
 	if (hlen == 0 || hlen >= sizeof(out->host))
 		return -1;
 	for (i = 0; i < hlen; i++)
@@ -234,55 +210,51 @@ sc_entry_parse(const char *e, size_t n, struct sent_client_server *out)
 	return 0;
 }
 
+/* What sent_client_servers_parse fills, for sc_list_entry. */
+struct sc_list {
+	struct sent_client_server *out;
+	size_t max;
+	size_t count;
+	char *err;
+	size_t errlen;
+};
+
+static int
+sc_list_entry(void *arg, const char *e, size_t n)
+{
+	struct sc_list *l = arg;
+
+	if (l->count == l->max) {
+		snprintf(l->err, l->errlen, "more than %zu servers", l->max);
+		return -1;
+	}
+	if (sc_entry_parse(e, n, &l->out[l->count]) == -1) {
+		snprintf(l->err, l->errlen,
+		    "bad server \"%.*s\": expected PORT@HOST",
+		    (int)(n > 300 ? 300 : n), e);
+		return -1;
+	}
+	l->count++;
+	return 0;
+}
+
 int
 sent_client_servers_parse(const char *list, struct sent_client_server *out,
     size_t max, char *err, size_t errlen)
 {
-	const char *p, *start;
-	size_t n, count = 0;
-	int depth = 0;
+	struct sc_list l = {out, max, 0, err, errlen};
 
 	if (list == NULL || list[0] == '\0') {
 		snprintf(err, errlen, "no server given");
 		return -1;
 	}
-	for (start = p = list;; p++) {
-		if (*p == '[')
-			depth++;
-		else if (*p == ']' && depth > 0)
-			depth--;
-		if (*p != '\0' && !((*p == ',' || *p == ':') && depth == 0))
-			continue;
-		n = (size_t)(p - start);
-		while (n > 0 && *start == ' ') {
-			start++;
-			n--;
-		}
-		while (n > 0 && start[n - 1] == ' ')
-			n--;
-		if (n > 0) {
-			if (count == max) {
-				snprintf(
-				    err, errlen, "more than %zu servers", max);
-				return -1;
-			}
-			if (sc_entry_parse(start, n, &out[count]) == -1) {
-				snprintf(err, errlen,
-				    "bad server \"%.*s\": expected PORT@HOST",
-				    (int)(n > 300 ? 300 : n), start);
-				return -1;
-			}
-			count++;
-		}
-		if (*p == '\0')
-			break;
-		start = p + 1;
-	}
-	if (count == 0) {
+	if (client_list_split(list, sc_list_entry, &l) == -1)
+		return -1;
+	if (l.count == 0) {
 		snprintf(err, errlen, "no server in \"%.300s\"", list);
 		return -1;
 	}
-	return (int)count;
+	return (int)l.count;
 }
 
 int
@@ -337,44 +309,12 @@ sent_client_reason_name(int reason)
 static void
 sc_identity(struct licd_sentinel *s, const struct licd_identity *id)
 {
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-	const char *v;
-	char *tty;
+	struct client_names names = {s->user, sizeof(s->user), s->host,
+	    sizeof(s->host), s->display, sizeof(s->display), s->project,
+	    sizeof(s->project), 0};
 
-	v = id != NULL ? id->user : NULL;
-	if (v == NULL)
-		v = getenv("LICD_USER");
-	if (v == NULL && getlogin_r(buf, sizeof(buf)) == 0)
-		v = buf;
-	if (v == NULL &&
-	    getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 &&
-	    res != NULL)
-		v = pw.pw_name;
-	sc_copy(s->user, sizeof(s->user), v != NULL ? v : "unknown");
-
-	v = id != NULL ? id->host : NULL;
-	if (v == NULL) {
-		if (gethostname(buf, sizeof(buf)) == -1)
-			snprintf(buf, sizeof(buf), "unknown");
-		buf[sizeof(buf) - 1] = '\0';
-		v = buf;
-	}
-	sc_copy(s->host, sizeof(s->host), v);
-
-	v = id != NULL ? id->display : NULL;
-	if (v == NULL)
-		v = getenv("DISPLAY");
-	if (v == NULL && (tty = ttyname(STDIN_FILENO)) != NULL)
-		v = tty;
-	sc_copy(s->display, sizeof(s->display), v);
-
-	v = id != NULL ? id->project : NULL;
-	if (v == NULL)
-		v = getenv("LM_PROJECT");
-	sc_copy(s->project, sizeof(s->project), v);
-
-	s->pid = id != NULL && id->pid != 0 ? id->pid : (long)getpid();
+	client_identity(id, &names);
+	s->pid = names.pid;
 	sc_clean(s->user);
 	sc_clean(s->host);
 	sc_clean(s->display);
@@ -733,8 +673,8 @@ sc_grant_add(struct licd_sentinel *s, const char *feature, int tokens,
 	g = &s->grants[s->ngrants++];
 	memset(g, 0, sizeof(*g));
 	g->id = g->handle = s->rep->handle;
-	sc_copy(g->feature, sizeof(g->feature), feature);
-	sc_copy(g->version, sizeof(g->version), s->rep->version);
+	client_copy_name(g->feature, sizeof(g->feature), feature);
+	client_copy_name(g->version, sizeof(g->version), s->rep->version);
 	g->tokens = s->rep->tokens > 0 ? s->rep->tokens : tokens;
 	sc_grant_lease(s, g, sent);
 	if (handle != NULL)
@@ -930,7 +870,8 @@ licd_sentinel_open(const char *servers, const struct licd_identity *id,
 				    sizeof(s->share) - 1);
 				goto fail;
 			}
-			sc_copy(s->share, sizeof(s->share), opts->share_id);
+			client_copy_name(
+			    s->share, sizeof(s->share), opts->share_id);
 			sc_clean(s->share);
 		}
 	}
@@ -1034,8 +975,8 @@ licd_sentinel_request(struct licd_sentinel *s, const char *feature,
 		goto out;
 	}
 	sc_request_init(s, &req, SENT_V_REQUEST);
-	sc_copy(req.feature, sizeof(req.feature), feature);
-	sc_copy(req.version, sizeof(req.version), version);
+	client_copy_name(req.feature, sizeof(req.feature), feature);
+	client_copy_name(req.version, sizeof(req.version), version);
 	req.tokens = tokens;
 	req.queue = (flags & LICD_QUEUE) != 0;
 	snprintf(req.display, sizeof(req.display), "%s", s->display);
@@ -1141,8 +1082,8 @@ licd_sentinel_commute(struct licd_sentinel *s, const char *feature,
 		goto out;
 	}
 	sc_request_init(s, &req, SENT_V_COMMUTE);
-	sc_copy(req.feature, sizeof(req.feature), feature);
-	sc_copy(req.version, sizeof(req.version), version);
+	client_copy_name(req.feature, sizeof(req.feature), feature);
+	client_copy_name(req.version, sizeof(req.version), version);
 	req.tokens = tokens;
 	req.days = days;
 	snprintf(req.display, sizeof(req.display), "%s", s->display);
@@ -1214,8 +1155,9 @@ sent_client_status_add(
 			return -1;
 		f = &st->features[st->nfeatures++];
 		memset(f, 0, sizeof(*f));
-		sc_copy(f->feature, sizeof(f->feature), page->features[i].name);
-		sc_copy(
+		client_copy_name(
+		    f->feature, sizeof(f->feature), page->features[i].name);
+		client_copy_name(
 		    f->version, sizeof(f->version), page->features[i].version);
 		f->max_tokens = page->features[i].max_tokens;
 		f->max_users = page->features[i].max_users;
@@ -1223,7 +1165,7 @@ sent_client_status_add(
 		f->reserved_in_use = page->features[i].reserved_in_use;
 		f->reserved_avail = page->features[i].reserved_avail;
 		f->queued = page->features[i].queued;
-		sc_copy(f->share, sizeof(f->share),
+		client_copy_name(f->share, sizeof(f->share),
 		    sent_share_name(page->features[i].share));
 		f->share_limit = page->features[i].share_limit;
 		f->lease_s = page->features[i].lease;
@@ -1238,20 +1180,23 @@ sent_client_status_add(
 		c = &st->clients[st->nclients++];
 		memset(c, 0, sizeof(*c));
 		c->handle = page->clients[i].handle;
-		sc_copy(
+		client_copy_name(
 		    c->feature, sizeof(c->feature), page->clients[i].feature);
-		sc_copy(
+		client_copy_name(
 		    c->version, sizeof(c->version), page->clients[i].version);
-		sc_copy(c->user, sizeof(c->user), page->clients[i].user);
-		sc_copy(c->host, sizeof(c->host), page->clients[i].host);
-		sc_copy(
+		client_copy_name(
+		    c->user, sizeof(c->user), page->clients[i].user);
+		client_copy_name(
+		    c->host, sizeof(c->host), page->clients[i].host);
+		client_copy_name(
 		    c->display, sizeof(c->display), page->clients[i].display);
-		sc_copy(c->group, sizeof(c->group), page->clients[i].unit);
+		client_copy_name(
+		    c->group, sizeof(c->group), page->clients[i].unit);
 		c->tokens = page->clients[i].tokens;
 		c->since = page->clients[i].since;
 		c->commuter_until = page->clients[i].commuter_until;
 		c->hold_until = page->clients[i].hold_until;
-		sc_copy(c->frontend, sizeof(c->frontend),
+		client_copy_name(c->frontend, sizeof(c->frontend),
 		    page->clients[i].frontend);
 	}
 	return 0;
@@ -1269,7 +1214,7 @@ licd_sentinel_query(struct licd_sentinel *s, const char *feature,
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		sc_request_init(s, &req, SENT_V_QUERY);
-		sc_copy(req.feature, sizeof(req.feature), feature);
+		client_copy_name(req.feature, sizeof(req.feature), feature);
 		req.cursor = cursor;
 		req.clients = 1;
 		if (sc_exchange(s, &req, -1) != SC_REPLY ||

@@ -143,41 +143,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 int
 sent_header_peek(const uint8_t *buf, size_t len, struct sent_header *h)
 {
@@ -186,12 +151,12 @@ sent_header_peek(const uint8_t *buf, size_t len, struct sent_header *h)
 		return -1;
 	h->version = buf[2];
 	h->verb = buf[3];
-	h->flags = get16(buf + 4);
-	h->body_len = get16(buf + 6);
-	h->request_id = get64(buf + 8);
-	h->client_id = get64(buf + 16);
+	h->flags = sent_get16(buf + 4);
+	h->body_len = sent_get16(buf + 6);
+	h->request_id = sent_get64(buf + 8);
+	h->client_id = sent_get64(buf + 16);
 	h->status = buf[24];
-	h->reason = get16(buf + 26);
+	h->reason = sent_get16(buf + 26);
 	return 0;
 }
 
@@ -202,13 +167,13 @@ header_write(const struct sent_header *h, uint8_t *buf)
 	buf[1] = SENT_MAGIC1;
 	buf[2] = h->version;
 	buf[3] = h->verb;
-	put16(buf + 4, h->flags);
-	put16(buf + 6, h->body_len);
-	put64(buf + 8, h->request_id);
-	put64(buf + 16, h->client_id);
+	sent_put16(buf + 4, h->flags);
+	sent_put16(buf + 6, h->body_len);
+	sent_put64(buf + 8, h->request_id);
+	sent_put64(buf + 16, h->client_id);
 	buf[24] = h->status;
 	buf[25] = 0;
-	put16(buf + 26, h->reason);
+	sent_put16(buf + 26, h->reason);
 }
 
 /* A value may hold any byte but the control characters. */
@@ -378,7 +343,7 @@ frame_check(const uint8_t *buf, size_t len, const struct sent_header *h,
 		}
 	if (h->flags & SENT_F_AUTH) {
 		end -= SENT_TRAILER_LEN;
-		if (get64(buf + end) > INT64_MAX) {
+		if (sent_get64(buf + end) > INT64_MAX) {
 			seterr(err, errlen, "bad timestamp");
 			return SENT_E_MALFORMED;
 		}
@@ -531,7 +496,7 @@ sent_request_decode(const uint8_t *buf, size_t len, struct sent_request *req,
 	if (req->hdr.flags & SENT_F_AUTH) {
 		const uint8_t *t = buf + SENT_HEADER_LEN + req->hdr.body_len;
 
-		req->timestamp = (int64_t)get64(t);
+		req->timestamp = (int64_t)sent_get64(t);
 		memcpy(req->mac, t + 8, SENT_MAC_LEN);
 	}
 	return request_check(req, err, errlen);
@@ -754,8 +719,8 @@ sent_sign(uint8_t *buf, size_t *len, size_t cap, const uint8_t *key,
 	    *len + SENT_TRAILER_LEN > cap)
 		return -1;
 	flags = h.flags | SENT_F_AUTH;
-	put16(buf + 4, flags);
-	put64(buf + *len, (uint64_t)timestamp);
+	sent_put16(buf + 4, flags);
+	sent_put64(buf + *len, (uint64_t)timestamp);
 	if (mac_compute(buf, *len + 8, key, keylen, buf + *len + 8) != 0)
 		return -1;
 	*len += SENT_TRAILER_LEN;
@@ -779,9 +744,9 @@ sent_verify(const uint8_t *buf, size_t len, const uint8_t *key, size_t keylen,
 	if (mac_compute(buf, end + 8, key, keylen, want) != 0 ||
 	    CRYPTO_memcmp(want, buf + end + 8, SENT_MAC_LEN) != 0)
 		return -1;
-	if (get64(buf + end) > INT64_MAX)
+	if (sent_get64(buf + end) > INT64_MAX)
 		return -1;
-	*timestamp = (int64_t)get64(buf + end);
+	*timestamp = (int64_t)sent_get64(buf + end);
 	if (mac != NULL)
 		memcpy(mac, want, SENT_MAC_LEN);
 	return 0;

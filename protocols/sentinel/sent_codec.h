@@ -19,6 +19,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Big-endian fields of the header, for the codec and the tests that build
+ * datagrams by hand. */
+static inline uint16_t
+sent_get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint64_t
+sent_get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline void
+sent_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+sent_put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
 #define SENT_DEFAULT_PORT 5093
 #define SENT_PROTOCOL_VERSION 1
 #define SENT_MAGIC0 0x4c /* 'L' */

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -39,15 +41,16 @@ h_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A port nobody listens on right now: bind port 0, read it, close. */
+/* A port of socket type (SOCK_STREAM, SOCK_DGRAM) nobody uses right now
+ * on loopback: bind port 0, read it, close. */
 static int
-h_free_port(void)
+h_free_port_of(int type)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 	int fd, port;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(AF_INET, type, 0);
 	assert_true(fd >= 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -59,23 +62,16 @@ h_free_port(void)
 	return port;
 }
 
+static int
+h_free_port(void)
+{
+	return h_free_port_of(SOCK_STREAM);
+}
+
 int
 h_unused_udp_port(void)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
+	return h_free_port_of(SOCK_DGRAM);
 }
 
 void
@@ -127,13 +123,13 @@ h_licd_init(struct h_licd *d, const char *license, const char *options,
 	h_write(d->conf, text);
 }
 
-static int
-h_try_connect(int port)
+int
+h_loopback_socket(int type, int port)
 {
 	struct sockaddr_in sin;
 	int fd, rc;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(AF_INET, type, 0);
 	if (fd < 0)
 		return -1;
 	memset(&sin, 0, sizeof(sin));
@@ -146,6 +142,12 @@ h_try_connect(int port)
 		return -1;
 	}
 	return fd;
+}
+
+static int
+h_try_connect(int port)
+{
+	return h_loopback_socket(SOCK_STREAM, port);
 }
 
 void
@@ -559,4 +561,22 @@ int
 h_unused_port(void)
 {
 	return h_free_port();
+}
+
+void
+h_licd_init_tmpfs(struct h_licd *d, const char *license, const char *what,
+    char *dir, size_t dirlen, char *filler, size_t fillerlen)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+		fprintf(stderr,
+		    "%s: needs root and mount namespaces; skipped\n", what);
+		skip();
+	}
+	h_licd_init(d, license, NULL, NULL);
+	snprintf(dir, dirlen, "%s/state", d->dir);
+	snprintf(filler, fillerlen, "%s/filler", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(
+	    mount("licd-test", dir, "tmpfs", 0, "size=1m,mode=0700"), 0);
 }

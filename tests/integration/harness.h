@@ -31,6 +31,15 @@ void h_licd_init(struct h_licd *, const char *license, const char *options,
 /* Starts licd and waits until it accepts connections (fails the test
  * after 10 s). */
 void h_licd_start(struct h_licd *);
+
+/*
+ * h_licd_init for the disk-full tests, whose state folder (dir: "<d's
+ * folder>/state") is a 1 MiB tmpfs in a mount namespace of the test's
+ * own; filler names a file there to fill it with.  Without root or mount
+ * namespaces the test is skipped, with a note naming what.
+ */
+void h_licd_init_tmpfs(struct h_licd *d, const char *license, const char *what,
+    char *dir, size_t dirlen, char *filler, size_t fillerlen);
 /* SIGTERM and wait; returns the exit status. */
 int h_licd_stop(struct h_licd *);
 /* SIGKILL and wait. */
@@ -49,6 +58,10 @@ struct h_conn {
 	size_t len;
 	int tagno;
 };
+
+/* A socket of type (SOCK_STREAM, SOCK_DGRAM) connected to port on
+ * 127.0.0.1, or -1. */
+int h_loopback_socket(int type, int port);
 
 void h_connect(struct h_conn *, int port);
 void h_close(struct h_conn *);

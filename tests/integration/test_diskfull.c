@@ -70,19 +70,8 @@ test_disk_full(void **state)
 	char dir[300], filler[320], reply[1024], req[64], out[65536], v[16];
 	uint64_t h1, h2;
 
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
-		fprintf(stderr,
-		    "test_diskfull: needs root and mount "
-		    "namespaces; skipped\n");
-		skip();
-	}
-	h_licd_init(&d, license, NULL, NULL);
-	snprintf(dir, sizeof(dir), "%s/state", d.dir);
-	snprintf(filler, sizeof(filler), "%s/filler", dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	assert_int_equal(
-	    mount("licd-test", dir, "tmpfs", 0, "size=1m,mode=0700"), 0);
+	h_licd_init_tmpfs(&d, license, "test_diskfull", dir, sizeof(dir),
+	    filler, sizeof(filler));
 	h_licd_start(&d);
 
 	h_connect(&a, d.port);

@@ -40,6 +40,7 @@
 
 #include "daemon/journal/journal.h"
 #include "harness.h"
+#include "sent_harness.h"
 #include "protocols/sentinel/sent_codec.h"
 
 static const char license[] = "VENDOR demo\n"
@@ -310,22 +311,13 @@ send_all(int fd, const char *p, size_t len)
  * The sentinel front end's well-behaved client, and what every case
  * checks afterwards.
  */
-static int64_t
-now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* A timestamp for a new signature: never the last one again, so that
  * a request signed twice is not a replay of itself. */
 static int64_t
 sign_ts(void)
 {
 	static int64_t last;
-	int64_t ts = now_ms();
+	int64_t ts = sh_now_ms();
 
 	if (ts <= last)
 		ts = last + 1;
@@ -333,64 +325,13 @@ sign_ts(void)
 	return ts;
 }
 
-/* Client and request ids: distinct, nonzero. */
-static uint64_t
-rnd64(void)
-{
-	static uint64_t x;
-
-	if (x == 0)
-		x = ((uint64_t)now_ms() << 20) ^ ((uint64_t)getpid() << 40) ^
-		    0x9e3779b97f4a7c15ULL;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return x == 0 ? 1 : x;
-}
-
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /* A UDP socket connected to the licd's sentinel port. */
 static int
 udp_connect(int port)
 {
-	struct sockaddr_in sin;
-	int fd;
+	int fd = h_loopback_socket(SOCK_DGRAM, port);
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	return fd;
 }
 
@@ -403,69 +344,28 @@ udp_connect(int port)
 static int
 ug_call(struct ugood *u, struct sent_request *r, struct sent_reply *rep)
 {
-	uint8_t in[SENT_DATAGRAM_MAX];
-	struct pollfd pfd = {u->fd, POLLIN, 0};
-	char err[128];
-	int64_t ts, deadline;
-	size_t len;
-	ssize_t n;
-	int attempt, k;
+	int attempt;
 
-	r->hdr.client_id = u->cid;
 	for (attempt = 1; attempt <= 5; attempt++) {
-		k = sent_request_encode(r, u->last, sizeof(u->last));
-		assert_true(k > 0);
-		len = (size_t)k;
-		if (u->key != NULL)
-			assert_int_equal(
-			    sent_sign(u->last, &len, sizeof(u->last), u->key,
-				u->keylen, sign_ts()),
-			    0);
+		u->lastlen = sh_encode(u->cid, u->key, u->keylen, r, u->last,
+		    sizeof(u->last), 512, sign_ts());
 		assert_int_equal(
-		    sent_pad(u->last, &len, sizeof(u->last), 512), 0);
-		u->lastlen = len;
-		assert_int_equal(send(u->fd, u->last, len, 0), (ssize_t)len);
-		deadline = now_ms() + 1000 * attempt;
-		while (now_ms() < deadline) {
-			if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
-				continue;
-			n = recv(u->fd, in, sizeof(in), 0);
-			if (n <= 0)
-				continue;
-			if (sent_reply_decode(
-				in, (size_t)n, rep, err, sizeof(err)) != 0)
-				fail_msg("sentinel: bad reply: %s", err);
-			if (rep->hdr.request_id != r->hdr.request_id)
-				continue; /* a late reply to an older one */
-			if (u->key != NULL &&
-			    sent_verify(in, (size_t)n, u->key, u->keylen, &ts,
-				NULL) != 0)
-				fail_msg("sentinel: reply not signed");
+		    send(u->fd, u->last, u->lastlen, 0), (ssize_t)u->lastlen);
+		if (sh_recv(u->fd, u->key, u->keylen, r->hdr.request_id, rep,
+			1000 * attempt) > 0)
 			return rep->hdr.status;
-		}
 	}
 	fail_msg("sentinel: no reply to %s", sent_verb_name(r->hdr.verb));
 	return -1;
 }
 
-static void
-ug_init(struct sent_request *r, int verb)
-{
-	memset(r, 0, sizeof(*r));
-	r->hdr.verb = (uint8_t)verb;
-	r->hdr.request_id = rnd64();
-	r->tokens = 1;
-	r->clients = 1;
-}
-
-/* The good UDP client takes one token of cad. */
 /* A well-behaved sentinel client of the licd, holding nothing yet. */
 static void
 ug_connect(struct ugood *u, const struct env *e)
 {
 	memset(u, 0, sizeof(*u));
 	u->fd = udp_connect(e->d.sport);
-	u->cid = rnd64();
+	u->cid = sh_rnd64();
 	u->key = e->key;
 	u->keylen = e->keylen;
 }
@@ -479,7 +379,7 @@ ug_request(struct ugood *u, const char *feature, int queue, int *reason)
 	struct sent_request r;
 	int status;
 
-	ug_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "%s", feature);
 	snprintf(r.user, sizeof(r.user), "bob");
 	snprintf(r.host, sizeof(r.host), "ws2");
@@ -509,7 +409,7 @@ ug_handle(struct ugood *u, int verb, uint64_t handle)
 	static struct sent_reply rep;
 	struct sent_request r;
 
-	ug_init(&r, verb);
+	sh_req_init(&r, verb);
 	r.handle = handle;
 	return ug_call(u, &r, &rep);
 }
@@ -521,7 +421,7 @@ ug_bye(struct ugood *u)
 	static struct sent_reply rep;
 	struct sent_request r;
 
-	ug_init(&r, SENT_V_BYE);
+	sh_req_init(&r, SENT_V_BYE);
 	assert_int_equal(ug_call(u, &r, &rep), SENT_S_OK);
 	close(u->fd);
 }
@@ -536,7 +436,7 @@ good_check(const struct env *e, const char *fe, const char *what)
 	struct sent_request r;
 
 	if (e->u != NULL) {
-		ug_init(&r, SENT_V_RENEW);
+		sh_req_init(&r, SENT_V_RENEW);
 		r.handle = e->u->handle;
 		if (ug_call(e->u, &r, &rep) != SENT_S_OK ||
 		    rep.handle != e->u->handle)
@@ -868,7 +768,7 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 	r.clients = 1;
 	assert_int_equal(sent_request_encode(&r, buf, cap), SENT_HEADER_LEN);
 	body = sc_body(e, c, buf + SENT_HEADER_LEN, cap - SENT_HEADER_LEN);
-	put16(buf + 6, (unsigned)body);
+	sent_put16(buf + 6, (unsigned)body);
 	len = SENT_HEADER_LEN + body;
 	/* Signed, unless the case sets the AUTH flag itself: that one is
 	 * about a flag without its trailer. */
@@ -889,7 +789,8 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 		buf[2] = (uint8_t)c->arg;
 		break;
 	case SM_FLAGS:
-		put16(buf + 4, (unsigned)(((buf[4] << 8) | buf[5]) | c->arg));
+		sent_put16(
+		    buf + 4, (unsigned)(((buf[4] << 8) | buf[5]) | c->arg));
 		break;
 	case SM_STATUS:
 		buf[24] = (uint8_t)c->arg;
@@ -898,16 +799,16 @@ sc_build(const struct env *e, const struct scase *c, uint64_t cid, uint64_t rid,
 		buf[25] = (uint8_t)c->arg;
 		break;
 	case SM_REASON:
-		put16(buf + 26, (unsigned)c->arg);
+		sent_put16(buf + 26, (unsigned)c->arg);
 		break;
 	case SM_LEN_PLUS:
-		put16(buf + 6, (unsigned)(body + (size_t)c->arg));
+		sent_put16(buf + 6, (unsigned)(body + (size_t)c->arg));
 		break;
 	case SM_LEN_MINUS:
-		put16(buf + 6, (unsigned)(body - (size_t)c->arg));
+		sent_put16(buf + 6, (unsigned)(body - (size_t)c->arg));
 		break;
 	case SM_LEN_SET:
-		put16(buf + 6, (unsigned)c->arg);
+		sent_put16(buf + 6, (unsigned)c->arg);
 		break;
 	case SM_CUT:
 		len = (size_t)c->arg;
@@ -965,8 +866,8 @@ sc_check_reply(const struct env *e, const struct scase *c, const uint8_t *sent,
 	if (sent_header_peek(in, n, &h) != 0 || !(h.flags & SENT_F_REPLY))
 		fail_msg("sentinel: %s: a reply that is not one", c->name);
 	if (sent_len >= 24 &&
-	    (h.request_id != get64(sent + 8) ||
-		h.client_id != get64(sent + 16)))
+	    (h.request_id != sent_get64(sent + 8) ||
+		h.client_id != sent_get64(sent + 16)))
 		fail_msg("sentinel: %s: the reply's ids are not the request's",
 		    c->name);
 	if (h.status == SENT_S_QUEUED)
@@ -1050,8 +951,8 @@ run_sent_case(const struct env *e, const struct scase *c)
 
 	before = journal_records(e);
 	fd = udp_connect(e->d.sport);
-	cid = c->mangle == SM_GOOD_CID ? e->u->cid : rnd64();
-	rid = rnd64();
+	cid = c->mangle == SM_GOOD_CID ? e->u->cid : sh_rnd64();
+	rid = sh_rnd64();
 	len = sc_build(e, c, cid, rid, buf, sizeof(buf));
 	sends = c->repeat != 0 ? (size_t)c->repeat : 1;
 	for (i = 0; i < sends; i++)
@@ -1237,11 +1138,11 @@ sent_flood(const struct env *e)
 	before = journal_records(e);
 	rss0 = vm_rss_kb(e->d.pid);
 	fd = udp_connect(e->d.sport);
-	len = sc_build(e, &renew, rnd64(), rnd64(), buf, sizeof(buf));
+	len = sc_build(e, &renew, sh_rnd64(), sh_rnd64(), buf, sizeof(buf));
 	for (i = 0; i < FLOOD; i += FLOOD_BATCH) {
 		for (j = 0; j < FLOOD_BATCH; j++) {
-			put64(buf + 8, rnd64());
-			put64(buf + 16, rnd64());
+			sent_put64(buf + 8, sh_rnd64());
+			sent_put64(buf + 16, sh_rnd64());
 			assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
 		}
 		for (j = 0; j < FLOOD_BATCH; j++) {
@@ -1275,8 +1176,8 @@ sent_flood(const struct env *e)
 	/* A new client now is not locked out: it is answered (its RENEW of
 	 * nothing is denied, not refused as busy). */
 	fd = udp_connect(e->d.sport);
-	put64(buf + 8, rnd64());
-	put64(buf + 16, rnd64());
+	sent_put64(buf + 8, sh_rnd64());
+	sent_put64(buf + 16, sh_rnd64());
 	assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
 	n = sc_recv(fd, in, sizeof(in), 10000);
 	assert_true(n > 0);
@@ -1359,7 +1260,7 @@ test_hostile_input(void **state)
 	sent_flood(&e);
 
 	/* The good UDP client gives its token back. */
-	ug_init(&r, SENT_V_RELEASE);
+	sh_req_init(&r, SENT_V_RELEASE);
 	r.handle = u.handle;
 	assert_int_equal(ug_call(&u, &r, &rep), SENT_S_OK);
 	assert_int_equal(h_in_use(e.d.port, "cad"), 0);
@@ -1457,8 +1358,8 @@ kc_build(const struct env *e, const struct kcase *c, uint8_t *buf, size_t cap)
 
 	memset(&r, 0, sizeof(r));
 	r.hdr.verb = SENT_V_REQUEST;
-	r.hdr.request_id = rnd64();
-	r.hdr.client_id = rnd64();
+	r.hdr.request_id = sh_rnd64();
+	r.hdr.client_id = sh_rnd64();
 	r.tokens = 1;
 	r.clients = 1;
 	snprintf(r.feature, sizeof(r.feature), "cad");
@@ -1503,10 +1404,10 @@ kc_build(const struct env *e, const struct kcase *c, uint8_t *buf, size_t cap)
 		len -= 10;
 		break;
 	case K_AUTH_NO_TRAILER:
-		put16(buf + 4, SENT_F_AUTH);
+		sent_put16(buf + 4, SENT_F_AUTH);
 		break;
 	case K_AUTH_ZERO_TRAILER:
-		put16(buf + 4, SENT_F_AUTH);
+		sent_put16(buf + 4, SENT_F_AUTH);
 		memset(buf + len, 0, SENT_TRAILER_LEN);
 		len += SENT_TRAILER_LEN;
 		break;

@@ -29,6 +29,7 @@
 
 #include "harness.h"
 #include "protocols/sentinel/sent_codec.h"
+#include "sent_harness.h"
 
 static const char license[] =
     "SERVER this_host ANY 27000\n"
@@ -56,32 +57,6 @@ struct uc {
 	size_t keylen;
 };
 
-static uint64_t
-rnd64(void)
-{
-	static uint64_t x;
-	struct timeval tv;
-
-	if (x == 0) {
-		gettimeofday(&tv, NULL);
-		x = ((uint64_t)tv.tv_sec << 20) ^ (uint64_t)tv.tv_usec ^
-		    ((uint64_t)getpid() << 40);
-	}
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return x == 0 ? 1 : x;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 static void
 uc_open(struct uc *u, int port, int v6)
 {
@@ -103,7 +78,7 @@ uc_open(struct uc *u, int port, int v6)
 		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		u->salen = sizeof(*s4);
 	}
-	u->client_id = rnd64();
+	u->client_id = sh_rnd64();
 }
 
 static void
@@ -112,33 +87,12 @@ uc_close(struct uc *u)
 	close(u->fd);
 }
 
-static void
-req_init(struct sent_request *r, int verb)
-{
-	memset(r, 0, sizeof(*r));
-	r->hdr.verb = (uint8_t)verb;
-	r->hdr.request_id = rnd64();
-	r->tokens = 1;
-	r->clients = 1;
-}
-
 /* Encodes, signs (with the client's key) at ts and pads to pad. */
 static size_t
 uc_encode(struct uc *u, struct sent_request *r, uint8_t *buf, size_t cap,
     size_t pad, int64_t ts)
 {
-	size_t len;
-	int n;
-
-	r->hdr.client_id = u->client_id;
-	n = sent_request_encode(r, buf, cap);
-	assert_true(n > 0);
-	len = (size_t)n;
-	if (u->key != NULL)
-		assert_int_equal(
-		    sent_sign(buf, &len, cap, u->key, u->keylen, ts), 0);
-	assert_int_equal(sent_pad(buf, &len, cap, pad), 0);
-	return len;
+	return sh_encode(u->client_id, u->key, u->keylen, r, buf, cap, pad, ts);
 }
 
 static void
@@ -154,30 +108,7 @@ uc_send_raw(struct uc *u, const uint8_t *buf, size_t len)
 static size_t
 uc_recv(struct uc *u, uint64_t request_id, struct sent_reply *rep, int ms)
 {
-	static uint8_t buf[SENT_DATAGRAM_MAX];
-	struct pollfd pfd = {u->fd, POLLIN, 0};
-	char err[128];
-	int64_t ts, deadline = now_ms() + ms;
-	ssize_t n;
-
-	while (now_ms() < deadline) {
-		if (poll(&pfd, 1, (int)(deadline - now_ms())) <= 0)
-			continue;
-		n = recv(u->fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			continue;
-		if (sent_reply_decode(buf, (size_t)n, rep, err, sizeof(err)) !=
-		    0)
-			fail_msg("bad reply: %s", err);
-		if (rep->hdr.request_id != request_id)
-			continue; /* an older request's late reply */
-		if (u->key != NULL)
-			assert_int_equal(sent_verify(buf, (size_t)n, u->key,
-					     u->keylen, &ts, NULL),
-			    0);
-		return (size_t)n;
-	}
-	return 0;
+	return sh_recv(u->fd, u->key, u->keylen, request_id, rep, ms);
 }
 
 /* Sends the request (padded to 512 so that any reply fits) and returns
@@ -191,7 +122,7 @@ uc_call(struct uc *u, struct sent_request *r, struct sent_reply *rep)
 	int attempt;
 
 	for (attempt = 1; attempt <= 5; attempt++) {
-		len = uc_encode(u, r, buf, sizeof(buf), 512, now_ms());
+		len = uc_encode(u, r, buf, sizeof(buf), 512, sh_now_ms());
 		uc_send_raw(u, buf, len);
 		if (uc_recv(u, r->hdr.request_id, rep, 1000 * attempt) > 0)
 			return;
@@ -206,19 +137,13 @@ static const char *
 http_get(int port, const char *path)
 {
 	static char buf[1 << 18];
-	struct sockaddr_in sin;
 	char req[256];
 	size_t n = 0;
 	ssize_t r;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = h_loopback_socket(SOCK_STREAM, port);
 	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	snprintf(req, sizeof(req),
 	    "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
 	    path);
@@ -252,7 +177,7 @@ uc_request(struct uc *u, const char *feature, const char *user, int tokens,
 {
 	struct sent_request r;
 
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "%s", feature);
 	snprintf(r.user, sizeof(r.user), "%s", user);
 	snprintf(r.host, sizeof(r.host), "ws-%s", user);
@@ -269,7 +194,7 @@ uc_handle_verb(struct uc *u, int verb, uint64_t handle)
 {
 	struct sent_request r;
 
-	req_init(&r, verb);
+	sh_req_init(&r, verb);
 	r.handle = handle;
 	uc_call(u, &r, &rep);
 	return rep.hdr.status;
@@ -281,7 +206,7 @@ uc_feature(struct uc *u, const char *feature)
 {
 	struct sent_request r;
 
-	req_init(&r, SENT_V_QUERY);
+	sh_req_init(&r, SENT_V_QUERY);
 	snprintf(r.feature, sizeof(r.feature), "%s", feature);
 	uc_call(u, &r, &rep);
 	assert_int_equal(rep.hdr.status, SENT_S_OK);
@@ -350,11 +275,11 @@ test_duplicates_never_grant_twice(void **state)
 	size_t len;
 
 	uc_open(&u, d.sport, 0);
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "sim");
 	snprintf(r.user, sizeof(r.user), "alice");
 	r.tokens = 2;
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 
 	/* Duplicated: two copies, one grant.  The copy that comes while
 	 * the first waits for the journal gets no reply of its own; one
@@ -371,11 +296,11 @@ test_duplicates_never_grant_twice(void **state)
 
 	/* A reply lost (never read), the request re-sent: the same
 	 * answer again, still one grant. */
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "sim");
 	snprintf(r.user, sizeof(r.user), "alice");
 	r.tokens = 3;
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	assert_int_equal(H_WAIT(h_in_use(d.port, "sim") == 5, 5000), 1);
 	/* Drain the first reply as if the network had eaten it. */
@@ -387,9 +312,9 @@ test_duplicates_never_grant_twice(void **state)
 	assert_int_equal(h_in_use(d.port, "sim"), 5);
 
 	/* A release re-sent does not release twice nor fail. */
-	req_init(&r, SENT_V_RELEASE);
+	sh_req_init(&r, SENT_V_RELEASE);
 	r.handle = first;
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	assert_true(uc_recv(&u, r.hdr.request_id, &rep, 5000) > 0);
 	assert_int_equal(rep.hdr.status, SENT_S_OK);
@@ -491,14 +416,14 @@ test_restart_resume(void **state)
 	assert_int_equal(uc_handle_verb(&u, SENT_V_RENEW, h), SENT_S_DENIED);
 	assert_int_equal(rep.hdr.reason, 15);
 	/* Someone else: neither. */
-	req_init(&r, SENT_V_RENEW);
+	sh_req_init(&r, SENT_V_RENEW);
 	r.handle = h;
 	snprintf(r.user, sizeof(r.user), "mallory");
 	snprintf(r.host, sizeof(r.host), "ws-alice");
 	uc_call(&u, &r, &rep);
 	assert_int_equal(rep.hdr.status, SENT_S_DENIED);
 	/* Its holder: the same grant, with a lease again. */
-	req_init(&r, SENT_V_RENEW);
+	sh_req_init(&r, SENT_V_RENEW);
 	r.handle = h;
 	snprintf(r.user, sizeof(r.user), "alice");
 	snprintf(r.host, sizeof(r.host), "ws-alice");
@@ -579,7 +504,7 @@ test_hold(void **state)
 	f = uc_feature(&b, "held");
 	assert_int_equal(f->hold, 60);
 	assert_int_equal(rep.nclients, 1);
-	assert_true(rep.clients[0].hold_until > now_ms());
+	assert_true(rep.clients[0].hold_until > sh_now_ms());
 	assert_int_equal(
 	    uc_request(&b, "held", "bob", 1, 0, NULL), SENT_S_DENIED);
 	/* alice takes her token back. */
@@ -636,7 +561,7 @@ commute(struct uc *u, const char *user, int days, uint64_t *h)
 {
 	struct sent_request r;
 
-	req_init(&r, SENT_V_COMMUTE);
+	sh_req_init(&r, SENT_V_COMMUTE);
 	snprintf(r.feature, sizeof(r.feature), "comm");
 	snprintf(r.user, sizeof(r.user), "%s", user);
 	snprintf(r.host, sizeof(r.host), "laptop-%s", user);
@@ -652,7 +577,7 @@ checkin(struct uc *u, const char *user, uint64_t h)
 {
 	struct sent_request r;
 
-	req_init(&r, SENT_V_CHECKIN);
+	sh_req_init(&r, SENT_V_CHECKIN);
 	r.handle = h;
 	snprintf(r.user, sizeof(r.user), "%s", user);
 	snprintf(r.host, sizeof(r.host), "laptop-%s", user);
@@ -673,7 +598,7 @@ test_commuter(void **state)
 	assert_int_equal(commute(&u, "alice", 8, NULL), SENT_S_DENIED);
 	assert_int_equal(rep.hdr.reason, 17);
 	assert_int_equal(commute(&u, "alice", 3, &h), SENT_S_OK);
-	assert_true(rep.until > now_ms() + 2 * 86400000LL);
+	assert_true(rep.until > sh_now_ms() + 2 * 86400000LL);
 	/* The client goes away: the commuter grant stays counted. */
 	assert_int_equal(uc_handle_verb(&u, SENT_V_BYE, 0), SENT_S_OK);
 	uc_close(&u);
@@ -728,13 +653,13 @@ test_query_pages(void **state)
 	/* Pages of whole records, each within the datagram bound, that
 	 * together list every client once. */
 	do {
-		req_init(&r, SENT_V_QUERY);
+		sh_req_init(&r, SENT_V_QUERY);
 		snprintf(r.feature, sizeof(r.feature), "many");
 		r.cursor = cursor;
 		{
 			uint8_t buf[SENT_DATAGRAM_DEFAULT];
 			size_t len = uc_encode(&q, &r, buf, sizeof(buf),
-			    SENT_DATAGRAM_DEFAULT, now_ms());
+			    SENT_DATAGRAM_DEFAULT, sh_now_ms());
 			size_t got;
 
 			uc_send_raw(&q, buf, len);
@@ -768,8 +693,8 @@ test_amplification(void **state)
 	size_t len, got;
 
 	uc_open(&u, d.sport, 0);
-	req_init(&r, SENT_V_QUERY);
-	len = uc_encode(&u, &r, buf, sizeof(buf), 0, now_ms());
+	sh_req_init(&r, SENT_V_QUERY);
+	len = uc_encode(&u, &r, buf, sizeof(buf), 0, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	got = uc_recv(&u, r.hdr.request_id, &rep, 5000);
 	assert_true(got > 0 && got <= len);
@@ -778,14 +703,14 @@ test_amplification(void **state)
 
 	/* A small REQUEST: granted, but told to pad; padded, the same
 	 * request id gets the grant, and only one was made. */
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "sim");
-	len = uc_encode(&u, &r, buf, sizeof(buf), 0, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 0, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	got = uc_recv(&u, r.hdr.request_id, &rep, 5000);
 	assert_true(got > 0 && got <= len);
 	assert_int_equal(rep.hdr.reason, SENT_E_PAD);
-	len = uc_encode(&u, &r, buf, sizeof(buf), 256, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 256, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	got = uc_recv(&u, r.hdr.request_id, &rep, 5000);
 	assert_true(got > 0 && got <= len);
@@ -805,9 +730,9 @@ test_bad_datagrams(void **state)
 
 	uc_open(&u, d.sport, 0);
 	/* Truncated: the header promises more body than came. */
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "cad");
-	len = uc_encode(&u, &r, buf, sizeof(buf), 0, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 0, sh_now_ms());
 	uc_send_raw(&u, buf, len - 3);
 	got = uc_recv(&u, r.hdr.request_id, &rep, 5000);
 	assert_int_equal(got, SENT_HEADER_LEN);
@@ -815,17 +740,17 @@ test_bad_datagrams(void **state)
 	assert_int_equal(rep.hdr.reason, SENT_E_MALFORMED);
 
 	/* Over max-datagram: too-big, header only. */
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "cad");
-	len = uc_encode(&u, &r, buf, sizeof(buf), 2000, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 2000, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	got = uc_recv(&u, r.hdr.request_id, &rep, 5000);
 	assert_int_equal(got, SENT_HEADER_LEN);
 	assert_int_equal(rep.hdr.reason, SENT_E_TOO_BIG);
 
 	/* Unknown verb and bad field: errors with their codes. */
-	req_init(&r, SENT_V_BYE);
-	len = uc_encode(&u, &r, buf, sizeof(buf), 64, now_ms());
+	sh_req_init(&r, SENT_V_BYE);
+	len = uc_encode(&u, &r, buf, sizeof(buf), 64, sh_now_ms());
 	buf[3] = 42;
 	uc_send_raw(&u, buf, len);
 	assert_true(uc_recv(&u, r.hdr.request_id, &rep, 5000) > 0);
@@ -859,19 +784,19 @@ test_rate_limit(void **state)
 	uc_open(&u, k.sport, 0);
 	/* Served once, so the socket is surely there. */
 	uc_feature(&u, "cad");
-	req_init(&r, SENT_V_QUERY);
+	sh_req_init(&r, SENT_V_QUERY);
 	snprintf(r.feature, sizeof(r.feature), "cad");
 	for (i = 0; i < 20; i++) {
-		r.hdr.request_id = rnd64();
-		len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+		r.hdr.request_id = sh_rnd64();
+		len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 		uc_send_raw(&u, buf, len);
 	}
 	answered = uc_drain(&u, 2000);
 	assert_true(answered >= 1 && answered < 20);
 	/* The bucket fills again. */
 	assert_int_equal(H_WAIT(({
-		r.hdr.request_id = rnd64();
-		len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+		r.hdr.request_id = sh_rnd64();
+		len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 		uc_send_raw(&u, buf, len);
 		uc_recv(&u, r.hdr.request_id, &rep, 200) > 0;
 	}),
@@ -931,16 +856,16 @@ test_site_key(void **state)
 	u.key = NULL;
 
 	/* Unsigned: dropped. */
-	req_init(&r, SENT_V_REQUEST);
+	sh_req_init(&r, SENT_V_REQUEST);
 	snprintf(r.feature, sizeof(r.feature), "cad");
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	assert_int_equal(uc_recv(&u, r.hdr.request_id, &rep, 700), 0);
 
 	/* Signed with another key: dropped. */
 	u.key = (const uint8_t *)"not-the-site-key-at-all";
 	u.keylen = strlen((const char *)u.key);
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	u.key = NULL;
 	assert_int_equal(uc_recv(&u, r.hdr.request_id, &rep, 700), 0);
@@ -948,12 +873,12 @@ test_site_key(void **state)
 	/* Stale timestamp (a minute old): dropped. */
 	u.key = (const uint8_t *)KEY;
 	u.keylen = strlen(KEY);
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms() - 60000);
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms() - 60000);
 	uc_send_raw(&u, buf, len);
 	assert_int_equal(uc_recv(&u, r.hdr.request_id, &rep, 700), 0);
 
 	/* Altered after signing: dropped. */
-	len = uc_encode(&u, &r, buf, sizeof(buf), 512, now_ms());
+	len = uc_encode(&u, &r, buf, sizeof(buf), 512, sh_now_ms());
 	memcpy(copy, buf, len);
 	copy[SENT_HEADER_LEN + 8] ^= 0x01; /* "feature=cad" -> "feature=bad" */
 	uc_send_raw(&u, copy, len);
@@ -971,15 +896,15 @@ test_site_key(void **state)
 	assert_int_equal(uc_recv(&u, r.hdr.request_id, &rep, 700), 0);
 
 	/* Re-sent properly (same id, fresh signature): the same grant. */
-	len = uc_encode(&u, &r, buf, sizeof(buf), 0, now_ms() + 1);
+	len = uc_encode(&u, &r, buf, sizeof(buf), 0, sh_now_ms() + 1);
 	uc_send_raw(&u, buf, len);
 	assert_true(uc_recv(&u, r.hdr.request_id, &rep, 5000) > 0);
 	assert_true(rep.handle == h);
 	assert_int_equal(h_in_use(k.port, "cad"), 1);
 
 	/* A signed QUERY may have a larger reply than itself. */
-	req_init(&r, SENT_V_QUERY);
-	len = uc_encode(&u, &r, buf, sizeof(buf), 0, now_ms());
+	sh_req_init(&r, SENT_V_QUERY);
+	len = uc_encode(&u, &r, buf, sizeof(buf), 0, sh_now_ms());
 	uc_send_raw(&u, buf, len);
 	assert_true(uc_recv(&u, r.hdr.request_id, &rep, 5000) > len);
 	assert_int_equal(rep.hdr.status, SENT_S_OK);
@@ -1013,19 +938,8 @@ test_disk_full(void **state)
 	uint64_t h;
 	int fd;
 
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
-		fprintf(stderr,
-		    "test_sentinel: disk full: needs root and "
-		    "mount namespaces; skipped\n");
-		skip();
-	}
-	h_licd_init(&k, license, NULL, NULL);
-	snprintf(dir, sizeof(dir), "%s/state", k.dir);
-	snprintf(filler, sizeof(filler), "%s/filler", dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	assert_int_equal(
-	    mount("licd-test", dir, "tmpfs", 0, "size=1m,mode=0700"), 0);
+	h_licd_init_tmpfs(&k, license, "test_sentinel: disk full", dir,
+	    sizeof(dir), filler, sizeof(filler));
 	h_licd_start(&k);
 	uc_open(&u, k.sport, 0);
 	assert_int_equal(uc_request(&u, "many", "alice", 1, 0, &h), SENT_S_OK);
@@ -1047,7 +961,7 @@ test_disk_full(void **state)
 	assert_int_equal(
 	    uc_request(&u, "many", "carol", 1, 0, NULL), SENT_S_ERROR);
 	assert_int_equal(rep.hdr.reason, SENT_E_INTERNAL);
-	req_init(&r, SENT_V_COMMUTE);
+	sh_req_init(&r, SENT_V_COMMUTE);
 	snprintf(r.feature, sizeof(r.feature), "many");
 	snprintf(r.user, sizeof(r.user), "carol");
 	snprintf(r.host, sizeof(r.host), "ws-carol");
