@@ -451,6 +451,19 @@ prom_histograms(struct evbuffer *b)
 	    "licd_journal_batch_records_count %llu\n",
 	    (unsigned long long)st.commits, (unsigned long long)st.records,
 	    (unsigned long long)st.commits);
+	prom_family(b, "licd_journal_checkpoints_total", "counter",
+	    "WAL checkpoints completed (off the commit path, or between "
+	    "batches when the log grew too long).");
+	evbuffer_add_printf(b, "licd_journal_checkpoints_total %llu\n",
+	    (unsigned long long)st.checkpoints);
+	prom_family(b, "licd_journal_checkpoint_failures_total", "counter",
+	    "WAL checkpoints that failed (retried at the next commit).");
+	evbuffer_add_printf(b, "licd_journal_checkpoint_failures_total %llu\n",
+	    (unsigned long long)st.checkpoint_failures);
+	prom_family(b, "licd_journal_checkpoint_seconds_total", "counter",
+	    "Time spent in completed WAL checkpoints.");
+	evbuffer_add_printf(b, "licd_journal_checkpoint_seconds_total %.6f\n",
+	    st.checkpoint_seconds);
 }
 
 static void

@@ -66,6 +66,24 @@
  * or far too slow.  It still grows (see journal_append). */
 #define JOURNAL_BATCH_SOFT_MAX 100000
 
+/* The write-ahead log's length, in pages, at which the checkpointer is
+ * poked (SQLite's own default), and at which the writer checkpoints
+ * between two batches itself because the checkpointer has not caught up
+ * (64 MiB of log at 4 KiB pages). */
+#define JOURNAL_CKPT_PAGES 1000
+#define JOURNAL_CKPT_HARD_PAGES 16000
+
+/* While the log stays past JOURNAL_CKPT_PAGES (the checkpointer copied it
+ * but a commit came before the log could start again), the next poke
+ * waits for this many more pages: a checkpoint after every commit would
+ * spend two fsyncs to copy a few pages. */
+#define JOURNAL_CKPT_STEP_PAGES 256
+
+/* The checkpointer's last checkpoint left at most this many pages behind:
+ * the writer copies them itself between two batches, a short stall, and
+ * the log starts again at the next commit. */
+#define JOURNAL_CKPT_CATCHUP_PAGES 128
+
 /* Commit retry back-off, milliseconds. */
 #define JOURNAL_RETRY_MIN_MS 100
 #define JOURNAL_RETRY_MAX_MS 2000
@@ -178,6 +196,15 @@ struct journal {
 
 	journal_committed_fn committed_fn;
 	void *committed_arg;
+
+	/* Checkpoints off the commit path (journal_ckpt.c); NULL leaves
+	 * them to SQLite inside the commits. */
+	struct journal_ckpt *ckpt;
+	int sync_full; /* journal_set_sync, for the checkpointer */
+	_Atomic int wal_pages; /* the log's length after the last commit */
+	int inline_ckpt_pages; /* writer: wal_pages at its own last one */
+	int poked_pages; /* committer: wal_pages at the last poke */
+	unsigned wal_gen; /* committer: times the log started again */
 
 	_Atomic uint64_t last_seq;
 	struct journal_mac_key *mac_key; /* writer: j->key, set up */
@@ -458,6 +485,41 @@ wait_ms(struct journal *j, long ms)
 	(void)pthread_cond_timedwait(&j->retry_cv, &j->mu, &ts);
 }
 
+/*
+ * The checkpointer cannot let the log start again by itself while the
+ * writer keeps committing: a checkpoint must find the end of the log
+ * still where it began.  The writer, between two batches where nothing
+ * overtakes it, copies what is left when the checkpointer has done most
+ * of the work (JOURNAL_CKPT_CATCHUP_PAGES), or everything once the log
+ * has grown too long (JOURNAL_CKPT_HARD_PAGES).  Only a reader holding an
+ * old snapshot keeps it from catching up; then it tries again only once
+ * the log has grown another JOURNAL_CKPT_PAGES.  j->mu held; dropped
+ * while the checkpoint runs.
+ */
+static void
+writer_checkpoint(struct journal *j)
+{
+	int pages = atomic_load(&j->wal_pages);
+	int64_t start_ns;
+	int left, rc;
+
+	if (pages < JOURNAL_CKPT_PAGES ||
+	    (j->inline_ckpt_pages != 0 &&
+		pages < j->inline_ckpt_pages + JOURNAL_CKPT_PAGES))
+		return;
+	left = journal_ckpt_left(j->ckpt, j->wal_gen, pages);
+	if (pages < JOURNAL_CKPT_HARD_PAGES &&
+	    (left < 0 || left > JOURNAL_CKPT_CATCHUP_PAGES))
+		return;
+	pthread_mutex_unlock(&j->mu);
+	start_ns = journal_stats_clock();
+	rc = sqlite3_wal_checkpoint_v2(
+	    j->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	journal_stats_checkpoint(rc == SQLITE_OK, start_ns);
+	pthread_mutex_lock(&j->mu);
+	j->inline_ckpt_pages = pages;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -519,6 +581,8 @@ writer_main(void *arg)
 			j->committed_fn(j->committed_arg);
 			pthread_mutex_lock(&j->mu);
 		}
+		if (j->ckpt != NULL)
+			writer_checkpoint(j);
 		/* Still busy: the loop above takes the next batch at once
 		 * if records arrived while we committed. */
 		if (j->open.n == 0)
@@ -902,6 +966,7 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 		return NULL;
 	}
 	j->key_fd = -1;
+	j->sync_full = 1;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->done_cv, NULL);
 	pthread_cond_init(&j->work_cv, NULL);
@@ -1073,6 +1138,7 @@ journal_max_handle(const struct journal *j)
 int
 journal_set_sync(struct journal *j, int full)
 {
+	j->sync_full = full;
 	return sqlite3_exec(j->db,
 		   full ? "PRAGMA synchronous=FULL"
 			: "PRAGMA synchronous=NORMAL",
@@ -1081,9 +1147,34 @@ journal_set_sync(struct journal *j, int full)
 	    : -1;
 }
 
+/* SQLite calls this after every commit with the log's length in pages;
+ * installing it turns SQLite's automatic checkpoint off. */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct journal *j = arg;
+
+	(void)db;
+	(void)name;
+	if (pages < atomic_load(&j->wal_pages)) {
+		/* The log started again. */
+		j->wal_gen++;
+		j->poked_pages = 0;
+		j->inline_ckpt_pages = 0;
+	}
+	atomic_store(&j->wal_pages, pages);
+	if (pages >= JOURNAL_CKPT_PAGES &&
+	    pages >= j->poked_pages + JOURNAL_CKPT_STEP_PAGES) {
+		j->poked_pages = pages;
+		journal_ckpt_poke(j->ckpt, j->wal_gen);
+	}
+	return SQLITE_OK;
+}
+
 int
 journal_start(struct journal *j, journal_committed_fn fn, void *arg)
 {
+	char path[CORE_PATH_MAX + 32];
 	int rc;
 
 	pthread_mutex_lock(&j->mu);
@@ -1095,6 +1186,12 @@ journal_start(struct journal *j, journal_committed_fn fn, void *arg)
 	j->committed_arg = arg;
 	j->stop = 0;
 	j->exited = 0;
+	/* Without a checkpointer SQLite checkpoints inside the commits, as
+	 * before journal_start. */
+	if (j->ckpt == NULL &&
+	    journal_path(path, sizeof(path), j->dir, JOURNAL_DB) == 0 &&
+	    (j->ckpt = journal_ckpt_start(path, j->sync_full)) != NULL)
+		sqlite3_wal_hook(j->db, wal_hook, j);
 	rc = pthread_create(&j->thread, NULL, writer_main, j);
 	if (rc == 0)
 		j->started = 1;
@@ -1280,6 +1377,8 @@ journal_close(struct journal *j)
 		pthread_join(j->thread, NULL);
 		j->started = 0;
 	}
+	journal_ckpt_stop(j->ckpt);
+	j->ckpt = NULL;
 
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(j->st[i]);

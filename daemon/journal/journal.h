@@ -203,6 +203,11 @@ struct journal_stats {
 	/* counts of commits at or below each bound (cumulative) */
 	uint64_t latency_le[JOURNAL_STATS_LATENCY_BUCKETS];
 	uint64_t batch_le[JOURNAL_STATS_BATCH_BUCKETS];
+	/* WAL checkpoints run off the commit path (journal_ckpt.c) or by
+	 * the writer between batches when the log grew too long. */
+	uint64_t checkpoints;
+	uint64_t checkpoint_failures;
+	double checkpoint_seconds;
 };
 
 /* Upper bounds of the buckets: seconds, and records per batch. */
@@ -214,6 +219,9 @@ int64_t journal_stats_clock(void);
 
 /* Writer thread: a batch of n records committed, begun at start_ns. */
 void journal_stats_commit(size_t n, int64_t start_ns);
+
+/* Notes one WAL checkpoint begun at start_ns; ok 0 when it failed. */
+void journal_stats_checkpoint(int ok, int64_t start_ns);
 
 /* Any thread: a consistent copy of the statistics so far. */
 void journal_stats_get(struct journal_stats *);

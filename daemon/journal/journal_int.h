@@ -101,4 +101,22 @@ int journal_key_load(
 /* Builds dir/name into buf.  Returns 0, or -1 when it does not fit. */
 int journal_path(char *buf, size_t len, const char *dir, const char *name);
 
+/*
+ * The checkpointer (journal_ckpt.c): a thread with its own connection to
+ * the database at path, synced as full_sync says, that runs a PASSIVE WAL
+ * checkpoint after each poke.  start returns NULL when the connection or
+ * the thread cannot be had (the caller keeps SQLite's automatic
+ * checkpoint then); poke may be called from any thread, with the log's
+ * generation (the committer counts the times the log started again);
+ * left says how many of the log's pages (its length now) the last
+ * checkpoint of that generation did not copy, or -1 when there was none
+ * or it failed; stop accepts NULL, waits for a checkpoint under way and
+ * closes the connection.
+ */
+struct journal_ckpt;
+struct journal_ckpt *journal_ckpt_start(const char *path, int full_sync);
+void journal_ckpt_poke(struct journal_ckpt *, unsigned gen);
+int journal_ckpt_left(struct journal_ckpt *, unsigned gen, int pages);
+void journal_ckpt_stop(struct journal_ckpt *);
+
 #endif

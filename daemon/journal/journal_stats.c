@@ -48,6 +48,20 @@ journal_stats_commit(size_t n, int64_t start_ns)
 }
 
 void
+journal_stats_checkpoint(int ok, int64_t start_ns)
+{
+	double s = (double)(journal_stats_clock() - start_ns) / 1e9;
+
+	pthread_mutex_lock(&stats_mu);
+	if (ok) {
+		stats.checkpoints++;
+		stats.checkpoint_seconds += s;
+	} else
+		stats.checkpoint_failures++;
+	pthread_mutex_unlock(&stats_mu);
+}
+
+void
 journal_stats_get(struct journal_stats *out)
 {
 	pthread_mutex_lock(&stats_mu);

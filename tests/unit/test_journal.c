@@ -1106,6 +1106,45 @@ test_stress_threads(void **state)
 	assert_last_line(out, "journal: 20000 records, chain intact");
 }
 
+/*
+ * Once the log passes its threshold, the checkpointer thread copies it
+ * back (licd_journal_checkpoints_total counts it) while commits go on,
+ * and everything committed stays readable and verifies.
+ */
+static void
+test_checkpoint_off_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct journal_stats st;
+	struct journal *j;
+	uint64_t before;
+	char out[1024];
+	int i, waited;
+
+	journal_stats_get(&st);
+	before = st.checkpoints;
+	j = open_ok(fx->dir);
+	assert_int_equal(journal_start(j, NULL, NULL), 0);
+	/* One commit per sync, a few log pages each: past 1,000 pages. */
+	for (i = 0; i < 600; i++)
+		append_n(j, 1 + i * 4, 4);
+	/* Waits for the condition, not for a time: up to a minute on a
+	 * machine so loaded that the thread does not get to run. */
+	for (waited = 0; waited < 6000; waited++) {
+		journal_stats_get(&st);
+		if (st.checkpoints > before)
+			break;
+		usleep(10000);
+	}
+	assert_true(st.checkpoints > before);
+	append_n(j, 2401, 100);
+	journal_close(j);
+
+	assert_int_equal(db_int(fx->dir, "SELECT count(*) FROM records"), 2500);
+	assert_int_equal(run_verify(fx->dir, out, sizeof(out)), 0);
+	assert_last_line(out, "journal: 2500 records, chain intact");
+}
+
 /* Counts the journal-*-*.db archives in dir (and the .tmp ones). */
 static int
 count_archives(const char *dir, const char *suffix)
@@ -1278,6 +1317,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_stress_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_checkpoint_off_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_machines_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
