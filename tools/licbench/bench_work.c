@@ -211,8 +211,8 @@ bench_sent_send(
 	req->hdr.request_id = c->req_id;
 	req->hdr.client_id = c->client_id;
 	n = sent_request_encode(req, buf, sizeof(buf));
-	/* Only a feature or user name too long fails: the reply to nothing
-	 * sent is a timeout, and the report says why. */
+	/* Only a value the protocol refuses fails (a control byte in -f or
+	 * -u): nothing goes out, and the cycle ends as a timeout. */
 	if (n < 0)
 		return;
 	len = (size_t)n;
@@ -265,6 +265,28 @@ bench_sent_bye(struct bench_conn *c, struct evbuffer *out)
 static struct sent_reply bench_sent_rep;
 static char bench_sent_why[160];
 
+/* "REQUEST: DENIED reason 10", "RELEASE: ERROR busy": for the report. */
+static void
+bench_sent_refusal(const struct sent_header *h)
+{
+	const char *verb = sent_verb_name(h->verb);
+
+	switch (h->status) {
+	case SENT_S_QUEUED:
+		snprintf(
+		    bench_sent_why, sizeof(bench_sent_why), "%s: QUEUED", verb);
+		break;
+	case SENT_S_DENIED:
+		snprintf(bench_sent_why, sizeof(bench_sent_why),
+		    "%s: DENIED reason %u", verb, h->reason);
+		break;
+	default:
+		snprintf(bench_sent_why, sizeof(bench_sent_why), "%s: ERROR %s",
+		    verb, sent_error_name(h->reason));
+		break;
+	}
+}
+
 static enum bench_reply
 bench_sent_reply(struct bench_conn *c, int step, const char *data, size_t len)
 {
@@ -297,14 +319,7 @@ bench_sent_reply(struct bench_conn *c, int step, const char *data, size_t len)
 		return BENCH_R_AGAIN;
 	}
 	if (h->status != SENT_S_OK) {
-		snprintf(bench_sent_why, sizeof(bench_sent_why),
-		    "%s: %s reason %u%s%s", sent_verb_name(h->verb),
-		    h->status == SENT_S_QUEUED       ? "QUEUED"
-			: h->status == SENT_S_DENIED ? "DENIED"
-						     : "ERROR",
-		    h->reason, h->status == SENT_S_ERROR ? " " : "",
-		    h->status == SENT_S_ERROR ? sent_error_name(h->reason)
-					      : "");
+		bench_sent_refusal(h);
 		if (bench_sent_rep.message[0] != '\0')
 			snprintf(bench_sent_why + strlen(bench_sent_why),
 			    sizeof(bench_sent_why) - strlen(bench_sent_why),

@@ -89,6 +89,7 @@ struct bench {
 	uint64_t started;
 	uint64_t completed;
 	uint64_t err[BENCH_E_MAX];
+	uint64_t resent; /* datagram requests sent again, same id */
 	struct bench_hist cycle; /* a whole cycle, from its start or due */
 	struct bench_hist first; /* its first request */
 	char first_error[160];
@@ -685,6 +686,7 @@ bench_sweep_cb(evutil_socket_t fd, short what, void *arg)
 			} else if (!c->resent &&
 			    now - c->req_t0 >= b->timeout / 2) {
 				c->resent = 1;
+				b->resent++;
 				bench_send(c, 1);
 			}
 			continue;
@@ -788,7 +790,9 @@ bench_report(const struct bench *b)
 		for (i = 0; i < BENCH_E_MAX; i++)
 			printf("\"%s\": %" PRIu64 ", ", bench_error_names[i],
 			    b->err[i]);
-		printf("\"total\": %" PRIu64 "},\n  \"first_error\": ", total);
+		printf("\"total\": %" PRIu64 "},\n  \"resent\": %" PRIu64
+		       ",\n  \"first_error\": ",
+		    total, b->resent);
 		bench_json_string(b->first_error);
 		printf("\n}\n");
 		return;
@@ -809,6 +813,10 @@ bench_report(const struct bench *b)
 	for (i = 0; i < BENCH_E_MAX; i++)
 		printf(" %s %" PRIu64 "%s", bench_error_names[i], b->err[i],
 		    i + 1 < BENCH_E_MAX ? "," : "\n");
+	if (b->w->datagram)
+		printf("%-12s %" PRIu64 " requests (no reply within half the "
+		       "timeout)\n",
+		    "sent again", b->resent);
 	if (b->first_error[0] != '\0')
 		printf("%-12s %s\n", "first error", b->first_error);
 }
