@@ -459,21 +459,21 @@ bench_dgram_cb(evutil_socket_t fd, short what, void *arg)
 	static unsigned char buf[BENCH_DGRAM_MAX];
 	struct bench_conn *c = arg;
 	ssize_t n;
-	int i;
+	int i, e;
 
 	for (i = 0; i < BENCH_DGRAM_BURST && c->dgram != NULL; i++) {
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR)
+			e = errno;
+			if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
 				return;
 			if (c->run->first_error[0] == '\0')
 				snprintf(c->run->first_error,
 				    sizeof(c->run->first_error), "recv: %s",
-				    strerror(errno));
+				    strerror(e));
 			bench_fail(c,
-			    errno == ECONNREFUSED ? BENCH_E_CONNECT
-						  : BENCH_E_CLOSED);
+			    e == ECONNREFUSED ? BENCH_E_CONNECT
+					      : BENCH_E_CLOSED);
 			return;
 		}
 		bench_line(c, (const char *)buf, (size_t)n);
