@@ -1,6 +1,7 @@
 #!/bin/bash
-# The full benchmark of issue 8, side by side on this machine: licd and
-# memcached driven by the same licbench, then the figures that need a
+# The full benchmark of issue 8, side by side on this machine: licd (flex
+# over TCP, sentinel over UDP) and memcached driven by the same licbench,
+# then the figures that need a
 # server filled first (sessions held, restore, status, KMS).  Prints one
 # table (markdown) at the end; every licbench report is kept in $OUT.
 #
@@ -43,6 +44,7 @@ mkdir -p "$OUT"
 FLEX=$PORT
 KMS=$((PORT + 1))
 MC=$((PORT + 2))
+SENT=$((PORT + 3))
 
 for t in "$LICD" "$LICCTL" "$LB"; do
 	[ -x "$t" ] || { echo "run.sh: $t: not built" >&2; exit 2; }
@@ -81,6 +83,10 @@ limits = { max-connections = 1000000; max-connections-per-address = 1000000;
 	idle-timeout = 3600; };
 kms = { port = $KMS; address = "127.0.0.1";
 	products = ( { name = "bench"; threshold-client = 1; cap = 10000000; } ); };
+# Every sentinel client of licbench comes from one address: the default
+# rate (200 datagrams a second per address) would drop most of them.
+sentinel = { port = $SENT; address = "127.0.0.1"; rate = 1000000;
+	max-clients = 100000; };
 EOF
 	if [ "${2:-}" = normal ]; then
 		echo 'journal = { sync = "normal"; };' >>"$1/licd.conf"
@@ -139,7 +145,9 @@ memcached -p "$MC" -l 127.0.0.1 -t 1 -U 0 -u "$(id -un)" &
 MC_PID=$!
 sleep 0.5
 
-# 1. Throughput at 64 connections, closed loop, pairs one after the other.
+# 1. Throughput at 64 connections, closed loop, pairs one after the other;
+#    with the durable journal, 64 sentinel clients' lease cycles (UDP)
+#    between each pair's flex and memcached runs.
 for mode in full normal; do
 	d=$OUT/cycle-$mode
 	rm -rf "$d"
@@ -152,6 +160,10 @@ for mode in full normal; do
 		    >"$d/flex-$p.json"
 		echo $(($(cpu_us "$LICD_PID") - c0)) >"$d/flex-$p.cpu"
 		if [ $mode = full ]; then
+			c0=$(cpu_us "$LICD_PID")
+			"$LB" -w sentinel -p "$SENT" -c 64 -d "$SECS" --json \
+			    >"$d/sentinel-$p.json"
+			echo $(($(cpu_us "$LICD_PID") - c0)) >"$d/sentinel-$p.cpu"
 			c0=$(cpu_us "$MC_PID")
 			"$LB" -w memcached -p "$MC" -c 64 -d "$SECS" --json \
 			    >"$OUT/memcached-$p.json"
@@ -267,6 +279,7 @@ sum() { awk '{ s += $1 } END { printf "%.0f", s / NR }'; }
 avg_of() { for f in "$@"; do jget "$f" cycles_per_s; done | sum; }
 LF=$(avg_of "$OUT"/cycle-full/flex-*.json)
 LN=$(avg_of "$OUT"/cycle-normal/flex-*.json)
+LS=$(avg_of "$OUT"/cycle-full/sentinel-*.json)
 MCR=$(avg_of "$OUT"/memcached-*.json)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 PER=$(awk -v a="$RSS0" -v b="$RSS1" -v n="$SESSIONS" \
@@ -280,6 +293,8 @@ echo "| target | goal | measured | |"
 echo "| --- | ---: | ---: | --- |"
 echo "| checkout+checkin cycles/s at 64 connections, ratio to memcached incr+decr (journal.sync full) | >= 1.0 | $(ratio "$LF" "$MCR") | licd $LF/s, memcached $MCR/s, mean of $PAIRS runs each; checkout p50/p99 $(hget "$OUT/cycle-full/flex-1.json" first_latency_us p50)/$(hget "$OUT/cycle-full/flex-1.json" first_latency_us p99) us, incr $(hget "$OUT/memcached-1.json" first_latency_us p50)/$(hget "$OUT/memcached-1.json" first_latency_us p99) us (first run) |"
 echo "| the same, journal.sync normal | (>= 1.0) | $(ratio "$LN" "$MCR") | licd $LN/s; checkout p50/p99 $(hget "$OUT/cycle-normal/flex-1.json" first_latency_us p50)/$(hget "$OUT/cycle-normal/flex-1.json" first_latency_us p99) us (first run) |"
+f=$OUT/cycle-full/sentinel-1.json
+echo "| sentinel request+release cycles/s at 64 UDP clients (journal.sync full) | - | $LS/s | mean of $PAIRS runs; $(ratio "$LS" "$LF") of flex, $(ratio "$LS" "$MCR") of memcached; request p50/p99 $(hget "$f" first_latency_us p50)/$(hget "$f" first_latency_us p99) us, cycle p50/p99 $(hget "$f" latency_us p50)/$(hget "$f" latency_us p99) us (first run) |"
 for mode in full normal; do
 	f=$OUT/idle1000-$mode/flex.json
 	echo "| p99 checkout latency, 1,000 clients heartbeating, 500 cycles/s, journal.sync $mode | <= 1 ms | $(hget "$f" first_latency_us p99) us | p50 $(hget "$f" first_latency_us p50) us, p99.9 $(hget "$f" first_latency_us p99_9) us |"
@@ -295,13 +310,14 @@ fi
 echo
 # Server CPU per cycle: less at the mercy of other load than a rate.
 per() { awk -v c="$(cat "$1")" -v n="$(jget "$2" cycles)" 'BEGIN { printf "%.1f", c / n }'; }
-echo "| pair | licd cycles/s (full) | memcached cycles/s | ratio | licd cycles/s (normal) | server CPU us/cycle: licd full / memcached / licd normal |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| pair | licd cycles/s (full) | memcached cycles/s | ratio | licd cycles/s (normal) | licd sentinel cycles/s (full) | server CPU us/cycle: licd full / memcached / licd normal / licd sentinel |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 p=1
 while [ $p -le "$PAIRS" ]; do
 	a=$(jget "$OUT/cycle-full/flex-$p.json" cycles_per_s)
 	m=$(jget "$OUT/memcached-$p.json" cycles_per_s)
-	echo "| $p | $a | $m | $(ratio "$a" "$m") | $(jget "$OUT/cycle-normal/flex-$p.json" cycles_per_s) | $(per "$OUT/cycle-full/flex-$p.cpu" "$OUT/cycle-full/flex-$p.json") / $(per "$OUT/memcached-$p.cpu" "$OUT/memcached-$p.json") / $(per "$OUT/cycle-normal/flex-$p.cpu" "$OUT/cycle-normal/flex-$p.json") |"
+	s=$OUT/cycle-full/sentinel-$p
+	echo "| $p | $a | $m | $(ratio "$a" "$m") | $(jget "$OUT/cycle-normal/flex-$p.json" cycles_per_s) | $(jget "$s.json" cycles_per_s) | $(per "$OUT/cycle-full/flex-$p.cpu" "$OUT/cycle-full/flex-$p.json") / $(per "$OUT/memcached-$p.cpu" "$OUT/memcached-$p.json") / $(per "$OUT/cycle-normal/flex-$p.cpu" "$OUT/cycle-normal/flex-$p.json") / $(per "$s.cpu" "$s.json") |"
 	p=$((p + 1))
 done
 errs=0

@@ -1,8 +1,9 @@
 /*
  * The licbench smoke test: the load generator against a real licd, a few
- * seconds of each workload, asserting only that cycles complete and that
- * no error of any kind is counted.  No timing is checked: CI machines are
- * too uneven for that; bench/README.md has the measurements.
+ * seconds of each workload (TCP, and UDP for the sentinel front end),
+ * asserting only that cycles complete and that no error of any kind is
+ * counted.  No timing is checked: CI machines are too uneven for that;
+ * bench/README.md has the measurements.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +108,32 @@ test_flex_hold(void **state)
 	h_licd_cleanup(&d);
 }
 
+/*
+ * Lease cycles over UDP, closed loop, then a count in open loop from two
+ * source addresses.  The rate limit is raised: the default (200 a second
+ * per address) would drop datagrams, which licbench counts as timeouts.
+ */
+static void
+test_sentinel(void **state)
+{
+	struct h_licd d;
+	char out[8192], sport[16];
+
+	h_licd_init(&d, license, NULL,
+	    "sentinel = { address = \"127.0.0.1\"; rate = 1000000; };\n");
+	h_licd_start(&d);
+	snprintf(sport, sizeof(sport), "%d", d.sport);
+	bench(out, sizeof(out), "-w", "sentinel", "-p", sport, "-c", "16", "-d",
+	    "2", "-f", "solver", (char *)NULL);
+	assert_int_equal(json_int(out, "set_up"), 16);
+	assert_true(
+	    bench(out, sizeof(out), "-w", "sentinel", "-p", sport, "-c", "4",
+		"-n", "40", "-r", "200", "-S", "2", (char *)NULL) >= 40);
+	/* Every lease was released (and BYE said at the end). */
+	assert_true(H_WAIT(h_in_use(d.port, "solver") == 0, 5000));
+	h_licd_cleanup(&d);
+}
+
 static void
 test_idle(void **state)
 {
@@ -150,6 +177,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flex_cycle),
 	    cmocka_unit_test(test_flex_hold),
+	    cmocka_unit_test(test_sentinel),
 	    cmocka_unit_test(test_idle),
 	    cmocka_unit_test(test_kms),
 	};

@@ -3,6 +3,9 @@
  * protocol driven by the same client code as a reference.  One libevent
  * loop drives every connection; a workload says what a connection sends
  * once after connecting and what each step of a cycle sends and expects.
+ * A datagram workload (sentinel) has a connected UDP socket per client
+ * instead of a TCP connection: a request is one datagram, a reply one
+ * datagram.
  */
 #ifndef LICD_BENCH_H
 #define LICD_BENCH_H
@@ -49,8 +52,8 @@ uint64_t bench_hist_upper(size_t index);
 
 /* What the command line asked for, as the workloads need it. */
 struct bench_opts {
-	const char *feature; /* flex-cycle */
-	const char *user; /* flex HELLO */
+	const char *feature; /* flex-cycle, flex-hold, sentinel */
+	const char *user; /* flex HELLO, sentinel REQUEST */
 	const char *product; /* kms */
 	uint64_t machines; /* kms: 0, a new id every request; else this many */
 	const char *key; /* memcached key prefix */
@@ -68,12 +71,18 @@ enum bench_state {
 struct bench_conn {
 	struct bench *run;
 	const struct bench_opts *opts;
-	struct bufferevent *bev;
+	struct bufferevent *bev; /* a TCP connection */
+	struct event *dgram; /* or a datagram socket: its read event */
 	struct event *tick; /* open loop: the next cycle is due */
 	unsigned id;
 	enum bench_state state;
 	int step;
-	uint64_t handle; /* flex: the grant of this cycle */
+	uint64_t handle; /* flex, sentinel: the grant of this cycle */
+	uint64_t client_id; /* sentinel: this client's id, nonzero */
+	uint64_t req_id; /* sentinel: the id of the request out */
+	size_t pad; /* sentinel: the request out is padded to this */
+	int resend; /* datagram: the request of step goes again, same id */
+	int resent; /* datagram: it went again after half the timeout */
 	uint64_t cycle_t0; /* ns: when the cycle started, or was due */
 	uint64_t req_t0; /* ns: when the outstanding request went out */
 	uint64_t started; /* cycles this connection started */
@@ -84,9 +93,16 @@ enum bench_reply {
 	BENCH_R_MORE, /* not the final reply: read on */
 	BENCH_R_DONE, /* the step succeeded */
 	BENCH_R_ERR, /* an error reply, or a line that makes no sense */
+	BENCH_R_AGAIN, /* datagram: send the request of step again */
 };
 
-/* A workload.  step is 0..nsteps-1 in a cycle, -1 for the setup. */
+/*
+ * A workload.  step is 0..nsteps-1 in a cycle, -1 for the setup.  For a
+ * datagram workload, request writes one datagram (called again with
+ * c->resend set to send the same request again, as its protocol says a
+ * re-sent request must look) and reply judges one datagram, returning
+ * BENCH_R_MORE for one that answers no request out (a late reply).
+ */
 struct bench_workload {
 	const char *name;
 	const char *cycle_name; /* what one cycle is, for the report */
@@ -94,13 +110,22 @@ struct bench_workload {
 	int default_port;
 	int nsteps; /* requests per cycle, each waiting for the last */
 	int periodic; /* cycles come at an interval per connection */
-	/* MAY be NULL: writes the one-off request after connecting. */
+	int datagram; /* UDP: a socket per client, no setup */
+	/* MAY be NULL: writes the one-off request after connecting; MUST be
+	 * NULL for a datagram workload. */
 	void (*setup)(struct bench_conn *, struct evbuffer *);
 	/* MUST: writes the request of step. */
 	void (*request)(struct bench_conn *, int step, struct evbuffer *);
 	/* MUST: judges one reply line (without its end of line). */
 	enum bench_reply (*reply)(
 	    struct bench_conn *, int step, const char *line, size_t len);
+	/* MAY be NULL (the reply line is its own text): a reply judged
+	 * BENCH_R_ERR in words, for the report's first error. */
+	const char *(*explain)(
+	    struct bench_conn *, const char *line, size_t len);
+	/* MAY be NULL: writes what a datagram client sends when it stops
+	 * (no reply is awaited). */
+	void (*bye)(struct bench_conn *, struct evbuffer *);
 };
 
 /* The workload called name, or NULL. */

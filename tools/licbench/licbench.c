@@ -10,6 +10,13 @@
  * from when it was due, so that a slow server is not hidden by a client
  * that waits for it.  Connections are opened and set up (HELLO, set)
  * before the clock starts, a window at a time.
+ *
+ * A datagram workload (sentinel) opens a connected UDP socket per client
+ * instead.  A request whose reply has not come after half the timeout
+ * goes once more, the same datagram, as the protocol has its clients
+ * re-send; at the timeout the cycle is lost and counted, and the client
+ * goes on with a new request (a late reply is told apart by its request
+ * id, so nothing is mistaken for the next request's reply).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +43,8 @@
 #endif
 
 #define BENCH_LINE_MAX 8192 /* a longer reply line is a protocol error */
+#define BENCH_DGRAM_MAX 65536 /* a reply datagram, whatever its size */
+#define BENCH_DGRAM_BURST 64 /* datagrams read per wake-up of a socket */
 #define BENCH_SWEEP_MS 100 /* how often timeouts are looked for */
 
 enum bench_error {
@@ -80,11 +89,13 @@ struct bench {
 	uint64_t started;
 	uint64_t completed;
 	uint64_t err[BENCH_E_MAX];
+	uint64_t resent; /* datagram requests sent again, same id */
 	struct bench_hist cycle; /* a whole cycle, from its start or due */
 	struct bench_hist first; /* its first request */
 	char first_error[160];
 	struct event *sweep;
 	struct event *stop;
+	struct evbuffer *dgram_out; /* datagram: the request being sent */
 };
 
 static uint64_t
@@ -155,6 +166,16 @@ bench_note_error(struct bench *b, const char *line, size_t len)
 
 static void bench_start_run(struct bench *);
 
+static void
+bench_dgram_close(struct bench_conn *c)
+{
+	if (c->dgram == NULL)
+		return;
+	close(event_get_fd(c->dgram));
+	event_free(c->dgram);
+	c->dgram = NULL;
+}
+
 /* A connection is done with for good: counted under kind, closed. */
 static void
 bench_fail(struct bench_conn *c, enum bench_error kind)
@@ -169,6 +190,7 @@ bench_fail(struct bench_conn *c, enum bench_error kind)
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	c->bev = NULL;
+	bench_dgram_close(c);
 	if (c->tick != NULL)
 		event_free(c->tick);
 	c->tick = NULL;
@@ -184,6 +206,34 @@ bench_fail(struct bench_conn *c, enum bench_error kind)
 	bench_check_end(b);
 }
 
+/*
+ * Writes the request of c's step: to the connection's output, or as one
+ * datagram (again, with the same request id, when again is set).  A
+ * datagram that the kernel does not take is as good as lost on the way:
+ * the timeout deals with it.
+ */
+static void
+bench_send(struct bench_conn *c, int again)
+{
+	struct bench *b = c->run;
+	struct evbuffer *out = b->dgram_out;
+	size_t len;
+
+	if (c->bev != NULL) {
+		b->w->request(c, c->step, bufferevent_get_output(c->bev));
+		return;
+	}
+	c->resend = again;
+	if (!again)
+		c->resent = 0;
+	b->w->request(c, c->step, out);
+	len = evbuffer_get_length(out);
+	if (len > 0)
+		(void)send(
+		    event_get_fd(c->dgram), evbuffer_pullup(out, -1), len, 0);
+	evbuffer_drain(out, len);
+}
+
 static void
 bench_start_cycle(struct bench_conn *c, uint64_t t_start)
 {
@@ -196,7 +246,7 @@ bench_start_cycle(struct bench_conn *c, uint64_t t_start)
 	c->step = 0;
 	c->cycle_t0 = t_start;
 	c->req_t0 = bench_now();
-	b->w->request(c, 0, bufferevent_get_output(c->bev));
+	bench_send(c, 0);
 	if (b->cycles != 0 && b->started >= b->cycles)
 		bench_stop_starting(b);
 }
@@ -291,7 +341,36 @@ bench_set_up(struct bench_conn *c)
 	bench_start_run(b);
 }
 
-/* One reply line for connection c. */
+/* The cycle in flight is lost (counted under kind); the connection
+ * goes on. */
+static void
+bench_cycle_lost(struct bench_conn *c, enum bench_error kind)
+{
+	struct bench *b = c->run;
+
+	b->err[kind]++;
+	b->busy--;
+	c->state = BENCH_S_IDLE;
+	bench_check_end(b);
+	bench_next(c);
+}
+
+/* Notes a reply judged an error, in the workload's words if it has any. */
+static void
+bench_note_reply(struct bench_conn *c, const char *line, size_t len)
+{
+	struct bench *b = c->run;
+	const char *why;
+
+	if (b->w->explain != NULL) {
+		why = b->w->explain(c, line, len);
+		bench_note_error(b, why, strlen(why));
+		return;
+	}
+	bench_note_error(b, line, len);
+}
+
+/* One reply line (datagram) for connection c. */
 static void
 bench_line(struct bench_conn *c, const char *line, size_t len)
 {
@@ -304,8 +383,8 @@ bench_line(struct bench_conn *c, const char *line, size_t len)
 		r = b->w->reply(c, -1, line, len);
 		if (r == BENCH_R_MORE)
 			return;
-		if (r == BENCH_R_ERR) {
-			bench_note_error(b, line, len);
+		if (r != BENCH_R_DONE) {
+			bench_note_reply(c, line, len);
 			bench_fail(c, BENCH_E_PROTOCOL);
 			return;
 		}
@@ -321,14 +400,13 @@ bench_line(struct bench_conn *c, const char *line, size_t len)
 	r = b->w->reply(c, c->step, line, len);
 	if (r == BENCH_R_MORE)
 		return;
-	if (r == BENCH_R_ERR) {
-		/* The cycle is lost; the connection goes on. */
-		bench_note_error(b, line, len);
-		b->err[BENCH_E_PROTOCOL]++;
-		b->busy--;
-		c->state = BENCH_S_IDLE;
-		bench_check_end(b);
-		bench_next(c);
+	if (r == BENCH_R_AGAIN && c->dgram != NULL) {
+		bench_send(c, 1);
+		return;
+	}
+	if (r != BENCH_R_DONE) {
+		bench_note_reply(c, line, len);
+		bench_cycle_lost(c, BENCH_E_PROTOCOL);
 		return;
 	}
 	now = bench_now();
@@ -336,7 +414,7 @@ bench_line(struct bench_conn *c, const char *line, size_t len)
 		bench_hist_add(&b->first, bench_us_since(c->cycle_t0, now));
 	if (++c->step < b->w->nsteps) {
 		c->req_t0 = now;
-		b->w->request(c, c->step, bufferevent_get_output(c->bev));
+		bench_send(c, 0);
 		return;
 	}
 	bench_cycle_done(c, now);
@@ -371,6 +449,37 @@ bench_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * Datagrams for client c: each one reply.  A refusal (the ICMP of a port
+ * nobody listens on) ends the client as a connection refused would.
+ */
+static void
+bench_dgram_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static unsigned char buf[BENCH_DGRAM_MAX];
+	struct bench_conn *c = arg;
+	ssize_t n;
+	int i, e;
+
+	for (i = 0; i < BENCH_DGRAM_BURST && c->dgram != NULL; i++) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n == -1) {
+			e = errno;
+			if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
+				return;
+			if (c->run->first_error[0] == '\0')
+				snprintf(c->run->first_error,
+				    sizeof(c->run->first_error), "recv: %s",
+				    strerror(e));
+			bench_fail(c,
+			    e == ECONNREFUSED ? BENCH_E_CONNECT
+					      : BENCH_E_CLOSED);
+			return;
+		}
+		bench_line(c, (const char *)buf, (size_t)n);
+	}
+}
+
 static void
 bench_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -393,6 +502,59 @@ bench_event_cb(struct bufferevent *bev, short what, void *arg)
 						   : BENCH_E_CLOSED);
 }
 
+static void
+bench_open_failed(struct bench *b, struct bench_conn *c, const char *what)
+{
+	if (b->first_error[0] == '\0')
+		snprintf(b->first_error, sizeof(b->first_error), "%s: %s", what,
+		    strerror(errno));
+	bench_fail(c, BENCH_E_CONNECT);
+}
+
+/* A datagram client: a UDP socket connected to the server (from source
+ * address id % sources + 1 with -S), ready at once: nothing to set up. */
+static int
+bench_open_dgram(struct bench *b, struct bench_conn *c)
+{
+	struct sockaddr_in src;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		bench_open_failed(b, c, "socket");
+		return -1;
+	}
+	if (b->sources > 1) {
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		src.sin_addr.s_addr = htonl(0x7f000001U + c->id % b->sources);
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
+			close(fd);
+			bench_open_failed(b, c, "bind");
+			return -1;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&b->target, sizeof(b->target)) ==
+	    -1) {
+		close(fd);
+		bench_open_failed(b, c, "connect");
+		return -1;
+	}
+	c->dgram =
+	    event_new(b->base, fd, EV_READ | EV_PERSIST, bench_dgram_cb, c);
+	if (c->dgram == NULL || event_add(c->dgram, NULL) == -1) {
+		if (c->dgram != NULL)
+			event_free(c->dgram);
+		c->dgram = NULL;
+		close(fd);
+		errno = ENOMEM;
+		bench_open_failed(b, c, "event");
+		return -1;
+	}
+	bench_set_up(c);
+	return 0;
+}
+
 static int
 bench_open(struct bench *b, struct bench_conn *c)
 {
@@ -405,6 +567,8 @@ bench_open(struct bench *b, struct bench_conn *c)
 	c->req_t0 = bench_now();
 	b->alive++;
 	b->opening++;
+	if (b->w->datagram)
+		return bench_open_dgram(b, c);
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -437,10 +601,7 @@ bench_open(struct bench *b, struct bench_conn *c)
 	return 0;
 
 fail:
-	if (b->first_error[0] == '\0')
-		snprintf(b->first_error, sizeof(b->first_error), "connect: %s",
-		    strerror(errno));
-	bench_fail(c, BENCH_E_CONNECT);
+	bench_open_failed(b, c, "connect");
 	return -1;
 }
 
@@ -504,7 +665,8 @@ bench_start_run(struct bench *b)
 
 /* Requests (and connections) that took too long are timeouts; the
  * connection is given up, since a late reply would be taken for the next
- * request's. */
+ * request's.  A datagram client re-sends at half the timeout and, at the
+ * timeout, loses only the cycle: its replies carry request ids. */
 static void
 bench_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -518,6 +680,17 @@ bench_sweep_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->state != BENCH_S_CONNECTING &&
 		    c->state != BENCH_S_SETUP && c->state != BENCH_S_BUSY)
 			continue;
+		if (c->dgram != NULL && c->state == BENCH_S_BUSY) {
+			if (now - c->req_t0 >= b->timeout) {
+				bench_cycle_lost(c, BENCH_E_TIMEOUT);
+			} else if (!c->resent &&
+			    now - c->req_t0 >= b->timeout / 2) {
+				c->resent = 1;
+				b->resent++;
+				bench_send(c, 1);
+			}
+			continue;
+		}
 		if (now - c->req_t0 < b->timeout)
 			continue;
 		bench_fail(c,
@@ -617,7 +790,9 @@ bench_report(const struct bench *b)
 		for (i = 0; i < BENCH_E_MAX; i++)
 			printf("\"%s\": %" PRIu64 ", ", bench_error_names[i],
 			    b->err[i]);
-		printf("\"total\": %" PRIu64 "},\n  \"first_error\": ", total);
+		printf("\"total\": %" PRIu64 "},\n  \"resent\": %" PRIu64
+		       ",\n  \"first_error\": ",
+		    total, b->resent);
 		bench_json_string(b->first_error);
 		printf("\n}\n");
 		return;
@@ -638,6 +813,10 @@ bench_report(const struct bench *b)
 	for (i = 0; i < BENCH_E_MAX; i++)
 		printf(" %s %" PRIu64 "%s", bench_error_names[i], b->err[i],
 		    i + 1 < BENCH_E_MAX ? "," : "\n");
+	if (b->w->datagram)
+		printf("%-12s %" PRIu64 " requests (no reply within half the "
+		       "timeout)\n",
+		    "sent again", b->resent);
 	if (b->first_error[0] != '\0')
 		printf("%-12s %s\n", "first error", b->first_error);
 }
@@ -654,9 +833,11 @@ bench_usage(FILE *f)
 	    "[--json]\n"
 	    "  -w, --workload W      %s (default flex-cycle)\n"
 	    "  -H, --host ADDR       server IPv4 address (127.0.0.1)\n"
-	    "  -p, --port N          server port (27000, kms 1688, "
-	    "memcached 11211)\n"
-	    "  -c, --connections N   connections (16)\n"
+	    "  -p, --port N          server port (27000, sentinel 5093, "
+	    "kms 1688,\n"
+	    "                        memcached 11211)\n"
+	    "  -c, --connections N   connections, or sentinel clients "
+	    "(16)\n"
 	    "  -d, --duration S      run for S seconds (10 unless -n)\n"
 	    "  -n, --cycles N        run until N cycles have started\n"
 	    "  -r, --rate N          open loop: N cycles/s over all "
@@ -665,11 +846,13 @@ bench_usage(FILE *f)
 	    "connection (1000)\n"
 	    "  -S, --sources N       spread over source addresses "
 	    "127.0.0.1-127.0.0.N\n"
-	    "  -t, --timeout MS      a request's time limit (5000)\n"
+	    "  -t, --timeout MS      a request's time limit (5000; "
+	    "sentinel re-sends at half)\n"
 	    "  -W, --window N        connections opened at once (256)\n"
-	    "  -f, --feature NAME    flex-cycle, flex-hold: the feature "
-	    "(solver)\n"
-	    "  -u, --user NAME       flex: the user in HELLO (licbench)\n"
+	    "  -f, --feature NAME    flex-cycle, flex-hold, sentinel: the "
+	    "feature (solver)\n"
+	    "  -u, --user NAME       flex, sentinel: the user in HELLO, "
+	    "REQUEST (licbench)\n"
 	    "  -P, --product NAME    kms: the product (bench)\n"
 	    "  -m, --machines N      kms: cycle through N machine ids; 0, a "
 	    "new one each time (0)\n"
@@ -872,6 +1055,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "licbench: out of memory\n");
 		return 2;
 	}
+	b.dgram_out = evbuffer_new();
+	if (b.dgram_out == NULL) {
+		fprintf(stderr, "licbench: out of memory\n");
+		return 2;
+	}
 	b.sweep = event_new(b.base, -1, EV_PERSIST, bench_sweep_cb, &b);
 	event_add(b.sweep, &sweep_tv);
 
@@ -894,11 +1082,27 @@ main(int argc, char **argv)
 	}
 
 	for (i = 0; i < (int)b.nconn; i++) {
-		if (b.conns[i].bev != NULL)
-			bufferevent_free(b.conns[i].bev);
-		if (b.conns[i].tick != NULL)
-			event_free(b.conns[i].tick);
+		struct bench_conn *c = &b.conns[i];
+
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		/* A datagram client says it stops: closing a socket tells the
+		 * server nothing, and what a timed-out request was granted
+		 * would stay taken until its lease ran out. */
+		if (c->dgram != NULL && b.w->bye != NULL) {
+			b.w->bye(c, b.dgram_out);
+			if (evbuffer_get_length(b.dgram_out) > 0)
+				(void)send(event_get_fd(c->dgram),
+				    evbuffer_pullup(b.dgram_out, -1),
+				    evbuffer_get_length(b.dgram_out), 0);
+			evbuffer_drain(
+			    b.dgram_out, evbuffer_get_length(b.dgram_out));
+		}
+		bench_dgram_close(c);
+		if (c->tick != NULL)
+			event_free(c->tick);
 	}
+	evbuffer_free(b.dgram_out);
 	if (b.stop != NULL)
 		event_free(b.stop);
 	event_free(b.sweep);
