@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -156,13 +157,20 @@ h_licd_start(struct h_licd *d)
 	const char *bin = getenv("LICD_BIN");
 	char log[300], sport[16];
 	int64_t deadline;
+	pid_t parent;
 	int fd, status;
 
 	assert_non_null(bin);
 	snprintf(log, sizeof(log), "%s/licd.log", d->dir);
+	parent = getpid();
 	d->pid = fork();
 	assert_true(d->pid >= 0);
 	if (d->pid == 0) {
+		/* A test that fails half-way leaves no licd behind: it dies
+		 * with the test process. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(127);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
