@@ -101,14 +101,21 @@ static void
 session_waiter_ready(struct licd_waiter *w)
 {
 	struct session *s = session_from_waiter(w);
-	size_t len = evbuffer_get_length(s->held);
 	unsigned char *p;
+	size_t len;
 
+	len = s->held != NULL ? evbuffer_get_length(s->held) : 0;
 	if (len > 0 && s->plain && session_unsent(s) == 0 &&
 	    (p = evbuffer_pullup(s->held, -1)) != NULL)
 		evbuffer_drain(s->held, session_send_now(s, p, len));
-	if (evbuffer_get_length(s->held) > 0)
+	if (len > 0 && evbuffer_get_length(s->held) > 0)
 		bufferevent_write_buffer(s->bev, s->held);
+	/* Most sessions sit idle between rare durable replies: the buffer
+	 * goes until the next one (kept should a write have failed). */
+	if (s->held != NULL && evbuffer_get_length(s->held) == 0) {
+		evbuffer_free(s->held);
+		s->held = NULL;
+	}
 	s->nheld = 0;
 	if (s->closing) {
 		session_try_close(s);
@@ -116,6 +123,25 @@ session_waiter_ready(struct licd_waiter *w)
 	}
 	if (s->paused && session_unsent(s) < s->ops->output_high)
 		session_resume(s);
+}
+
+/*
+ * Out of memory for what the session cannot go on without: it reads no
+ * more, and the loop drops it as it would a broken connection, once the
+ * caller (perhaps a line handler, or another session's request) is done
+ * with it.  The client sees the connection close, as after a network
+ * fault, and resumes its grants by handle as it would then.
+ */
+static void
+session_drop_nomem(struct session *s, const char *what)
+{
+	log_warnx("%s: out of memory %s, dropping the connection: "
+		  "session=%llu address=%s",
+	    s->ops->name, what, (unsigned long long)s->id, s->addr);
+	s->closing = 1;
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_trigger_event(
+	    s->bev, BEV_EVENT_ERROR, BEV_TRIG_DEFER_CALLBACKS);
 }
 
 void
@@ -133,6 +159,10 @@ session_send(struct session *s, const char *line, size_t len, int durable)
 		k = session_send_now(s, line, len);
 		if (k < len)
 			bufferevent_write(s->bev, line + k, len - k);
+		return;
+	}
+	if (s->held == NULL && (s->held = evbuffer_new()) == NULL) {
+		session_drop_nomem(s, "holding a reply");
 		return;
 	}
 	evbuffer_add(s->held, line, len);
@@ -271,23 +301,37 @@ static void
 session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
+	struct tls_peer peer;
 	unsigned long e;
 	char err[256];
 
-	/* The TLS handshake is done: note who the certificate names. */
+	/* The TLS handshake is done: note who the certificate names, in
+	 * memory of its own, as few sessions show one.  Without the memory
+	 * the session cannot tell who it serves: it is closed. */
 	if (what & BEV_EVENT_CONNECTED) {
 		s->tls = 1;
-		s->has_cert = tls_peer_get(
-		    &s->licd->conf, bufferevent_openssl_get_ssl(bev), &s->peer);
-		if (s->has_cert && s->peer.admin)
+		if (!tls_peer_get(&s->licd->conf,
+			bufferevent_openssl_get_ssl(bev), &peer)) {
+			free(s->peer);
+			s->peer = NULL;
+			return;
+		}
+		if (s->peer == NULL &&
+		    (s->peer = malloc(sizeof(*s->peer))) == NULL) {
+			log_warnx("%s: out of memory keeping the client "
+				  "certificate, closing: address=%s",
+			    s->ops->name, s->addr);
+			session_free(s);
+			return;
+		}
+		*s->peer = peer;
+		if (peer.admin)
 			s->admin = 1;
-		if (s->has_cert)
-			log_debug("%s: tls session: address=%s subject=%s "
-				  "fingerprint=%s admin=%d user=%s unit=%s "
-				  "unit_principal=%d",
-			    s->ops->name, s->addr, s->peer.subject,
-			    s->peer.fingerprint, s->peer.admin, s->peer.user,
-			    s->peer.unit, s->peer.principal);
+		log_debug("%s: tls session: address=%s subject=%s "
+			  "fingerprint=%s admin=%d user=%s unit=%s "
+			  "unit_principal=%d",
+		    s->ops->name, s->addr, peer.subject, peer.fingerprint,
+		    peer.admin, peer.user, peer.unit, peer.principal);
 		return;
 	}
 	if ((what & BEV_EVENT_ERROR) && !s->tls &&
@@ -321,7 +365,9 @@ session_free(struct session *s)
 	licd_wait_cancel(licd, &s->waiter);
 	licd_conn_release(licd, s->addr);
 	bufferevent_free(s->bev);
-	evbuffer_free(s->held);
+	if (s->held != NULL)
+		evbuffer_free(s->held);
+	free(s->peer);
 	free((char *)s - s->ops->offset);
 }
 
@@ -373,8 +419,8 @@ session_actor(const struct session *s, char *buf, size_t len)
 {
 	if (s->uid != (uid_t)-1)
 		snprintf(buf, len, "uid=%ld", (long)s->uid);
-	else if (s->has_cert)
-		snprintf(buf, len, "cert=%s", s->peer.subject);
+	else if (s->peer != NULL)
+		snprintf(buf, len, "cert=%s", s->peer->subject);
 	else
 		snprintf(buf, len, "address=%s", s->addr);
 	return buf;
@@ -383,10 +429,10 @@ session_actor(const struct session *s, char *buf, size_t len)
 const struct tls_peer *
 session_cert(const struct session *s)
 {
-	if (!s->has_cert ||
+	if (s->peer == NULL ||
 	    s->licd->conf.tls.verify_client != CONF_VERIFY_REQUIRED)
 		return NULL;
-	return &s->peer;
+	return s->peer;
 }
 
 const char *
@@ -423,11 +469,6 @@ session_new(struct licd *licd, const struct session_ops *ops, int fd,
 	if (mem == NULL)
 		goto fail;
 	s = (struct session *)(void *)(mem + ops->offset);
-	s->held = evbuffer_new();
-	if (s->held == NULL) {
-		free(mem);
-		goto fail;
-	}
 	if (tls == CONF_TLS_REQUIRED) {
 		ssl = tls_ssl_new();
 		s->bev = ssl == NULL
@@ -440,7 +481,6 @@ session_new(struct licd *licd, const struct session_ops *ops, int fd,
 		s->bev = bufferevent_socket_new(
 		    licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
-		evbuffer_free(s->held);
 		free(mem);
 		goto fail;
 	}

@@ -62,28 +62,37 @@ struct session_ops {
 	void (*release)(struct session *);
 };
 
+/*
+ * Every connection holds one of these for as long as it lasts, so what
+ * only some sessions need is allocated when it is needed: the client
+ * certificate's facts for a session that showed one, the buffer of held
+ * replies while there are some.
+ */
 struct session {
 	const struct session_ops *ops;
 	struct licd *licd;
 	struct bufferevent *bev;
 	uint64_t id; /* numbered by the front end */
+
+	/* TLS: the verified client certificate, when one was shown; else
+	 * NULL. */
+	struct tls_peer *peer;
+
+	/* Replies that wait for the journal, in order (NULL while there
+	 * are none), and how many. */
+	struct evbuffer *held;
+	struct licd_waiter waiter;
+
 	char addr[CORE_ADDR_MAX];
-	int admin; /* may use the admin verbs (admin socket, admin cert) */
 	uid_t uid; /* the admin socket peer's uid, or -1 */
+	int admin; /* may use the admin verbs (admin socket, admin cert) */
+	int nheld;
 
 	/* TLS: the connection is encrypted; on an "optional" listener the
-	 * first byte is still awaited (sniff); the verified client
-	 * certificate, when one was shown (has_cert). */
+	 * first byte is still awaited (sniff). */
 	int tls;
 	int sniff; /* SESSION_SNIFF_*, or 0 once decided */
-	int has_cert;
-	struct tls_peer peer;
 	int plain; /* bev is a plain socket one: replies may be sent at once */
-
-	/* Replies that wait for the journal, in order, and how many. */
-	struct evbuffer *held;
-	int nheld;
-	struct licd_waiter waiter;
 
 	int paused; /* reading stopped: backlog or pending replies */
 	int parked; /* a request waits for an answer from elsewhere */
@@ -129,7 +138,9 @@ void session_free(struct session *);
  * Sends one line.  A durable line reports a state change: it leaves only
  * once the records appended so far are committed.  Any line queues behind
  * lines already held, so that replies keep request order.  A dead
- * session sends nothing.
+ * session sends nothing.  When there is no memory to hold a line, the
+ * session stops reading and is dropped from the loop (as if the
+ * connection broke: ops->dropped, then freed), never inside the caller.
  */
 void session_send(struct session *, const char *line, size_t len, int durable);
 

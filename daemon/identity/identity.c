@@ -402,11 +402,10 @@ ident_principal(const char *host, struct core_identity *out)
 }
 
 int
-identity_resolve(struct identity_wait *w, const char *user, const char *host,
-    int wait_ms, int64_t now, struct core_identity *out)
+identity_resolve(const char *user, const char *host, int wait_ms, int64_t now,
+    struct core_identity *out)
 {
 	struct ident_entry *e;
-	struct timeval tv;
 
 	memset(out, 0, sizeof(*out));
 	if (!ident.enabled) {
@@ -428,6 +427,13 @@ identity_resolve(struct identity_wait *w, const char *user, const char *host,
 		ident_facts(e, now, out);
 		return 1;
 	}
+	return 0;
+}
+
+int
+identity_wait_start(struct identity_wait *w, const char *user, int wait_ms)
+{
+	struct timeval tv;
 
 	if (w->armed) {
 		TAILQ_REMOVE(&ident.waits, w, entry);
@@ -435,10 +441,8 @@ identity_resolve(struct identity_wait *w, const char *user, const char *host,
 	}
 	if (w->timer == NULL) {
 		w->timer = evtimer_new(ident.licd->base, ident_timer_cb, w);
-		if (w->timer == NULL) {
-			out->state = CORE_ID_PENDING;
-			return 1;
-		}
+		if (w->timer == NULL)
+			return -1;
 	}
 	snprintf(w->key, sizeof(w->key), "%s", user);
 	tv.tv_sec = wait_ms / 1000;

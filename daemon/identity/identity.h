@@ -21,8 +21,8 @@
 struct licd;
 struct event;
 
-/* A request waiting for an identity.  The owner embeds it, fills done,
- * and MUST call identity_cancel() before it goes away. */
+/* A request waiting for an identity.  The owner embeds it (zeroed),
+ * fills done, and MUST call identity_cancel() before it goes away. */
 struct identity_wait {
 	/* Called on the loop with the identity (state PENDING when the
 	 * wait ran out); the wait is disarmed first and may be reused. */
@@ -50,11 +50,19 @@ const struct idc_product *identity_product(const char *feature);
 /*
  * Resolves a client at now.  Returns 1 with *out filled when the answer
  * is known without waiting (cached, stale, a unit principal, a recent
- * failure, or wait_ms 0), or 0 when w was armed: w->done is then called
- * later, within wait_ms.
+ * failure, or wait_ms 0), or 0 when it is being looked up (*out zeroed):
+ * the caller may then wait for it with identity_wait_start().
  */
-int identity_resolve(struct identity_wait *w, const char *user,
-    const char *host, int wait_ms, int64_t now, struct core_identity *out);
+int identity_resolve(const char *user, const char *host, int wait_ms,
+    int64_t now, struct core_identity *out);
+
+/*
+ * Arms w for the answer about user that identity_resolve() said is
+ * coming: w->done is called on the loop once it comes, or within
+ * wait_ms.  Returns 0, or -1 when no timer could be made (w is left
+ * disarmed; the answer then counts as pending).
+ */
+int identity_wait_start(struct identity_wait *w, const char *user, int wait_ms);
 
 /* identity.wait-ms: how long WHOIS waits for a lookup. */
 int identity_default_wait(void);

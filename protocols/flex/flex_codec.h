@@ -152,7 +152,7 @@ enum flex_error {
 	FLEX_E_ARGUMENT = 24, /* missing or invalid argument */
 	FLEX_E_BUSY = 25, /* too many connections */
 	FLEX_E_SHUTDOWN = 26, /* server going down */
-	FLEX_E_INTERNAL = 27, /* the journal cannot commit */
+	FLEX_E_INTERNAL = 27, /* the journal cannot commit; out of memory */
 	FLEX_E_FORBIDDEN = 28, /* an administrative request refused */
 	FLEX_E_CONFIG = 29, /* REREAD: the configuration is invalid */
 };

@@ -27,30 +27,36 @@
 #define FLEX_OUTPUT_HIGH (1024 * 1024) /* stop reading past this backlog */
 #define FLEX_OUTPUT_LOW (256 * 1024) /* and start again below this */
 
+/* Every connection holds one of these for as long as it lasts: what
+ * only a few requests need is allocated apart (struct flex_park). */
 struct flex_session {
 	struct core_owner owner; /* first: events hand it back */
 	struct session sess;
 
+	struct flex_queued *queued; /* requests waiting in the queue */
+	struct flex_park *park; /* the request parked, or NULL */
+	uint64_t next_reqno;
+	long pid;
+	TAILQ_ENTRY(flex_session) entry;
+	int ngrants; /* grants held, from events */
 	int hello;
+	int cert_nobody_logged; /* its certificate names nobody: said once */
+
 	char user[64];
 	char host[64];
 	char display[64];
 	char project[64];
-	long pid;
+};
 
-	struct flex_queued *queued; /* requests waiting in the queue */
-	uint64_t next_reqno;
-	int ngrants; /* grants held, from events */
-	TAILQ_ENTRY(flex_session) entry;
-
-	/* A request waiting for the directory (the session is parked):
-	 * the request, and once answered the identity it gets. */
+/* A request waiting for the directory (the session is parked): the
+ * request, and once answered the identity it gets.  Made when a request
+ * parks and freed once it has run, as few sessions ever wait. */
+struct flex_park {
 	struct identity_wait idwait;
+	struct flex_session *s;
 	struct flex_request waiting;
 	struct core_identity ident;
-	int ident_ready;
-
-	int cert_nobody_logged; /* its certificate names nobody: said once */
+	int ready; /* ident holds the answer: the request runs again */
 };
 
 /* The session module reads lines of the codec's bound. */
@@ -125,11 +131,24 @@ flex_send_core_error(
 static void
 flex_dispatch(struct flex_session *, const struct flex_request *, int64_t);
 
-static struct flex_session *
-flex_from_wait(struct identity_wait *w)
+static struct flex_park *
+flex_park_from_wait(struct identity_wait *w)
 {
-	return (struct flex_session *)(void *)((char *)w -
-	    offsetof(struct flex_session, idwait));
+	return (struct flex_park *)(void *)((char *)w -
+	    offsetof(struct flex_park, idwait));
+}
+
+/* Forgets the parked request, if any (its wait disarmed). */
+static void
+flex_park_free(struct flex_session *s)
+{
+	struct flex_park *p = s->park;
+
+	if (p == NULL)
+		return;
+	s->park = NULL;
+	identity_cancel(&p->idwait);
+	free(p);
 }
 
 /* The directory answered (or the wait ran out): the parked request is
@@ -137,32 +156,63 @@ flex_from_wait(struct identity_wait *w)
 static void
 flex_identity_done(struct identity_wait *w, const struct core_identity *id)
 {
-	struct flex_session *s = flex_from_wait(w);
+	struct flex_park *p = flex_park_from_wait(w);
+	struct flex_session *s = p->s;
 
-	s->ident = *id;
-	s->ident_ready = 1;
-	flex_dispatch(s, &s->waiting, licd_now());
-	s->ident_ready = 0;
+	p->ident = *id;
+	p->ready = 1;
+	flex_dispatch(s, &p->waiting, licd_now());
+	flex_park_free(s);
 	session_unpark(&s->sess);
 }
 
 /*
- * The identity of user at host for a request, in s->ident.  Returns 1
- * when it is there, 0 when the request is parked until the directory
- * answers or wait_ms pass (flex_identity_done then runs it again).
+ * The identity of user at host for a request: in buf when it is known at
+ * once, or the directory's answer when the request comes back from being
+ * parked.  Returns NULL when the request is parked until the directory
+ * answers or wait_ms pass (flex_identity_done then runs it again), or
+ * when there was no memory to park it (the error is sent; nothing
+ * changed).
  */
-static int
+static const struct core_identity *
 flex_identity(struct flex_session *s, const struct flex_request *req,
-    const char *user, const char *host, int wait_ms, int64_t now)
+    const char *user, const char *host, int wait_ms, int64_t now,
+    struct core_identity *buf)
 {
-	if (s->ident_ready)
-		return 1;
-	if (identity_resolve(&s->idwait, user, host, wait_ms, now, &s->ident) ==
-	    1)
-		return 1;
-	s->waiting = *req;
+	struct flex_park *p = s->park;
+
+	/* A parked session reads no request: the park in place is this
+	 * request's, come back with its answer. */
+	if (p != NULL) {
+		LICD_ASSERT(p->ready);
+		return &p->ident;
+	}
+	if (identity_resolve(user, host, wait_ms, now, buf) == 1)
+		return buf;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		log_warnx("flex: out of memory parking a request: "
+			  "session=%llu user=%s",
+		    (unsigned long long)s->sess.id, user);
+		flex_send_error(s, req->tag, FLEX_E_INTERNAL,
+		    flex_error_name(FLEX_E_INTERNAL),
+		    "the server is out of memory; try again");
+		return NULL;
+	}
+	p->s = s;
+	p->idwait.done = flex_identity_done;
+	if (identity_wait_start(&p->idwait, user, wait_ms) == -1) {
+		/* No timer: the answer counts as pending at once, as a
+		 * wait that ran out would. */
+		free(p);
+		buf->state = CORE_ID_PENDING;
+		return buf;
+	}
+	p->waiting = *req;
+	s->park = p;
 	session_park(&s->sess);
-	return 0;
+	return NULL;
 }
 
 /* Adds the directory's facts and the product's rule to a checkout or a
@@ -170,9 +220,11 @@ flex_identity(struct flex_session *s, const struct flex_request *req,
  * A unit certificate stands for its unit: nobody is looked up. */
 static int
 flex_client_identity(struct flex_session *s, const struct flex_request *req,
-    struct core_client *c, const struct idc_product **pp, int64_t now)
+    struct core_client *c, const struct idc_product **pp, int64_t now,
+    struct core_identity *buf)
 {
 	const struct idc_product *p = identity_product(req->feature);
+	const struct core_identity *id;
 
 	*pp = p;
 	if (p == NULL)
@@ -180,9 +232,10 @@ flex_client_identity(struct flex_session *s, const struct flex_request *req,
 	c->elig = &p->elig;
 	if (c->cert_principal)
 		return 1;
-	if (!flex_identity(s, req, c->user, s->host, p->wait_ms, now))
+	id = flex_identity(s, req, c->user, s->host, p->wait_ms, now, buf);
+	if (id == NULL)
 		return 0;
-	c->identity = &s->ident;
+	c->identity = id;
 	c->unit = req->unit;
 	return 1;
 }
@@ -201,7 +254,7 @@ flex_cert_refused(struct flex_session *s, const struct flex_request *req,
 		    "flex: %s refused: the client certificate names no user "
 		    "(tls.user-field %s): session=%llu subject=%s",
 		    verb, flex.licd->conf.tls.user_field,
-		    (unsigned long long)s->sess.id, s->sess.peer.subject);
+		    (unsigned long long)s->sess.id, s->sess.peer->subject);
 	}
 	flex_send_error(s, req->tag, FLEX_E_FORBIDDEN,
 	    flex_error_name(FLEX_E_FORBIDDEN),
@@ -365,6 +418,7 @@ flex_checkout(
 {
 	const struct idc_product *p;
 	struct core_checkout_req creq;
+	struct core_identity id;
 	struct core_client c;
 	struct core_result res;
 	struct flex_out o;
@@ -372,7 +426,7 @@ flex_checkout(
 
 	flex_client(s, &c);
 	if (flex_cert_refused(s, req, &c, "CHECKOUT") ||
-	    !flex_client_identity(s, req, &c, &p, now))
+	    !flex_client_identity(s, req, &c, &p, now, &id))
 		return;
 	memset(&creq, 0, sizeof(creq));
 	creq.feature = req->feature;
@@ -385,7 +439,7 @@ flex_checkout(
 	core_checkout(flex.licd->core, &c, &creq, now, &res);
 	if (p != NULL && c.identity != NULL)
 		identity_note_decision(
-		    p, c.user, &s->ident, res.status != CORE_DENIED);
+		    p, c.user, c.identity, res.status != CORE_DENIED);
 	switch (res.status) {
 	case CORE_GRANTED:
 		flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
@@ -415,6 +469,7 @@ flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	const struct idc_product *p;
 	struct core_checkout_req creq;
+	struct core_identity id;
 	struct core_client c;
 	struct core_result res;
 	struct flex_out o;
@@ -422,7 +477,7 @@ flex_borrow(struct flex_session *s, const struct flex_request *req, int64_t now)
 
 	flex_client(s, &c);
 	if (flex_cert_refused(s, req, &c, "BORROW") ||
-	    !flex_client_identity(s, req, &c, &p, now))
+	    !flex_client_identity(s, req, &c, &p, now, &id))
 		return;
 	memset(&creq, 0, sizeof(creq));
 	creq.feature = req->feature;
@@ -828,17 +883,20 @@ flex_add_identity(struct flex_out *o, const struct core_identity *id)
 static void
 flex_whois(struct flex_session *s, const struct flex_request *req, int64_t now)
 {
+	const struct core_identity *id;
+	struct core_identity idbuf;
 	struct identity_view v;
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
 
-	if (!flex_identity(
-		s, req, req->user, req->host, identity_default_wait(), now))
+	id = flex_identity(
+	    s, req, req->user, req->host, identity_default_wait(), now, &idbuf);
+	if (id == NULL)
 		return;
 	identity_view(req->user, req->host, now, &v);
 	if (v.facts.state == CORE_ID_PENDING ||
 	    v.facts.state == CORE_ID_UNAVAILABLE)
-		v.facts = s->ident;
+		v.facts = *id;
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
 	flex_out_add(&o, "user", req->user);
 	flex_add_identity(&o, &v.facts);
@@ -863,16 +921,20 @@ flex_eligible(
     struct flex_session *s, const struct flex_request *req, int64_t now)
 {
 	const struct idc_product *p = identity_product(req->feature);
+	const struct core_identity *id = NULL;
+	struct core_identity idbuf;
 	const char *unit = NULL;
 	struct flex_out o;
 	char buf[FLEX_LINE_MAX];
 	enum core_reason r = CORE_OK;
 
-	if (p != NULL &&
-	    !flex_identity(s, req, req->user, req->host, p->wait_ms, now))
-		return;
-	if (p != NULL)
-		r = core_eligible(&p->elig, &s->ident, req->unit, now, &unit);
+	if (p != NULL) {
+		id = flex_identity(
+		    s, req, req->user, req->host, p->wait_ms, now, &idbuf);
+		if (id == NULL)
+			return;
+		r = core_eligible(&p->elig, id, req->unit, now, &unit);
+	}
 	flex_out_begin(&o, buf, sizeof(buf), req->tag, "OK");
 	flex_out_add(&o, "user", req->user);
 	flex_out_add(&o, "feature", req->feature);
@@ -888,7 +950,7 @@ flex_eligible(
 		    &o, "audience", core_audience_name(p->elig.audience));
 		flex_out_add(
 		    &o, "on_failure", p->elig.fail_open ? "open" : "closed");
-		flex_add_identity(&o, &s->ident);
+		flex_add_identity(&o, id);
 	}
 	flex_send_out(s, &o, 0);
 }
@@ -1085,7 +1147,7 @@ flex_release(struct session *ss)
 	if (!flex.stopping && s->hello)
 		core_session_closed(licd->core, ss->id, licd_now());
 
-	identity_cancel(&s->idwait);
+	flex_park_free(s);
 	while (s->queued != NULL)
 		flex_queued_take(s, s->queued->reqno, 0, &q);
 	TAILQ_REMOVE(&flex.sessions, s, entry);
@@ -1117,7 +1179,6 @@ flex_accept(evutil_socket_t fd, const struct sockaddr *sa, int admin_socket)
 		return;
 	s = flex_from_session(ss);
 	s->owner.notify = flex_notify;
-	s->idwait.done = flex_identity_done;
 	ss->id = ++flex.next_id;
 	TAILQ_INSERT_TAIL(&flex.sessions, s, entry);
 	flex.nsessions++;
