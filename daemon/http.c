@@ -464,6 +464,11 @@ prom_histograms(struct evbuffer *b)
 	    "Time spent in completed WAL checkpoints.");
 	evbuffer_add_printf(b, "licd_journal_checkpoint_seconds_total %.6f\n",
 	    st.checkpoint_seconds);
+	prom_family(b, "licd_journal_log_restarts_total", "counter",
+	    "Times the write-ahead log, copied back in full, started again "
+	    "from its beginning.");
+	evbuffer_add_printf(b, "licd_journal_log_restarts_total %llu\n",
+	    (unsigned long long)st.log_restarts);
 }
 
 static void

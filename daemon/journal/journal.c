@@ -1158,6 +1158,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	(void)name;
 	if (pages < atomic_load(&j->wal_pages)) {
 		/* The log started again. */
+		journal_stats_log_restart();
 		j->wal_gen++;
 		j->poked_pages = 0;
 		j->inline_ckpt_pages = 0;

@@ -208,6 +208,7 @@ struct journal_stats {
 	uint64_t checkpoints;
 	uint64_t checkpoint_failures;
 	double checkpoint_seconds;
+	uint64_t log_restarts; /* the log started again from its beginning */
 };
 
 /* Upper bounds of the buckets: seconds, and records per batch. */
@@ -222,6 +223,9 @@ void journal_stats_commit(size_t n, int64_t start_ns);
 
 /* Notes one WAL checkpoint begun at start_ns; ok 0 when it failed. */
 void journal_stats_checkpoint(int ok, int64_t start_ns);
+
+/* Notes that the write-ahead log started again from its beginning. */
+void journal_stats_log_restart(void);
 
 /* Any thread: a consistent copy of the statistics so far. */
 void journal_stats_get(struct journal_stats *);

@@ -62,6 +62,14 @@ journal_stats_checkpoint(int ok, int64_t start_ns)
 }
 
 void
+journal_stats_log_restart(void)
+{
+	pthread_mutex_lock(&stats_mu);
+	stats.log_restarts++;
+	pthread_mutex_unlock(&stats_mu);
+}
+
+void
 journal_stats_get(struct journal_stats *out)
 {
 	pthread_mutex_lock(&stats_mu);
