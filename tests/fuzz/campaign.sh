@@ -4,7 +4,8 @@
 # time at nice 19. One line per target goes to $WORK/results.tsv:
 #   target  executions  corpus-files  corpus-KiB  findings  commit  date  seconds
 # Usage: sh tests/fuzz/campaign.sh [BUILD-DIR [TARGET...]]
-# Settings: WORK (/var/tmp/licd-fuzz), JOBS (2), RUNS (10000000).
+# Settings: WORK (/var/tmp/licd-fuzz), JOBS (2), RUNS (10000000), COMMIT
+# (the commit the build is of; the checkout's HEAD by default).
 set -eu
 cd "$(dirname "$0")/../.."
 src=$PWD
@@ -13,7 +14,8 @@ build=${1:-build-fuzz}
 WORK=${WORK:-/var/tmp/licd-fuzz}
 JOBS=${JOBS:-2}
 RUNS=${RUNS:-10000000}
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The tree the targets were built from (COMMIT), else the checkout's.
+commit=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
 
 one() {
 	name=$1
@@ -72,7 +74,8 @@ for name; do
 	cp "$build/fuzz_$name" "$WORK/bin/"
 done
 
-export WORK RUNS commit src
+COMMIT=$commit
+export WORK RUNS COMMIT src
 printf '%s\n' "$@" |
 	xargs -P "$JOBS" -I{} env CAMPAIGN_ONE={} sh "$src/tests/fuzz/campaign.sh" \
 		"$build"
