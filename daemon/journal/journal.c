@@ -197,6 +197,17 @@ struct journal {
 	journal_committed_fn committed_fn;
 	void *committed_arg;
 
+	/* Sync behind (journal.sync "full" once started): the writer
+	 * commits with synchronous=NORMAL and goes on with the next batch
+	 * while the syncer thread fdatasyncs the log (its own descriptor of
+	 * journal.db-wal) and only then advances committed_seq.  Under mu. */
+	int behind; /* a syncer runs */
+	int wal_fd;
+	uint64_t written_seq; /* writer: in the log, maybe not on disk */
+	int sync_stop;
+	pthread_cond_t sync_cv; /* syncer waits: written_seq moved, stop */
+	pthread_t syncer;
+
 	/* Checkpoints off the commit path (journal_ckpt.c); NULL leaves
 	 * them to SQLite inside the commits. */
 	struct journal_ckpt *ckpt;
@@ -218,6 +229,8 @@ struct journal {
 	char fail_why[256];
 	char last_err[256]; /* writer only: SQLite's words, before rollback */
 };
+
+static int fsync_path(const char *, int);
 
 static void
 db_error(struct journal *j, const char *what, char *err, size_t errlen)
@@ -571,15 +584,23 @@ writer_main(void *arg)
 			if (delay > JOURNAL_RETRY_MAX_MS)
 				delay = JOURNAL_RETRY_MAX_MS;
 		}
-		atomic_store(&j->committed_seq, j->cur.recs[j->cur.n - 1].seq);
 		atomic_store(&j->failing, 0);
-		j->cur.n = 0;
-		pthread_cond_broadcast(&j->done_cv);
-
-		if (j->committed_fn != NULL) {
-			pthread_mutex_unlock(&j->mu);
-			j->committed_fn(j->committed_arg);
-			pthread_mutex_lock(&j->mu);
+		if (j->behind) {
+			/* Durable only once the syncer's fdatasync that
+			 * starts after this point returns. */
+			j->written_seq = j->cur.recs[j->cur.n - 1].seq;
+			j->cur.n = 0;
+			pthread_cond_signal(&j->sync_cv);
+		} else {
+			atomic_store(
+			    &j->committed_seq, j->cur.recs[j->cur.n - 1].seq);
+			j->cur.n = 0;
+			pthread_cond_broadcast(&j->done_cv);
+			if (j->committed_fn != NULL) {
+				pthread_mutex_unlock(&j->mu);
+				j->committed_fn(j->committed_arg);
+				pthread_mutex_lock(&j->mu);
+			}
 		}
 		if (j->ckpt != NULL)
 			writer_checkpoint(j);
@@ -594,6 +615,122 @@ out:
 	pthread_cond_broadcast(&j->done_cv);
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
+}
+
+/* See syncer_main for why a failure ends the process. */
+static void
+wal_sync_or_die(struct journal *j)
+{
+	if (fdatasync(j->wal_fd) == 0)
+		return;
+	fprintf(stderr,
+	    "licd: %s/%s-wal: fdatasync: %s; records after seq %llu may "
+	    "not be on disk: stopping\n",
+	    j->dir, JOURNAL_DB, strerror(errno),
+	    (unsigned long long)atomic_load(&j->committed_seq));
+	abort();
+}
+
+/*
+ * The syncer: makes what the writer committed durable, one fdatasync for
+ * everything written since the last one, while the writer commits the
+ * next batch.  fdatasync on a descriptor of our own flushes the file's
+ * pages whoever wrote them.  A failed fdatasync cannot be retried safely
+ * (Linux may have dropped the pages it could not write, and a second
+ * call then succeeds): what was written is of unknown state, nothing
+ * after committed_seq may be acknowledged, so licd stops here and the
+ * restart recovers what the disk holds.
+ */
+static void *
+syncer_main(void *arg)
+{
+	struct journal *j = arg;
+	uint64_t target;
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (!j->sync_stop &&
+		    j->written_seq <= atomic_load(&j->committed_seq))
+			pthread_cond_wait(&j->sync_cv, &j->mu);
+		if (j->written_seq <= atomic_load(&j->committed_seq))
+			break; /* stopping, nothing left */
+		target = j->written_seq;
+		pthread_mutex_unlock(&j->mu);
+
+		wal_sync_or_die(j);
+
+		pthread_mutex_lock(&j->mu);
+		atomic_store(&j->committed_seq, target);
+		pthread_cond_broadcast(&j->done_cv);
+		if (j->committed_fn != NULL) {
+			pthread_mutex_unlock(&j->mu);
+			j->committed_fn(j->committed_arg);
+			pthread_mutex_lock(&j->mu);
+		}
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/*
+ * With journal.sync "full", moves the durability of a commit from
+ * SQLite's own sync inside COMMIT to the syncer.  SQLite still syncs
+ * the log before a checkpoint copies it and when the log starts again
+ * (its header), whatever the setting.  Without a descriptor of the log
+ * or a thread, SQLite keeps syncing inside each COMMIT, as before.
+ * j->mu held.
+ */
+static void
+syncer_start(struct journal *j)
+{
+	char path[CORE_PATH_MAX + 32];
+
+	if (!j->sync_full || j->behind ||
+	    journal_path(path, sizeof(path), j->dir, JOURNAL_DB "-wal") == -1)
+		return;
+	/* SQLite creates the log when the database is first read in WAL
+	 * mode, and removes it only when its last connection closes. */
+	if ((j->wal_fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	/* The log's name in the directory: SQLite syncs the directory
+	 * after the first sync of a new log; from now on it does not. */
+	if (fdatasync(j->wal_fd) == -1 || fsync_path(j->dir, 1) == -1 ||
+	    sqlite3_exec(j->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+		NULL) != SQLITE_OK)
+		goto fail;
+	j->sync_stop = 0;
+	j->written_seq = atomic_load(&j->committed_seq);
+	if (pthread_create(&j->syncer, NULL, syncer_main, j) != 0) {
+		(void)sqlite3_exec(
+		    j->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		goto fail;
+	}
+	j->behind = 1;
+	return;
+
+fail:
+	close(j->wal_fd);
+	j->wal_fd = -1;
+}
+
+/* Once the writer has been joined: the syncer makes the rest durable
+ * and leaves; SQLite syncs inside COMMIT again. */
+static void
+syncer_stop(struct journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	if (!j->behind) {
+		pthread_mutex_unlock(&j->mu);
+		return;
+	}
+	j->sync_stop = 1;
+	pthread_cond_signal(&j->sync_cv);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->syncer, NULL);
+	j->behind = 0;
+	(void)sqlite3_exec(j->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	close(j->wal_fd);
+	j->wal_fd = -1;
 }
 
 static int
@@ -831,6 +968,9 @@ journal_rotate(
 			(void)exec_stmt(j, ST_ROLLBACK);
 		goto dberr;
 	}
+	/* A commit outside the writer: the syncer does not see it. */
+	if (j->behind)
+		wal_sync_or_die(j);
 
 	archive_name(base, sizeof(base), (uint64_t)first, last, "");
 	snprintf(final, sizeof(final), "%s/%s", j->dir, base);
@@ -966,9 +1106,11 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 		return NULL;
 	}
 	j->key_fd = -1;
+	j->wal_fd = -1;
 	j->sync_full = 1;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->done_cv, NULL);
+	pthread_cond_init(&j->sync_cv, NULL);
 	pthread_cond_init(&j->work_cv, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1193,6 +1335,7 @@ journal_start(struct journal *j, journal_committed_fn fn, void *arg)
 	    journal_path(path, sizeof(path), j->dir, JOURNAL_DB) == 0 &&
 	    (j->ckpt = journal_ckpt_start(path, j->sync_full)) != NULL)
 		sqlite3_wal_hook(j->db, wal_hook, j);
+	syncer_start(j);
 	rc = pthread_create(&j->thread, NULL, writer_main, j);
 	if (rc == 0)
 		j->started = 1;
@@ -1378,6 +1521,7 @@ journal_close(struct journal *j)
 		pthread_join(j->thread, NULL);
 		j->started = 0;
 	}
+	syncer_stop(j);
 	journal_ckpt_stop(j->ckpt);
 	j->ckpt = NULL;
 
@@ -1395,6 +1539,7 @@ journal_close(struct journal *j)
 	pthread_cond_destroy(&j->work_cv);
 	pthread_cond_destroy(&j->retry_cv);
 	pthread_cond_destroy(&j->done_cv);
+	pthread_cond_destroy(&j->sync_cv);
 	pthread_mutex_destroy(&j->mu);
 	free(j);
 }

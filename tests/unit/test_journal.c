@@ -8,6 +8,7 @@
  * intruder with write access to the state directory would.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,11 +19,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -1295,6 +1298,181 @@ test_rotate_interrupted(void **state)
 	assert_int_equal(run_verify(fx->dir, buf, sizeof(buf)), 0);
 }
 
+/*
+ * fdatasync as the journal calls it, wrapped (the test is linked with
+ * --wrap=fdatasync; SQLite's own calls, inside libsqlite3, are not):
+ * once gated, a call waits until the test opens the gate, or fails with
+ * EIO when told to.
+ */
+int __real_fdatasync(int);
+int __wrap_fdatasync(int);
+
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_closed, gate_waiting, gate_fail;
+
+int
+__wrap_fdatasync(int fd)
+{
+	pthread_mutex_lock(&gate_mu);
+	if (gate_fail) {
+		pthread_mutex_unlock(&gate_mu);
+		errno = EIO;
+		return -1;
+	}
+	gate_waiting++;
+	pthread_cond_broadcast(&gate_cv);
+	while (gate_closed)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	gate_waiting--;
+	pthread_mutex_unlock(&gate_mu);
+	return __real_fdatasync(fd);
+}
+
+/* Rows in records, read through a connection of the test's own. */
+static int64_t
+count_rows(const char *dir)
+{
+	char path[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	snprintf(path, sizeof(path), "%s/journal.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records", -1, &st,
+		NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * With journal.sync "full" the writer commits without SQLite's sync and
+ * the syncer's fdatasync makes the batch durable: nothing may count as
+ * committed (no reply may leave) while that fdatasync has not returned,
+ * even though the rows are already in the log.
+ */
+static void
+test_sync_before_ack(void **state)
+{
+	struct fixture *fx = *state;
+	struct cb_state cs = {0};
+	struct journal_record r;
+	struct journal *j;
+	uint64_t base;
+	int i;
+
+	j = open_ok(fx->dir);
+	cs.j = j;
+	assert_int_equal(journal_set_sync(j, 1), 0);
+	assert_int_equal(journal_start(j, on_commit, &cs), 0);
+	base = journal_committed_seq(j);
+
+	pthread_mutex_lock(&gate_mu);
+	gate_closed = 1;
+	pthread_mutex_unlock(&gate_mu);
+	for (i = 1; i <= 10; i++) {
+		make_rec(&r, "checkout", i);
+		assert_int_equal(journal_append(j, &r), base + (uint64_t)i);
+	}
+	journal_flush(j);
+
+	/* The syncer is held in fdatasync; the rows are in the log. */
+	pthread_mutex_lock(&gate_mu);
+	for (i = 0; i < 1000 && gate_waiting == 0; i++) {
+		pthread_mutex_unlock(&gate_mu);
+		usleep(10000);
+		pthread_mutex_lock(&gate_mu);
+	}
+	i = gate_waiting;
+	pthread_mutex_unlock(&gate_mu);
+	if (i == 0)
+		fail_msg("no fdatasync of the log within 10 s; committed %llu",
+		    (unsigned long long)journal_committed_seq(j));
+	for (i = 0; i < 500 && count_rows(fx->dir) < 10; i++)
+		usleep(10000);
+	assert_int_equal(count_rows(fx->dir), 10);
+	usleep(50000);
+	assert_int_equal(journal_committed_seq(j), base);
+
+	/* Records appended meanwhile are committed behind it. */
+	make_rec(&r, "checkin", 11);
+	assert_int_equal(journal_append(j, &r), base + 11);
+	journal_flush(j);
+
+	pthread_mutex_lock(&gate_mu);
+	gate_closed = 0;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+	assert_int_equal(journal_sync(j), 0);
+	assert_int_equal(journal_committed_seq(j), base + 11);
+	journal_close(j);
+	assert_int_equal(atomic_load(&cs.went_back), 0);
+	assert_int_equal(count_rows(fx->dir), 11);
+}
+
+/*
+ * A failed fdatasync leaves the log in an unknown state: the process
+ * stops (SIGABRT) rather than acknowledge what may not be on disk, and
+ * the records written before it stay acknowledged and readable.
+ */
+static void
+test_sync_failure_stops(void **state)
+{
+	struct fixture *fx = *state;
+	struct journal_record r;
+	struct journal *j;
+	int status, fds[2];
+	uint64_t seen = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t c;
+
+		close(fds[0]);
+		j = open_ok(fx->dir);
+		if (journal_set_sync(j, 1) == -1 ||
+		    journal_start(j, NULL, NULL) == -1)
+			_exit(2);
+		make_rec(&r, "checkout", 1);
+		journal_append(j, &r);
+		if (journal_sync(j) == -1)
+			_exit(3);
+		c = journal_committed_seq(j);
+		if (write(fds[1], &c, sizeof(c)) != sizeof(c))
+			_exit(4);
+		pthread_mutex_lock(&gate_mu);
+		gate_fail = 1;
+		pthread_mutex_unlock(&gate_mu);
+		make_rec(&r, "checkin", 2);
+		journal_append(j, &r);
+		(void)journal_sync(j);
+		c = journal_committed_seq(j);
+		(void)write(fds[1], &c, sizeof(c));
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &seen, sizeof(seen)), sizeof(seen));
+	assert_int_equal(seen, 1);
+	/* Nothing more: the child stopped before it could say. */
+	assert_int_equal(read(fds[0], &seen, sizeof(seen)), 0);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+
+	j = open_ok(fx->dir);
+	assert_true(journal_committed_seq(j) >= 1);
+	journal_close(j);
+}
+
 int
 main(void)
 {
@@ -1329,6 +1507,10 @@ main(void)
 		test_machines_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_machines_upgrade, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_sync_before_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_sync_failure_stops, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
