@@ -66,6 +66,7 @@ ident_worker(void *arg)
 	char byte = 1;
 	ssize_t n;
 
+	(void)pthread_setname_np(pthread_self(), "licd-ident");
 	pthread_mutex_lock(&ident.lock);
 	for (;;) {
 		while (!ident.stop && ident.todo == NULL)

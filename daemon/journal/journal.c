@@ -540,6 +540,8 @@ writer_main(void *arg)
 	long delay;
 	int rc;
 
+	/* Names for top -H, perf and gdb (at most 15 characters). */
+	(void)pthread_setname_np(pthread_self(), "licd-journal");
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		/* Idle: wait for a flush.  Just after a commit we come back
@@ -645,8 +647,10 @@ static void *
 syncer_main(void *arg)
 {
 	struct journal *j = arg;
+	int64_t start_ns;
 	uint64_t target;
 
+	(void)pthread_setname_np(pthread_self(), "licd-sync");
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		while (!j->sync_stop &&
@@ -657,7 +661,9 @@ syncer_main(void *arg)
 		target = j->written_seq;
 		pthread_mutex_unlock(&j->mu);
 
+		start_ns = journal_stats_clock();
 		wal_sync_or_die(j);
+		journal_stats_sync(start_ns);
 
 		pthread_mutex_lock(&j->mu);
 		atomic_store(&j->committed_seq, target);

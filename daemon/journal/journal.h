@@ -209,6 +209,10 @@ struct journal_stats {
 	uint64_t checkpoint_failures;
 	double checkpoint_seconds;
 	uint64_t log_restarts; /* the log started again from its beginning */
+	/* The syncer's fdatasyncs of the log (journal.sync "full"), each
+	 * for every batch committed since the one before. */
+	uint64_t syncs;
+	double sync_seconds;
 };
 
 /* Upper bounds of the buckets: seconds, and records per batch. */
@@ -223,6 +227,9 @@ void journal_stats_commit(size_t n, int64_t start_ns);
 
 /* Notes one WAL checkpoint begun at start_ns; ok 0 when it failed. */
 void journal_stats_checkpoint(int ok, int64_t start_ns);
+
+/* Syncer thread: one fdatasync of the log, begun at start_ns. */
+void journal_stats_sync(int64_t start_ns);
 
 /* Notes that the write-ahead log started again from its beginning. */
 void journal_stats_log_restart(void);

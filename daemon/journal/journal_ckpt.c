@@ -45,6 +45,7 @@ ckpt_main(void *arg)
 	unsigned gen;
 	int rc, nlog, ncopied;
 
+	(void)pthread_setname_np(pthread_self(), "licd-ckpt");
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		while (!c->stop && !c->want)

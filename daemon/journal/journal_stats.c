@@ -62,6 +62,17 @@ journal_stats_checkpoint(int ok, int64_t start_ns)
 }
 
 void
+journal_stats_sync(int64_t start_ns)
+{
+	double s = (double)(journal_stats_clock() - start_ns) / 1e9;
+
+	pthread_mutex_lock(&stats_mu);
+	stats.syncs++;
+	stats.sync_seconds += s;
+	pthread_mutex_unlock(&stats_mu);
+}
+
+void
 journal_stats_log_restart(void)
 {
 	pthread_mutex_lock(&stats_mu);

@@ -284,6 +284,10 @@ test_metrics_promtool(void **state)
 	assert_non_null(
 	    strstr(ans, "# TYPE licd_journal_commit_seconds histogram"));
 	assert_non_null(strstr(ans, "licd_journal_batch_records_count "));
+	/* The checkout above was made durable by the syncer (journal.sync
+	 * "full", the default). */
+	assert_non_null(strstr(ans, "licd_journal_syncs_total "));
+	assert_null(strstr(ans, "licd_journal_syncs_total 0\n"));
 	assert_non_null(strstr(ans, "process_start_time_seconds "));
 
 	/* promtool reads the exposition from stdin. */
