@@ -80,7 +80,7 @@ listen = ( { protocol = "flex"; address = "127.0.0.1"; port = $FLEX; } );
 log = { level = "warning"; };
 admin-socket = "off";
 limits = { max-connections = 1000000; max-connections-per-address = 1000000;
-	idle-timeout = 3600; };
+	idle-timeout = 3600; max-grants-per-client = 1000000; };
 kms = { port = $KMS; address = "127.0.0.1";
 	products = ( { name = "bench"; threshold-client = 1; cap = 10000000; } ); };
 # Every sentinel client of licbench comes from one address: the default
