@@ -5,7 +5,10 @@
 #   target  executions  corpus-files  corpus-KiB  findings  commit  date  seconds
 # Usage: sh tests/fuzz/campaign.sh [BUILD-DIR [TARGET...]]
 # Settings: WORK (/var/tmp/licd-fuzz), JOBS (2), RUNS (10000000), COMMIT
-# (the commit the build is of; the checkout's HEAD by default).
+# (the commit the build is of; the checkout's HEAD by default), SEED (a
+# folder of <target>/ corpora to start from instead of the seed corpora in
+# tests/fuzz/corpus: an earlier campaign's WORK, to carry a cut-short run
+# on with what it had found).
 set -eu
 cd "$(dirname "$0")/../.."
 src=$PWD
@@ -14,6 +17,7 @@ build=${1:-build-fuzz}
 WORK=${WORK:-/var/tmp/licd-fuzz}
 JOBS=${JOBS:-2}
 RUNS=${RUNS:-10000000}
+SEED=${SEED:-}
 # The tree the targets were built from (COMMIT), else the checkout's.
 commit=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
 
@@ -22,7 +26,7 @@ one() {
 	dir=$WORK/$name
 	rm -rf "$dir"
 	mkdir -p "$dir/corpus" "$dir/artifacts"
-	cp "$src/tests/fuzz/corpus/$name/"* "$dir/corpus/"
+	cp "${SEED:-$src/tests/fuzz/corpus}/$name/"* "$dir/corpus/"
 	leaks=1
 	# libconfig leaks from its scanner on truncated input (lsan.supp);
 	# with leak checks on, each such input costs a heap scan.
@@ -75,7 +79,7 @@ for name; do
 done
 
 COMMIT=$commit
-export WORK RUNS COMMIT src
+export WORK RUNS COMMIT SEED src
 printf '%s\n' "$@" |
 	xargs -P "$JOBS" -I{} env CAMPAIGN_ONE={} sh "$src/tests/fuzz/campaign.sh" \
 		"$build"
