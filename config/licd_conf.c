@@ -34,6 +34,7 @@ static const struct conf_int conf_ints[] = {
 	1000),
     CONF_INT("limits.idle-timeout", idle_timeout, 5, 86400, 600),
     CONF_INT("limits.write-timeout", write_timeout, 1, 3600, 30),
+    CONF_INT("limits.handshake-timeout", handshake_timeout, 1, 600, 10),
     CONF_INT("limits.min-timeout", min_timeout, 1, 86400, 900),
     CONF_INT("limits.resume-grace", resume_grace, 1, 86400, 120),
     CONF_INT("limits.max-queue", max_queue, 0, 1000000, 1000),

@@ -93,6 +93,9 @@ struct licd_conf {
 	int max_per_address;
 	int idle_timeout; /* seconds without a byte from a client */
 	int write_timeout; /* seconds a client may leave replies unread */
+	/* seconds from accept to a finished TLS handshake, or to the first
+	 * byte on a plain-text or "optional" listener */
+	int handshake_timeout;
 	int min_timeout; /* TIMEOUT/TIMEOUTALL floor, seconds */
 	int resume_grace; /* seconds to resume grants after a restart */
 	int max_queue;

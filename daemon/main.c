@@ -716,6 +716,7 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	l->conf.max_per_address = conf.max_per_address;
 	l->conf.idle_timeout = conf.idle_timeout;
 	l->conf.write_timeout = conf.write_timeout;
+	l->conf.handshake_timeout = conf.handshake_timeout;
 	l->conf.max_pending = conf.max_pending;
 	l->conf.heartbeat = conf.heartbeat;
 	l->conf.expiry_warn_days = conf.expiry_warn_days;

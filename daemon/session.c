@@ -31,6 +31,8 @@ static void session_read_cb(struct bufferevent *, void *);
 static void session_write_cb(struct bufferevent *, void *);
 static void session_event_cb(struct bufferevent *, short, void *);
 static int session_tls_wrap(struct session *);
+static int session_greeting(struct session *);
+static void session_set_timeouts(struct session *);
 
 static struct session *
 session_from_waiter(struct licd_waiter *w)
@@ -218,6 +220,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		s->sniff = 0;
+		session_set_timeouts(s);
 	}
 
 	while (!s->closing && !s->dead && !s->parked) {
@@ -310,6 +313,7 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	 * the session cannot tell who it serves: it is closed. */
 	if (what & BEV_EVENT_CONNECTED) {
 		s->tls = 1;
+		session_set_timeouts(s);
 		if (!tls_peer_get(&s->licd->conf,
 			bufferevent_openssl_get_ssl(bev), &peer)) {
 			free(s->peer);
@@ -332,6 +336,16 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 			  "unit_principal=%d",
 		    s->ops->name, s->addr, peer.subject, peer.fingerprint,
 		    peer.admin, peer.user, peer.unit, peer.principal);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    session_greeting(s)) {
+		log_info("%s: handshake timeout, closing: address=%s tls=%d "
+			 "seconds=%d",
+		    s->ops->name, s->addr,
+		    bufferevent_openssl_get_ssl(bev) != NULL,
+		    s->licd->conf.handshake_timeout);
+		session_free(s);
 		return;
 	}
 	if ((what & BEV_EVENT_ERROR) && !s->tls &&
@@ -371,19 +385,35 @@ session_free(struct session *s)
 	free((char *)s - s->ops->offset);
 }
 
+/* The read timeout: the handshake's until the session has shown what it
+ * speaks (a finished TLS handshake, or a first byte), the idle one after. */
+static int
+session_greeting(struct session *s)
+{
+	return s->sniff != 0 ||
+	    (!s->tls && bufferevent_openssl_get_ssl(s->bev) != NULL);
+}
+
+static void
+session_set_timeouts(struct session *s)
+{
+	struct timeval rtv, wtv;
+
+	rtv.tv_sec = session_greeting(s) ? s->licd->conf.handshake_timeout
+					 : s->licd->conf.idle_timeout;
+	rtv.tv_usec = 0;
+	wtv.tv_sec = s->licd->conf.write_timeout;
+	wtv.tv_usec = 0;
+	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+}
+
 /* Callbacks, timeouts and watermarks of s->bev, and reading on. */
 static void
 session_bev_setup(struct session *s)
 {
-	struct timeval rtv, wtv;
-
-	rtv.tv_sec = s->licd->conf.idle_timeout;
-	rtv.tv_usec = 0;
-	wtv.tv_sec = s->licd->conf.write_timeout;
-	wtv.tv_usec = 0;
 	bufferevent_setcb(
 	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
-	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+	session_set_timeouts(s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, s->ops->output_low, 0);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
@@ -547,8 +577,10 @@ session_accept(struct licd *licd, const struct session_ops *ops, int fd,
 	s = session_new(licd, ops, fd, addr, tls);
 	if (s == NULL)
 		return NULL;
-	if (!admin_socket && tls == CONF_TLS_OFF)
+	if (!admin_socket && tls == CONF_TLS_OFF) {
 		s->sniff = SESSION_SNIFF_PLAIN;
+		session_set_timeouts(s);
+	}
 	s->admin = allowed;
 	s->uid = uid;
 	return s;

@@ -224,6 +224,23 @@ h_licd_kill9(struct h_licd *d)
 	d->pid = 0;
 }
 
+int
+h_log_count(const struct h_licd *d, const char *needle)
+{
+	char path[300], line[2048];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/licd.log", d->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
 void
 h_licd_dump_log(const struct h_licd *d)
 {

@@ -50,6 +50,8 @@ void h_write(const char *path, const char *text);
 void h_licd_cleanup(struct h_licd *);
 /* Prints the daemon's log (for failures). */
 void h_licd_dump_log(const struct h_licd *);
+/* Lines of the daemon's log that hold needle. */
+int h_log_count(const struct h_licd *, const char *needle);
 
 /* A raw flex connection. */
 struct h_conn {

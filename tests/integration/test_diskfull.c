@@ -30,23 +30,6 @@
 static const char license[] = "VENDOR demo\n"
 			      "FEATURE solver demo 2.0 permanent 50 0\n";
 
-static int
-log_count(const struct h_licd *d, const char *needle)
-{
-	char path[300], line[2048];
-	FILE *f;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/licd.log", d->dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
-}
-
 /* Writes path until the file system is full. */
 static void
 fill(const char *path)
@@ -87,7 +70,7 @@ test_disk_full(void **state)
 	snprintf(req, sizeof(req), "a1 CHECKOUT feature=solver count=1\n");
 	assert_int_equal(write(a.fd, req, strlen(req)), (ssize_t)strlen(req));
 	assert_true(
-	    H_WAIT(log_count(&d, "journal: cannot commit") == 1, 10000));
+	    H_WAIT(h_log_count(&d, "journal: cannot commit") == 1, 10000));
 	assert_false(h_wait_line(&a, "a1 ", reply, sizeof(reply), 300));
 
 	/* Meanwhile new checkouts are refused, clearly, and the server
@@ -97,7 +80,7 @@ test_disk_full(void **state)
 	h_request(&b, "HEARTBEAT", reply, sizeof(reply));
 	assert_non_null(strstr(reply, " OK"));
 	h_sleep_ms(2500); /* a few retries: still logged once */
-	assert_int_equal(log_count(&d, "journal: cannot commit"), 1);
+	assert_int_equal(h_log_count(&d, "journal: cannot commit"), 1);
 
 	/* Space returns: the writer's retry commits, alice hears her
 	 * answer, and checkouts are taken again. */
@@ -106,7 +89,7 @@ test_disk_full(void **state)
 	h2 = h_get_u64(reply, "handle");
 	assert_true(h2 != 0);
 	assert_true(
-	    H_WAIT(log_count(&d, "journal: committing again") == 1, 10000));
+	    H_WAIT(h_log_count(&d, "journal: committing again") == 1, 10000));
 	assert_true(h_checkout(&b, "solver", 1, NULL, 0) != 0);
 	assert_int_equal(h_in_use(d.port, "solver"), 3);
 

@@ -26,23 +26,6 @@ static const char license[] = "VENDOR demo\n"
 			      "FEATURE solver demo 2.0 permanent 2 0\n"
 			      "FEATURE viewer demo 1.0 permanent 10 0\n";
 
-static int
-log_has(const struct h_licd *d, const char *needle)
-{
-	char path[300], line[2048];
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/licd.log", d->dir);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(f);
-	return found;
-}
-
 /* Reads until the peer closes; returns 1 when it did within ms. */
 static int
 closed_within(int fd, int ms)
@@ -114,7 +97,7 @@ test_connection_caps(void **state)
 	h_connect(&extra, d.port);
 	assert_true(h_wait_line(&extra, "* ERR", line, sizeof(line), 5000));
 	assert_string_equal(h_get(line, "reason", v, sizeof(v)), "busy");
-	assert_true(H_WAIT(log_has(&d, "over the cap"), 5000));
+	assert_true(H_WAIT(h_log_count(&d, "over the cap"), 5000));
 	h_close(&extra);
 	h_close(&c[0]);
 	h_close(&c[1]);
@@ -202,14 +185,14 @@ test_slow_peers_and_long_lines(void **state)
 		if (n <= 0)
 			break;
 	}
-	assert_true(H_WAIT(log_has(&d, "write timeout, closing"), 15000));
+	assert_true(H_WAIT(h_log_count(&d, "write timeout, closing"), 15000));
 
 	/* A writer that stalls mid-line: cut off at the idle timeout. */
 	h_connect(&stall, d.port);
 	h_hello(&stall, "slowpoke", "ws9");
 	assert_int_equal(write(stall.fd, "t9 CHECK", 8), 8);
 	assert_true(closed_within(stall.fd, 15000));
-	assert_true(H_WAIT(log_has(&d, "idle timeout, closing"), 5000));
+	assert_true(H_WAIT(h_log_count(&d, "idle timeout, closing"), 5000));
 
 	/* Meanwhile everyone else is served. */
 	h_connect(&good, d.port);
@@ -222,6 +205,55 @@ test_slow_peers_and_long_lines(void **state)
 	h_licd_cleanup(&d);
 }
 
+/*
+ * A peer that connects and says nothing is closed at the handshake
+ * timeout, long before the idle timeout; one that has spoken is held to
+ * the idle timeout only, and a connection cut this way frees its slot.
+ */
+static void
+test_handshake_timeout(void **state)
+{
+	struct h_licd d;
+	struct h_conn mute, talker, late;
+	char out[512];
+
+	h_licd_init(&d, license, NULL,
+	    "limits = { handshake-timeout = 1; idle-timeout = 60; "
+	    "heartbeat = 30; max-connections-per-address = 2; };");
+	h_licd_start(&d);
+
+	h_connect(&mute, d.port);
+	h_connect(&talker, d.port);
+	h_hello(&talker, "alice", "ws1");
+
+	/* The slots are full: a third connection is refused. */
+	h_connect(&late, d.port);
+	assert_true(closed_within(late.fd, 5000));
+	h_close(&late);
+
+	assert_true(closed_within(mute.fd, 5000));
+	assert_true(
+	    H_WAIT(h_log_count(&d, "handshake timeout, closing"), 5000));
+	assert_true(h_log_count(&d, "tls=0 seconds=1"));
+
+	/* Silent for twice the handshake timeout after its HELLO: still
+	 * served. */
+	h_sleep_ms(2500);
+	h_request(&talker, "STATUS", out, sizeof(out));
+	assert_non_null(strstr(out, " OK"));
+
+	/* The mute peer's slot is free again. */
+	h_connect(&late, d.port);
+	h_hello(&late, "bob", "ws2");
+	assert_true(h_checkout(&late, "solver", 1, NULL, 0) != 0);
+
+	h_close(&mute);
+	h_close(&talker);
+	h_close(&late);
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -229,6 +261,7 @@ main(void)
 	    cmocka_unit_test(test_connection_caps),
 	    cmocka_unit_test(test_grants_and_queue),
 	    cmocka_unit_test(test_slow_peers_and_long_lines),
+	    cmocka_unit_test(test_handshake_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
  * certificates are made by the test with the openssl command.
  */
 #include <setjmp.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -341,6 +343,68 @@ test_required_listener(void **state)
 	}
 	licd_close(c);
 
+	assert_int_equal(h_licd_stop(&e.d), 0);
+	h_licd_cleanup(&e.d);
+}
+
+/* Reads until the peer closes; 1 when it did within ms. */
+static int
+peer_closes_within(int fd, int ms)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&pfd, 1, ms) <= 0)
+			return 0;
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return 1;
+		if (n == -1)
+			return 0;
+	}
+}
+
+/*
+ * A handshake begun and left hanging, on the required and on the
+ * optional listener, is cut off at limits.handshake-timeout; a session
+ * whose handshake finished is then held to the idle timeout only.
+ */
+static void
+test_handshake_stall(void **state)
+{
+	static const char hello_start[] = {0x16, 0x03, 0x01};
+	struct tls_env e;
+	struct licd_conn *c;
+	struct h_conn req, opt;
+	char err[512];
+	uint64_t h;
+
+	tls_setup_with(
+	    &e, NULL, NULL, "limits = { handshake-timeout = 1; };\n");
+	c = tls_connect(
+	    &e, e.port_req, "ca", "alice", "alice", err, sizeof(err));
+	assert_non_null(c);
+
+	h_connect(&req, e.port_req);
+	h_connect(&opt, e.port_opt);
+	assert_int_equal(write(req.fd, hello_start, sizeof(hello_start)),
+	    (ssize_t)sizeof(hello_start));
+	assert_int_equal(write(opt.fd, hello_start, sizeof(hello_start)),
+	    (ssize_t)sizeof(hello_start));
+	assert_true(peer_closes_within(req.fd, 5000));
+	assert_true(peer_closes_within(opt.fd, 5000));
+	assert_true(
+	    H_WAIT(h_log_count(&e.d, "handshake timeout, closing"), 5000));
+	assert_true(h_log_count(&e.d, "tls=1 seconds=1"));
+	h_close(&req);
+	h_close(&opt);
+
+	/* Twice the handshake timeout after its handshake: still served. */
+	h_sleep_ms(2500);
+	assert_int_equal(licd_checkout(c, "solver", NULL, 1, 0, 0, &h), 0);
+	licd_close(c);
 	assert_int_equal(h_licd_stop(&e.d), 0);
 	h_licd_cleanup(&e.d);
 }
@@ -703,6 +767,7 @@ main(void)
 	    cmocka_unit_test(test_optional_listener_and_licctl),
 	    cmocka_unit_test(test_kms_over_tls),
 	    cmocka_unit_test(test_certificate_units),
+	    cmocka_unit_test(test_handshake_stall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
