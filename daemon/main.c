@@ -633,6 +633,7 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	struct diag diag;
 	char err[512], detail[256];
 	enum log_level level;
+	SSL_CTX *tls_next = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -668,10 +669,10 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 	    0)
 		log_warnx("reload: identity changes need a restart");
 
-	/* New certificates and CAs for connections from now on; the
-	 * listeners' modes need a restart.  XXX: a core refusal
-	 * below leaves the new certificate in place. */
-	if (tls_reload(&conf, err, sizeof(err)) == -1) {
+	/* New certificates and CAs for connections from now on, swapped
+	 * in only once the core has taken the rest; the listeners' modes
+	 * need a restart. */
+	if (tls_prepare(&conf, &tls_next, err, sizeof(err)) == -1) {
 		log_warnx("reload refused: %s; the running configuration is "
 			  "unchanged",
 		    err);
@@ -679,9 +680,6 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 		files_free(&f);
 		goto done;
 	}
-	memcpy(&l->conf.tls, &conf.tls, sizeof(conf.tls));
-	l->conf.max_grants_per_client = conf.max_grants_per_client;
-
 	settings_from_conf(&conf, &s);
 	if (core_configure(l->core, &s, f.lics, f.nlics, files_options(&f),
 		licd_now(), err, sizeof(err)) == -1) {
@@ -689,9 +687,13 @@ licd_reload(struct licd *l, char *why, size_t whylen)
 			  "unchanged",
 		    err);
 		snprintf(why, whylen, "%s", err);
+		tls_discard(tls_next);
 		files_free(&f);
 		goto done;
 	}
+	tls_commit(tls_next, &conf);
+	memcpy(&l->conf.tls, &conf.tls, sizeof(conf.tls));
+	l->conf.max_grants_per_client = conf.max_grants_per_client;
 	diag_free(&diag);
 	diag_init(&diag);
 	reservation_check(f.resv, f.nresv, l->core, licd_now(), &diag);

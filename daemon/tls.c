@@ -127,21 +127,31 @@ tls_init(const struct licd_conf *conf, char *why, size_t len)
 }
 
 int
-tls_reload(const struct licd_conf *conf, char *why, size_t len)
+tls_prepare(const struct licd_conf *conf, SSL_CTX **next, char *why, size_t len)
 {
-	SSL_CTX *ctx;
-
+	*next = NULL;
 	if (tls_ctx == NULL)
 		return 0; /* no TLS listener: a restart adds them */
-	ctx = tls_ctx_build(conf, why, len);
-	if (ctx == NULL)
-		return -1;
+	*next = tls_ctx_build(conf, why, len);
+	return *next == NULL ? -1 : 0;
+}
+
+void
+tls_commit(SSL_CTX *next, const struct licd_conf *conf)
+{
+	if (next == NULL)
+		return;
 	/* Each SSL holds a reference: connections up keep the old one. */
 	SSL_CTX_free(tls_ctx);
-	tls_ctx = ctx;
+	tls_ctx = next;
 	log_info("tls: certificate and key read again: certificate=%s",
 	    conf->tls.certificate);
-	return 0;
+}
+
+void
+tls_discard(SSL_CTX *next)
+{
+	SSL_CTX_free(next);
 }
 
 void

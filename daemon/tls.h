@@ -36,11 +36,17 @@ struct tls_peer {
 int tls_init(const struct licd_conf *, char *why, size_t len);
 
 /*
- * Builds a new context from conf (SIGHUP, REREAD) and swaps it in for
- * connections accepted from now on; connections already up keep theirs.
- * On failure the running context stays.  Returns 0 or -1 with why.
+ * A reload (SIGHUP, REREAD) in two steps, so that a reload refused later
+ * leaves the running context alone.  tls_prepare builds a new context
+ * from conf into *next (NULL when licd runs no TLS listener: a restart
+ * adds them); it returns 0, or -1 with why.  tls_commit swaps *next in
+ * for connections accepted from now on (connections already up keep
+ * theirs), tls_discard drops it; both take NULL.
  */
-int tls_reload(const struct licd_conf *, char *why, size_t len);
+int
+tls_prepare(const struct licd_conf *, SSL_CTX **next, char *why, size_t len);
+void tls_commit(SSL_CTX *next, const struct licd_conf *);
+void tls_discard(SSL_CTX *next);
 
 /* Frees the context at exit. */
 void tls_free(void);

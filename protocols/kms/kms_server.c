@@ -24,6 +24,7 @@
 #include "../../daemon/licd.h"
 #include "../../daemon/log.h"
 #include "../../daemon/session.h"
+#include "../../daemon/tls.h"
 #include "../flex/flex_codec.h"
 #include "../protocol.h"
 #include "kms_codec.h"
@@ -92,6 +93,7 @@ kms_send_error(
 static void
 kms_activate(struct kms_session *s, const struct kms_request *req)
 {
+	const struct tls_peer *cert = session_cert(&s->sess);
 	struct act_request areq;
 	struct act_reply r;
 	struct kms_activation a;
@@ -103,7 +105,13 @@ kms_activate(struct kms_session *s, const struct kms_request *req)
 	areq.machine_id = req->machine_id;
 	areq.cls = req->server_class ? ACT_CLASS_SERVER : ACT_CLASS_CLIENT;
 	areq.host = req->host;
-	areq.unit = req->unit[0] ? req->unit : NULL;
+	/* A client certificate names the unit (tls.unit-field), whatever
+	 * the request claims; one that names none leaves the machine's
+	 * unit as it was. */
+	if (cert != NULL)
+		areq.unit = cert->unit[0] ? cert->unit : NULL;
+	else
+		areq.unit = req->unit[0] ? req->unit : NULL;
 	areq.address = s->sess.addr;
 	kms_glue_request(kms.licd, &areq, licd_now(), &r);
 

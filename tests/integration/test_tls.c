@@ -409,13 +409,15 @@ test_handshake_stall(void **state)
 	h_licd_cleanup(&e.d);
 }
 
-/* The KMS client over TLS, its settings from the environment. */
+/* The KMS client over TLS, its settings from the environment; the unit
+ * recorded is the certificate's, not the one the request claims. */
 static void
 test_kms_over_tls(void **state)
 {
 	struct licd_kms_request r = {.product = "office",
 	    .machine_id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
-	    .host = "ws1"};
+	    .host = "ws1",
+	    .unit = "chemistry"};
 	struct licd_kms_reply reply;
 	struct tls_env e;
 	char servers[64], ca[400], cert[400], key[400], err[512];
@@ -439,6 +441,9 @@ test_kms_over_tls(void **state)
 		fail_msg("activate over TLS: %s", err);
 	}
 	assert_int_equal(reply.result, 0);
+	assert_string_equal(reply.unit, "physics");
+	assert_int_equal(reply.activated, 1);
+	assert_string_equal(reply.activation.unit, "physics");
 
 	/* Without a client certificate: refused by the handshake. */
 	unsetenv("LICD_TLS_CERT");
@@ -454,6 +459,7 @@ test_kms_over_tls(void **state)
 static void
 test_optional_listener_and_licctl(void **state)
 {
+	int reads;
 	struct tls_env e;
 	struct licd_conn *c;
 	struct h_conn raw;
@@ -533,6 +539,32 @@ test_optional_listener_and_licctl(void **state)
 	    &e, e.port_req, "ca", "alice", "alice", err, sizeof(err));
 	assert_non_null(c);
 	licd_close(c);
+
+	/* A reload that the core refuses (a date it cannot read) leaves
+	 * the running certificate too: a certificate from another CA,
+	 * read with it, is not taken. */
+	make_cert(e.pki, "rogue", "server", "/CN=localhost",
+	    "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+	reads = h_log_count(&e.d, "read again");
+	h_write(e.d.lic,
+	    "VENDOR demo\n"
+	    "FEATURE solver demo 2.0 permanent 5 0 SUPERSEDE "
+	    "ISSUED=someday\n");
+	kill(e.d.pid, SIGHUP);
+	assert_true(H_WAIT(h_log_count(&e.d, "reload refused") == 1, 5000));
+	c = tls_connect(
+	    &e, e.port_req, "ca", "alice", "alice", err, sizeof(err));
+	if (c == NULL) {
+		h_licd_dump_log(&e.d);
+		fail_msg("the refused reload changed the certificate: %s", err);
+	}
+	licd_close(c);
+	/* With the licence file mended, the next reload takes it. */
+	h_write(e.d.lic, license);
+	kill(e.d.pid, SIGHUP);
+	assert_true(H_WAIT(h_log_count(&e.d, "read again") == reads + 1, 5000));
+	assert_null(tls_connect(
+	    &e, e.port_req, "ca", "alice", "alice", err, sizeof(err)));
 
 	assert_int_equal(h_licd_stop(&e.d), 0);
 	h_licd_cleanup(&e.d);
