@@ -422,15 +422,21 @@ state_dir_prepare(const char *dir)
 	int fd;
 
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-		log_warn("state directory %s", dir);
+		log_warnx("cannot start: state directory %s cannot be made: "
+			  "%s (licd runs as uid %u)",
+		    dir, strerror(errno), (unsigned)geteuid());
 		return -1;
 	}
 
-	/* One licd per state directory. */
+	/* One licd per state directory.  Its lock is the first file licd
+	 * makes there: an unwritable directory is found here, before the
+	 * journal opens. */
 	snprintf(path, sizeof(path), "%s/licd.lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1) {
-		log_warn("%s", path);
+		log_warnx("cannot start: state directory %s is not writable: "
+			  "%s: %s (licd runs as uid %u)",
+		    dir, path, strerror(errno), (unsigned)geteuid());
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {

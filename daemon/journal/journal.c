@@ -935,6 +935,14 @@ journal_rotate(
 		return -1;
 	}
 	last = atomic_load(&j->committed_seq);
+	/* SQLite's error for an archive it cannot make says only "unable
+	 * to open"; this says why. */
+	if (access(j->dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen,
+		    "the state directory %s is not writable: %s", j->dir,
+		    strerror(errno));
+		return -1;
+	}
 
 	/*
 	 * The loop thread is here and appends nothing, and the writer is idle

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -151,14 +152,16 @@ h_try_connect(int port)
 	return h_loopback_socket(SOCK_STREAM, port);
 }
 
-void
-h_licd_start(struct h_licd *d)
+/* Starts licd (as uid and gid unless they are -1) and waits until it
+ * listens (0) or exits (-1 and *status). */
+static int
+h_start(struct h_licd *d, uid_t uid, gid_t gid, int *status)
 {
 	const char *bin = getenv("LICD_BIN");
 	char log[300], sport[16];
 	int64_t deadline;
 	pid_t parent;
-	int fd, status;
+	int fd;
 
 	assert_non_null(bin);
 	snprintf(log, sizeof(log), "%s/licd.log", d->dir);
@@ -176,6 +179,10 @@ h_licd_start(struct h_licd *d)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		if (uid != (uid_t)-1 &&
+		    (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+			setuid(uid) == -1))
+			_exit(126);
 		snprintf(sport, sizeof(sport), "%d", d->sport);
 		execl(bin, "licd", "-c", d->conf, "--foreground",
 		    "--sentinel-port", sport, (char *)NULL);
@@ -187,16 +194,34 @@ h_licd_start(struct h_licd *d)
 		fd = h_try_connect(d->port);
 		if (fd >= 0) {
 			close(fd);
-			return;
+			return 0;
 		}
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			h_licd_dump_log(d);
-			fail_msg("licd exited at start-up");
+		if (waitpid(d->pid, status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return -1;
 		}
 		h_sleep_ms(20);
 	}
 	h_licd_dump_log(d);
 	fail_msg("licd did not start listening on port %d", d->port);
+	return -1;
+}
+
+void
+h_licd_start(struct h_licd *d)
+{
+	int status;
+
+	if (h_start(d, (uid_t)-1, (gid_t)-1, &status) == -1) {
+		h_licd_dump_log(d);
+		fail_msg("licd exited at start-up");
+	}
+}
+
+int
+h_licd_try_start_as(struct h_licd *d, uid_t uid, gid_t gid, int *status)
+{
+	return h_start(d, uid, gid, status);
 }
 
 int

@@ -33,6 +33,13 @@ void h_licd_init(struct h_licd *, const char *license, const char *options,
 void h_licd_start(struct h_licd *);
 
 /*
+ * Starts licd as uid and gid (the test runs as root) and waits until it
+ * accepts connections (returns 0) or exits (returns -1, *status its wait
+ * status, d->pid 0); fails the test after 10 s of neither.
+ */
+int h_licd_try_start_as(struct h_licd *, uid_t uid, gid_t gid, int *status);
+
+/*
  * h_licd_init for the disk-full tests, whose state folder (dir: "<d's
  * folder>/state") is a 1 MiB tmpfs in a mount namespace of the test's
  * own; filler names a file there to fill it with.  Without root or mount
