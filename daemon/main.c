@@ -892,8 +892,10 @@ main(int argc, char **argv)
 	diag_free(&diag);
 
 	signal(SIGPIPE, SIG_IGN);
-	if (state_dir_prepare(licd.conf.state_dir) == -1)
+	if (state_dir_prepare(licd.conf.state_dir) == -1) {
+		files_free(&files);
 		return 1;
+	}
 	state_dir_absolute(&licd.conf);
 	if (!flags.foreground && getenv("NOTIFY_SOCKET") == NULL &&
 	    getenv("JOURNAL_STREAM") == NULL && daemon(1, 0) == -1)
