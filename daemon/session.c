@@ -104,27 +104,77 @@ session_send_now(struct session *s, const void *p, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
+/*
+ * Held replies' buffers, given back and kept for the next ones: under
+ * load nearly every durable reply is held, and malloc found a block for
+ * each (and took it back) on the loop, among the journal's records and
+ * the core's grants.  At most SESSION_HELD_SPARE blocks (64 KiB) are
+ * kept; a session's buffer that had to grow is freed.  Loop thread only.
+ */
+#define SESSION_HELD_BLOCK 256
+#define SESSION_HELD_SPARE 256
+
+static char *session_held_spare[SESSION_HELD_SPARE];
+static size_t session_held_nspare;
+
+/* Appends a reply to the held ones.  Returns 0, or -1 without memory. */
+static int
+session_hold(struct session *s, const char *line, size_t len)
+{
+	size_t cap;
+	char *p;
+
+	if (s->held_len + len > s->held_cap) {
+		if (s->held == NULL && len <= SESSION_HELD_BLOCK &&
+		    session_held_nspare > 0) {
+			p = session_held_spare[--session_held_nspare];
+			cap = SESSION_HELD_BLOCK;
+		} else {
+			cap =
+			    s->held_cap > 0 ? s->held_cap : SESSION_HELD_BLOCK;
+			while (cap < s->held_len + len)
+				cap *= 2;
+			if ((p = realloc(s->held, cap)) == NULL)
+				return -1;
+		}
+		s->held = p;
+		s->held_cap = cap;
+	}
+	memcpy(s->held + s->held_len, line, len);
+	s->held_len += len;
+	return 0;
+}
+
+/* Most sessions sit idle between rare durable replies: the buffer goes
+ * (to the spares) until the next one. */
+static void
+session_held_release(struct session *s)
+{
+	if (s->held_cap == SESSION_HELD_BLOCK &&
+	    session_held_nspare < SESSION_HELD_SPARE)
+		session_held_spare[session_held_nspare++] = s->held;
+	else
+		free(s->held);
+	s->held = NULL;
+	s->held_len = 0;
+	s->held_cap = 0;
+}
+
 /* The journal committed what the held replies report: send them, and
  * read again if we had stopped for them. */
 static void
 session_waiter_ready(struct licd_waiter *w)
 {
 	struct session *s = session_from_waiter(w);
-	unsigned char *p;
-	size_t len;
+	size_t len = s->held_len, k;
 
-	len = s->held != NULL ? evbuffer_get_length(s->held) : 0;
-	if (len > 0 && s->plain && session_unsent(s) == 0 &&
-	    (p = evbuffer_pullup(s->held, -1)) != NULL)
-		evbuffer_drain(s->held, session_send_now(s, p, len));
-	if (len > 0 && evbuffer_get_length(s->held) > 0)
-		bufferevent_write_buffer(s->bev, s->held);
-	/* Most sessions sit idle between rare durable replies: the buffer
-	 * goes until the next one (kept should a write have failed). */
-	if (s->held != NULL && evbuffer_get_length(s->held) == 0) {
-		evbuffer_free(s->held);
-		s->held = NULL;
-	}
+	k = len > 0 ? session_send_now(s, s->held, len) : 0;
+	if (k < len && bufferevent_write(s->bev, s->held + k, len - k) == -1) {
+		/* Kept should the write have failed. */
+		memmove(s->held, s->held + k, len - k);
+		s->held_len = len - k;
+	} else if (s->held != NULL)
+		session_held_release(s);
 	s->nheld = 0;
 	if (s->closing) {
 		session_try_close(s);
@@ -170,11 +220,10 @@ session_send(struct session *s, const char *line, size_t len, int durable)
 			bufferevent_write(s->bev, line + k, len - k);
 		return;
 	}
-	if (s->held == NULL && (s->held = evbuffer_new()) == NULL) {
+	if (session_hold(s, line, len) == -1) {
 		session_drop_nomem(s, "holding a reply");
 		return;
 	}
-	evbuffer_add(s->held, line, len);
 	s->nheld++;
 	if (durable || !s->waiter.armed)
 		licd_wait(licd, &s->waiter, seq);
@@ -531,7 +580,7 @@ session_free(struct session *s)
 		event_free(s->rev);
 	bufferevent_free(s->bev);
 	if (s->held != NULL)
-		evbuffer_free(s->held);
+		session_held_release(s);
 	free(s->peer);
 	free((char *)s - s->ops->offset);
 }

@@ -85,8 +85,10 @@ struct session {
 	struct tls_peer *peer;
 
 	/* Replies that wait for the journal, in order (NULL while there
-	 * are none), and how many. */
-	struct evbuffer *held;
+	 * are none): held_len bytes in held_cap; nheld replies. */
+	char *held;
+	size_t held_len;
+	size_t held_cap;
 	struct licd_waiter waiter;
 
 	char addr[CORE_ADDR_MAX];
