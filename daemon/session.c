@@ -623,10 +623,14 @@ session_bev_setup(struct session *s)
 	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
 	session_set_timeouts(s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, s->ops->output_low, 0);
-	bufferevent_enable(
-	    s->bev, s->rev != NULL ? EV_WRITE : EV_READ | EV_WRITE);
-	if (s->rev != NULL)
+	if (s->rev != NULL) {
+		bufferevent_enable(s->bev, EV_WRITE);
 		session_reading(s, 1);
+		return;
+	}
+	/* Last: a TLS filter may run its handshake over the bytes already
+	 * read here, and free the session when that fails. */
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
 /*
