@@ -75,8 +75,9 @@ wait $spid || true
 kill $pid
 wait $pid || true
 
-echo "instructions per cycle (thread 1: event loop, 2: journal writer):"
-for f in "$OUT"/cg.out.*.1-0[12]; do
+echo "instructions per cycle (thread 1: the event loop; the journal's"
+echo "threads start in the order checkpointer, syncer, writer):"
+for f in "$OUT"/cg.out.*.1-0[1-9]; do
 	t=$(awk '/^(summary|totals):/ {print $2; exit}' "$f")
 	echo "  $(basename "$f"): $((t / N))"
 done

@@ -3,6 +3,7 @@
  * (session.h).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +28,17 @@
 /* The first byte of a TLS record carrying a handshake (a ClientHello). */
 #define SESSION_TLS_HANDSHAKE 0x16
 
+/* A plain-text session's reads: at most this much at once, as libevent's
+ * own reads (EVBUFFER_MAX_READ); a request is a few dozen bytes. */
+#define SESSION_READ_MAX 4096
+
 static void session_read_cb(struct bufferevent *, void *);
+static void session_reading(struct session *, int);
 static void session_write_cb(struct bufferevent *, void *);
 static void session_event_cb(struct bufferevent *, short, void *);
 static int session_tls_wrap(struct session *);
-static int session_greeting(struct session *);
+static int session_greeting(const struct session *);
+static void session_read_timeout(const struct session *, struct timeval *);
 static void session_set_timeouts(struct session *);
 
 static struct session *
@@ -57,7 +64,7 @@ static void
 session_pause(struct session *s)
 {
 	s->paused = 1;
-	bufferevent_disable(s->bev, EV_READ);
+	session_reading(s, 0);
 }
 
 static void
@@ -66,7 +73,7 @@ session_resume(struct session *s)
 	s->paused = 0;
 	if (s->parked)
 		return;
-	bufferevent_enable(s->bev, EV_READ);
+	session_reading(s, 1);
 	session_read_cb(s->bev, s);
 }
 
@@ -89,12 +96,68 @@ session_send_now(struct session *s, const void *p, size_t len)
 	/* Only when no further request is buffered: a client that pipelines
 	 * gets its replies gathered into one write by the bufferevent, and
 	 * its back-pressure (session_read_cb) works as it always did. */
-	if (!s->plain || len == 0 || session_unsent(s) != 0 ||
+	if (!s->plain || len == 0 || session_unsent(s) != 0 || s->unread != 0 ||
 	    evbuffer_get_length(bufferevent_get_input(s->bev)) != 0)
 		return 0;
 	n = send(
 	    bufferevent_getfd(s->bev), p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	return n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * Held replies' buffers, given back and kept for the next ones: under
+ * load nearly every durable reply is held, and malloc found a block for
+ * each (and took it back) on the loop, among the journal's records and
+ * the core's grants.  At most SESSION_HELD_SPARE blocks (64 KiB) are
+ * kept; a session's buffer that had to grow is freed.  Loop thread only.
+ */
+#define SESSION_HELD_BLOCK 256
+#define SESSION_HELD_SPARE 256
+
+static char *session_held_spare[SESSION_HELD_SPARE];
+static size_t session_held_nspare;
+
+/* Appends a reply to the held ones.  Returns 0, or -1 without memory. */
+static int
+session_hold(struct session *s, const char *line, size_t len)
+{
+	size_t cap;
+	char *p;
+
+	if (s->held_len + len > s->held_cap) {
+		if (s->held == NULL && len <= SESSION_HELD_BLOCK &&
+		    session_held_nspare > 0) {
+			p = session_held_spare[--session_held_nspare];
+			cap = SESSION_HELD_BLOCK;
+		} else {
+			cap =
+			    s->held_cap > 0 ? s->held_cap : SESSION_HELD_BLOCK;
+			while (cap < s->held_len + len)
+				cap *= 2;
+			if ((p = realloc(s->held, cap)) == NULL)
+				return -1;
+		}
+		s->held = p;
+		s->held_cap = cap;
+	}
+	memcpy(s->held + s->held_len, line, len);
+	s->held_len += len;
+	return 0;
+}
+
+/* Most sessions sit idle between rare durable replies: the buffer goes
+ * (to the spares) until the next one. */
+static void
+session_held_release(struct session *s)
+{
+	if (s->held_cap == SESSION_HELD_BLOCK &&
+	    session_held_nspare < SESSION_HELD_SPARE)
+		session_held_spare[session_held_nspare++] = s->held;
+	else
+		free(s->held);
+	s->held = NULL;
+	s->held_len = 0;
+	s->held_cap = 0;
 }
 
 /* The journal committed what the held replies report: send them, and
@@ -103,21 +166,15 @@ static void
 session_waiter_ready(struct licd_waiter *w)
 {
 	struct session *s = session_from_waiter(w);
-	unsigned char *p;
-	size_t len;
+	size_t len = s->held_len, k;
 
-	len = s->held != NULL ? evbuffer_get_length(s->held) : 0;
-	if (len > 0 && s->plain && session_unsent(s) == 0 &&
-	    (p = evbuffer_pullup(s->held, -1)) != NULL)
-		evbuffer_drain(s->held, session_send_now(s, p, len));
-	if (len > 0 && evbuffer_get_length(s->held) > 0)
-		bufferevent_write_buffer(s->bev, s->held);
-	/* Most sessions sit idle between rare durable replies: the buffer
-	 * goes until the next one (kept should a write have failed). */
-	if (s->held != NULL && evbuffer_get_length(s->held) == 0) {
-		evbuffer_free(s->held);
-		s->held = NULL;
-	}
+	k = len > 0 ? session_send_now(s, s->held, len) : 0;
+	if (k < len && bufferevent_write(s->bev, s->held + k, len - k) == -1) {
+		/* Kept should the write have failed. */
+		memmove(s->held, s->held + k, len - k);
+		s->held_len = len - k;
+	} else if (s->held != NULL)
+		session_held_release(s);
 	s->nheld = 0;
 	if (s->closing) {
 		session_try_close(s);
@@ -141,7 +198,7 @@ session_drop_nomem(struct session *s, const char *what)
 		  "session=%llu address=%s",
 	    s->ops->name, what, (unsigned long long)s->id, s->addr);
 	s->closing = 1;
-	bufferevent_disable(s->bev, EV_READ);
+	session_reading(s, 0);
 	bufferevent_trigger_event(
 	    s->bev, BEV_EVENT_ERROR, BEV_TRIG_DEFER_CALLBACKS);
 }
@@ -163,11 +220,10 @@ session_send(struct session *s, const char *line, size_t len, int durable)
 			bufferevent_write(s->bev, line + k, len - k);
 		return;
 	}
-	if (s->held == NULL && (s->held = evbuffer_new()) == NULL) {
+	if (session_hold(s, line, len) == -1) {
 		session_drop_nomem(s, "holding a reply");
 		return;
 	}
-	evbuffer_add(s->held, line, len);
 	s->nheld++;
 	if (durable || !s->waiter.armed)
 		licd_wait(licd, &s->waiter, seq);
@@ -182,11 +238,88 @@ session_quit(struct session *s)
 void
 session_close(struct session *s)
 {
-	bufferevent_disable(s->bev, EV_READ);
+	session_reading(s, 0);
 	s->closing = 1;
 	session_try_close(s);
 }
 
+/*
+ * Whether the session may handle a further request now: not once it
+ * closes, nor while a request waits for an answer from elsewhere.  A
+ * client that does not read its replies, or that has too many waiting
+ * for the journal, is not read from until it catches up (back-pressure).
+ */
+static int
+session_may_read(struct session *s)
+{
+	if (s->closing || s->dead || s->parked)
+		return 0;
+	if (session_unsent(s) >= s->ops->output_high ||
+	    s->nheld >= s->licd->conf.max_pending) {
+		session_pause(s);
+		return 0;
+	}
+	return 1;
+}
+
+/* One request line, len bytes before its newline, in memory that may be
+ * written: without its line end and NUL-terminated, to the front end. */
+static void
+session_line(struct session *s, char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	s->ops->line(s, line, len);
+}
+
+/* A line passed SESSION_LINE_MAX: the error, then close once written. */
+static void
+session_too_long(struct session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+
+	s->ops->too_long(s);
+	s->closing = 1;
+	session_reading(s, 0);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	session_try_close(s);
+}
+
+/*
+ * The first byte: on an "optional" listener a handshake record means TLS,
+ * anything else plain text; on a plain-text listener a handshake is
+ * refused at once rather than read as a line that never ends.  Returns 1
+ * when lines are to be read, 0 when the session is not there to read
+ * them (still no byte, handed to TLS, or freed).
+ */
+static int
+session_sniff(struct session *s, struct evbuffer *in)
+{
+	unsigned char first;
+
+	if (evbuffer_copyout(in, &first, 1) != 1)
+		return 0;
+	if (first == SESSION_TLS_HANDSHAKE && s->sniff == SESSION_SNIFF_PLAIN) {
+		log_info("%s: a TLS handshake on a plain-text listener, "
+			 "closing: address=%s",
+		    s->ops->name, s->addr);
+		session_free(s);
+		return 0;
+	}
+	if (first == SESSION_TLS_HANDSHAKE) {
+		s->sniff = 0;
+		if (session_tls_wrap(s) == -1)
+			session_free(s);
+		return 0;
+	}
+	s->sniff = 0;
+	session_set_timeouts(s);
+	return 1;
+}
+
+/* Requests buffered in the bufferevent's input: all a TLS session reads,
+ * and what a plain one could not handle where it read it. */
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -194,78 +327,143 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr eol;
 	char line[SESSION_LINE_MAX + 1];
-	unsigned char first;
 	size_t len;
 
-	/* The first byte: on an "optional" listener a handshake record
-	 * means TLS, anything else plain text; on a plain-text listener a
-	 * handshake is refused at once rather than read as a line that
-	 * never ends. */
-	if (s->sniff) {
-		if (evbuffer_copyout(in, &first, 1) != 1)
-			return;
-		if (first == SESSION_TLS_HANDSHAKE &&
-		    s->sniff == SESSION_SNIFF_PLAIN) {
-			log_info(
-			    "%s: a TLS handshake on a plain-text listener, "
-			    "closing: address=%s",
-			    s->ops->name, s->addr);
-			session_free(s);
-			return;
-		}
-		if (first == SESSION_TLS_HANDSHAKE) {
-			s->sniff = 0;
-			if (session_tls_wrap(s) == -1)
-				session_free(s);
-			return;
-		}
-		s->sniff = 0;
-		session_set_timeouts(s);
-	}
+	if (s->sniff && !session_sniff(s, in))
+		return;
 
-	while (!s->closing && !s->dead && !s->parked) {
-		/* Back-pressure: a client that does not read its replies,
-		 * or that has too many waiting for the journal, is not read
-		 * from until it catches up. */
-		if (session_unsent(s) >= s->ops->output_high ||
-		    s->nheld >= s->licd->conf.max_pending) {
-			session_pause(s);
-			return;
-		}
-
+	while (session_may_read(s)) {
 		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
 		if (eol.pos < 0) {
 			if (evbuffer_get_length(in) >= SESSION_LINE_MAX)
-				goto too_long;
+				session_too_long(s);
 			return;
 		}
-		if ((size_t)eol.pos >= SESSION_LINE_MAX)
-			goto too_long;
+		if ((size_t)eol.pos >= SESSION_LINE_MAX) {
+			session_too_long(s);
+			return;
+		}
 
 		len = (size_t)eol.pos;
 		evbuffer_remove(in, line, len + 1);
-		if (len > 0 && line[len - 1] == '\r')
-			len--;
-		line[len] = '\0';
-		s->ops->line(s, line, len);
+		session_line(s, line, len);
 	}
 	if (s->closing)
 		session_try_close(s);
-	return;
+}
 
-too_long:
-	s->ops->too_long(s);
-	s->closing = 1;
-	bufferevent_disable(bev, EV_READ);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	session_try_close(s);
+/*
+ * What a plain-text session read.  With nothing buffered before it, the
+ * complete lines are handled where they lie, and only what is left (an
+ * incomplete line, or requests the session may not handle yet) is copied
+ * into the bufferevent's input, for session_read_cb.  The bounds are
+ * session_read_cb's.
+ */
+static void
+session_input(struct session *s, char *p, size_t n)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	char *nl;
+	size_t len;
+	int rc;
+
+	if (s->sniff == 0 && evbuffer_get_length(in) == 0) {
+		while (n > 0 && session_may_read(s)) {
+			nl = memchr(p, '\n',
+			    n < SESSION_LINE_MAX ? n : SESSION_LINE_MAX);
+			if (nl == NULL && n >= SESSION_LINE_MAX) {
+				session_too_long(s);
+				return;
+			}
+			if (nl == NULL)
+				break;
+			len = (size_t)(nl - p);
+			/* Further requests read: session_send_now waits. */
+			s->unread = n - len - 1;
+			session_line(s, p, len);
+			p = nl + 1;
+			n -= len + 1;
+		}
+		s->unread = 0;
+		if (n == 0) {
+			if (s->closing)
+				session_try_close(s);
+			return;
+		}
+	}
+	/* A socket bufferevent's input takes bytes only while it reads
+	 * itself (it freezes its end otherwise). */
+	evbuffer_unfreeze(in, 0);
+	rc = evbuffer_add(in, p, n);
+	evbuffer_freeze(in, 0);
+	if (rc == -1) {
+		session_drop_nomem(s, "reading a request");
+		return;
+	}
+	session_read_cb(s->bev, s);
+}
+
+/*
+ * A plain-text session reads its socket itself, with one recv() of a
+ * fixed size: libevent's bufferevent asked the kernel how much there was
+ * to read (ioctl FIONREAD) before every read, a system call per request.
+ * End of file, errors and the read timeout reach session_event_cb as the
+ * bufferevent reports them.
+ */
+static void
+session_plain_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	char buf[SESSION_READ_MAX];
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		session_reading(s, 0);
+		session_event_cb(
+		    s->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, s);
+		return;
+	}
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		session_reading(s, 0);
+		session_event_cb(s->bev,
+		    BEV_EVENT_READING |
+			(n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR),
+		    s);
+		return;
+	}
+	session_input(s, buf, (size_t)n);
+}
+
+/* Reading on or off; on (again) restarts the read timeout. */
+static void
+session_reading(struct session *s, int on)
+{
+	struct timeval tv;
+
+	if (s->rev == NULL) {
+		if (on)
+			bufferevent_enable(s->bev, EV_READ);
+		else
+			bufferevent_disable(s->bev, EV_READ);
+		return;
+	}
+	if (!on) {
+		event_del(s->rev);
+		return;
+	}
+	session_read_timeout(s, &tv);
+	event_add(s->rev, &tv);
 }
 
 void
 session_park(struct session *s)
 {
 	s->parked = 1;
-	bufferevent_disable(s->bev, EV_READ);
+	session_reading(s, 0);
 }
 
 void
@@ -378,9 +576,11 @@ session_free(struct session *s)
 	s->ops->release(s);
 	licd_wait_cancel(licd, &s->waiter);
 	licd_conn_release(licd, s->addr);
+	if (s->rev != NULL)
+		event_free(s->rev);
 	bufferevent_free(s->bev);
 	if (s->held != NULL)
-		evbuffer_free(s->held);
+		session_held_release(s);
 	free(s->peer);
 	free((char *)s - s->ops->offset);
 }
@@ -388,10 +588,18 @@ session_free(struct session *s)
 /* The read timeout: the handshake's until the session has shown what it
  * speaks (a finished TLS handshake, or a first byte), the idle one after. */
 static int
-session_greeting(struct session *s)
+session_greeting(const struct session *s)
 {
 	return s->sniff != 0 ||
 	    (!s->tls && bufferevent_openssl_get_ssl(s->bev) != NULL);
+}
+
+static void
+session_read_timeout(const struct session *s, struct timeval *tv)
+{
+	tv->tv_sec = session_greeting(s) ? s->licd->conf.handshake_timeout
+					 : s->licd->conf.idle_timeout;
+	tv->tv_usec = 0;
 }
 
 static void
@@ -399,12 +607,12 @@ session_set_timeouts(struct session *s)
 {
 	struct timeval rtv, wtv;
 
-	rtv.tv_sec = session_greeting(s) ? s->licd->conf.handshake_timeout
-					 : s->licd->conf.idle_timeout;
-	rtv.tv_usec = 0;
+	session_read_timeout(s, &rtv);
 	wtv.tv_sec = s->licd->conf.write_timeout;
 	wtv.tv_usec = 0;
 	bufferevent_set_timeouts(s->bev, &rtv, &wtv);
+	if (s->rev != NULL && event_pending(s->rev, EV_READ, NULL))
+		event_add(s->rev, &rtv);
 }
 
 /* Callbacks, timeouts and watermarks of s->bev, and reading on. */
@@ -415,6 +623,13 @@ session_bev_setup(struct session *s)
 	    s->bev, session_read_cb, session_write_cb, session_event_cb, s);
 	session_set_timeouts(s);
 	bufferevent_setwatermark(s->bev, EV_WRITE, s->ops->output_low, 0);
+	if (s->rev != NULL) {
+		bufferevent_enable(s->bev, EV_WRITE);
+		session_reading(s, 1);
+		return;
+	}
+	/* Last: a TLS filter may run its handshake over the bytes already
+	 * read here, and free the session when that fails. */
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
@@ -429,6 +644,12 @@ session_tls_wrap(struct session *s)
 	struct bufferevent *bev;
 	SSL *ssl;
 
+	/* The filter reads through the plain bufferevent, which takes over
+	 * from the session's own reading (and starts from what it read). */
+	if (s->rev != NULL) {
+		event_free(s->rev);
+		s->rev = NULL;
+	}
 	ssl = tls_ssl_new();
 	if (ssl == NULL)
 		return -1;
@@ -499,6 +720,14 @@ session_new(struct licd *licd, const struct session_ops *ops, int fd,
 	if (mem == NULL)
 		goto fail;
 	s = (struct session *)(void *)(mem + ops->offset);
+	if (tls != CONF_TLS_REQUIRED) {
+		s->rev = event_new(licd->base, fd, EV_READ | EV_PERSIST,
+		    session_plain_read_cb, s);
+		if (s->rev == NULL) {
+			free(mem);
+			goto fail;
+		}
+	}
 	if (tls == CONF_TLS_REQUIRED) {
 		ssl = tls_ssl_new();
 		s->bev = ssl == NULL
@@ -511,6 +740,8 @@ session_new(struct licd *licd, const struct session_ops *ops, int fd,
 		s->bev = bufferevent_socket_new(
 		    licd->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
+		if (s->rev != NULL)
+			event_free(s->rev);
 		free(mem);
 		goto fail;
 	}

@@ -28,6 +28,7 @@
 
 struct bufferevent;
 struct evbuffer;
+struct event;
 struct session;
 struct sockaddr;
 
@@ -72,6 +73,11 @@ struct session {
 	const struct session_ops *ops;
 	struct licd *licd;
 	struct bufferevent *bev;
+
+	/* A plain-text socket's reading, done by the session itself (NULL
+	 * for TLS, and once an "optional" listener's session turned out to
+	 * be TLS: the bufferevent reads then). */
+	struct event *rev;
 	uint64_t id; /* numbered by the front end */
 
 	/* TLS: the verified client certificate, when one was shown; else
@@ -79,8 +85,10 @@ struct session {
 	struct tls_peer *peer;
 
 	/* Replies that wait for the journal, in order (NULL while there
-	 * are none), and how many. */
-	struct evbuffer *held;
+	 * are none): held_len bytes in held_cap; nheld replies. */
+	char *held;
+	size_t held_len;
+	size_t held_cap;
 	struct licd_waiter waiter;
 
 	char addr[CORE_ADDR_MAX];
@@ -93,6 +101,7 @@ struct session {
 	int tls;
 	int sniff; /* SESSION_SNIFF_*, or 0 once decided */
 	int plain; /* bev is a plain socket one: replies may be sent at once */
+	size_t unread; /* requests read, not yet handled, outside bev's input */
 
 	int paused; /* reading stopped: backlog or pending replies */
 	int parked; /* a request waits for an answer from elsewhere */

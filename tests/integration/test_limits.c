@@ -4,7 +4,8 @@
  * length (queue-full), a line's length (too-long, then closed), a reader
  * that leaves its replies unread (cut off at write-timeout, and licd stops
  * reading from it meanwhile, so its backlog stays bounded) and a writer
- * that stalls mid-line (cut off at idle-timeout).
+ * that stalls mid-line (cut off at idle-timeout); and lines split over
+ * reads or gathered in one.
  */
 #include <errno.h>
 #include <poll.h>
@@ -244,6 +245,54 @@ test_handshake_timeout(void **state)
 	h_licd_cleanup(&d);
 }
 
+/*
+ * Requests as they come off the wire: one a byte at a time (a read each),
+ * then three in two writes, the last cut short by the first and finished
+ * by the second; each answered once, in order, and a CRLF line end taken
+ * as a line end.
+ */
+static void
+test_split_and_gathered_lines(void **state)
+{
+	static const char hello[] = "t1 HELLO user=ann host=ws2 proto=1\r\n";
+	static const char three[] = "t2 CHECKOUT feature=viewer count=1\n"
+				    "t3 CHECKOUT feature=viewer count=2\n"
+				    "t4 CHECKOUT feat";
+	static const char rest[] = "ure=viewer count=3\n";
+	struct h_licd d;
+	struct h_conn c;
+	char line[1024];
+	size_t i;
+
+	h_licd_init(&d, license, NULL, NULL);
+	h_licd_start(&d);
+	h_connect(&c, d.port);
+
+	for (i = 0; i < sizeof(hello) - 1; i++) {
+		assert_int_equal(write(c.fd, hello + i, 1), 1);
+		h_sleep_ms(2);
+	}
+	assert_true(h_wait_line(&c, "t", line, sizeof(line), 5000));
+	assert_true(strncmp(line, "t1 OK ", 6) == 0);
+
+	assert_int_equal(
+	    write(c.fd, three, sizeof(three) - 1), (ssize_t)sizeof(three) - 1);
+	h_sleep_ms(50);
+	assert_int_equal(
+	    write(c.fd, rest, sizeof(rest) - 1), (ssize_t)sizeof(rest) - 1);
+	for (i = 2; i <= 4; i++) {
+		assert_true(h_wait_line(&c, "t", line, sizeof(line), 5000));
+		assert_true(line[0] == 't' && line[1] == (char)('0' + i));
+		assert_true(strncmp(line + 2, " OK ", 4) == 0);
+		assert_int_equal(h_get_u64(line, "count"), i - 1);
+	}
+	assert_int_equal(h_in_use(d.port, "viewer"), 6);
+
+	h_close(&c);
+	assert_int_equal(h_licd_stop(&d), 0);
+	h_licd_cleanup(&d);
+}
+
 int
 main(void)
 {
@@ -252,6 +301,7 @@ main(void)
 	    cmocka_unit_test(test_grants_and_queue),
 	    cmocka_unit_test(test_slow_peers_and_long_lines),
 	    cmocka_unit_test(test_handshake_timeout),
+	    cmocka_unit_test(test_split_and_gathered_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
