@@ -1196,7 +1196,7 @@ sent_flood(const struct env *e)
  * before it is reused, so a daemon that makes and forgets 20,000 sentinel
  * clients grows by what they took, although what it holds is bounded.
  * The flood's memory bound is about what licd keeps: the daemon started
- * next gets a small quarantine.  Nothing changes without ASAN_OPTIONS.
+ * next gets a small quarantine (a build without ASan ignores it).
  */
 static void
 asan_small_quarantine(void)
@@ -1204,9 +1204,10 @@ asan_small_quarantine(void)
 	static char opts[512];
 	const char *cur = getenv("ASAN_OPTIONS");
 
-	if (cur == NULL || strstr(cur, "quarantine_size_mb") != NULL)
+	if (cur != NULL && strstr(cur, "quarantine_size_mb") != NULL)
 		return;
-	snprintf(opts, sizeof(opts), "%s:quarantine_size_mb=1", cur);
+	snprintf(opts, sizeof(opts), "%s%squarantine_size_mb=1",
+	    cur != NULL ? cur : "", cur != NULL && cur[0] != '\0' ? ":" : "");
 	setenv("ASAN_OPTIONS", opts, 1);
 }
 
