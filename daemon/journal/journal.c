@@ -1368,44 +1368,89 @@ note_handle(struct journal *j, uint64_t h)
 }
 
 /*
- * Accepts any record; its seq is overwritten.  Returns the new seq, or 0
- * when memory for the batch could not be had (nothing is appended then).
+ * Under j->mu: the open batch's next record, grown into when full, or NULL
+ * when memory for it could not be had.
  *
  * XXX: the open batch has no hard cap.  While the disk keeps failing,
  * records pile up here (each is ~1 KiB plus a grant), past
  * JOURNAL_BATCH_SOFT_MAX and on, until the writer commits or memory runs
  * out; dropping them instead would lose acknowledged-to-be state.
  */
-uint64_t
-journal_append(struct journal *j, const struct journal_record *rec)
+static struct journal_record *
+batch_slot(struct journal_batch *b)
 {
-	struct journal_batch *b = &j->open;
 	struct journal_record *r;
 	size_t ncap;
-	uint64_t seq;
 
-	pthread_mutex_lock(&j->mu);
 	if (b->n == b->cap) {
 		ncap = b->cap == 0 ? 64 : b->cap * 2;
 		if (b->cap >= JOURNAL_BATCH_SOFT_MAX)
 			ncap = b->cap + JOURNAL_BATCH_SOFT_MAX;
 		r = realloc(b->recs, ncap * sizeof(*r));
-		if (r == NULL) {
-			pthread_mutex_unlock(&j->mu);
-			return 0;
-		}
+		if (r == NULL)
+			return NULL;
 		b->recs = r;
 		b->cap = ncap;
 	}
-	r = &b->recs[b->n++];
-	*r = *rec;
+	return &b->recs[b->n];
+}
+
+/* Under j->mu: numbers the record just filled in the open batch's next
+ * slot and takes it in. */
+static uint64_t
+batch_take(
+    struct journal *j, struct journal_record *r, uint64_t *h1, uint64_t *h2)
+{
+	uint64_t seq;
+
+	j->open.n++;
 	seq = r->seq = j->next_seq++;
 	atomic_store(&j->last_seq, seq);
+	*h1 = r->handle;
+	*h2 = r->grant_op == JOURNAL_GRANT_PUT ? r->grant.handle : 0;
+	return seq;
+}
+
+/* Accepts any record; its seq is overwritten.  Returns the new seq, or 0
+ * when memory for the batch could not be had (nothing is appended then). */
+uint64_t
+journal_append(struct journal *j, const struct journal_record *rec)
+{
+	struct journal_record *r;
+	uint64_t seq, h1, h2;
+
+	pthread_mutex_lock(&j->mu);
+	if ((r = batch_slot(&j->open)) == NULL) {
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
+	*r = *rec;
+	seq = batch_take(j, r, &h1, &h2);
 	pthread_mutex_unlock(&j->mu);
 
-	note_handle(j, rec->handle);
-	if (rec->grant_op == JOURNAL_GRANT_PUT)
-		note_handle(j, rec->grant.handle);
+	note_handle(j, h1);
+	note_handle(j, h2);
+	return seq;
+}
+
+uint64_t
+journal_append_fill(
+    struct journal *j, void (*fill)(struct journal_record *, void *), void *arg)
+{
+	struct journal_record *r;
+	uint64_t seq, h1, h2;
+
+	pthread_mutex_lock(&j->mu);
+	if ((r = batch_slot(&j->open)) == NULL) {
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
+	fill(r, arg);
+	seq = batch_take(j, r, &h1, &h2);
+	pthread_mutex_unlock(&j->mu);
+
+	note_handle(j, h1);
+	note_handle(j, h2);
 	return seq;
 }
 
