@@ -68,6 +68,8 @@ events_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct licd *licd = arg;
 
+	licd->flush_active = 0;
+
 	/* Something changed the core in this iteration: its next deadline
 	 * may be earlier than the timer armed.  Timers that fire append
 	 * records, which the flush below hands over with the rest. */
@@ -185,11 +187,13 @@ licd_events_free(struct licd *licd)
 	free(licd->conn_buckets);
 }
 
-static void
-events_schedule_flush(struct licd *licd)
+void
+licd_schedule_flush(struct licd *licd)
 {
-	if (!event_pending(licd->flush_ev, EV_READ, NULL))
-		event_active(licd->flush_ev, EV_READ, 0);
+	if (licd->flush_ev == NULL || licd->flush_active)
+		return;
+	licd->flush_active = 1;
+	event_active(licd->flush_ev, EV_READ, 0);
 }
 
 uint64_t
@@ -209,7 +213,7 @@ licd_journal_note(struct licd *licd, const char *type, const char *detail)
 	snprintf(rec.type, sizeof(rec.type), "%s", type);
 	snprintf(rec.detail, sizeof(rec.detail), "%s", detail);
 	seq = journal_append(licd->journal, &rec);
-	events_schedule_flush(licd);
+	licd_schedule_flush(licd);
 	return seq;
 }
 
@@ -359,7 +363,7 @@ licd_core_sink(void *arg, const struct core_event *ev)
 
 	journal_append_fill(
 	    licd->journal, events_fill_record, (void *)(uintptr_t)ev);
-	events_schedule_flush(licd);
+	licd_schedule_flush(licd);
 	debuglog_event(licd->debuglog, ev);
 	metrics_core_event(ev);
 
