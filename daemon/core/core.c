@@ -3,6 +3,7 @@
  * the policy decision of a checkout.  Every state change is reported to the
  * sink before the call that caused it returns, in the order it happened.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,8 +247,11 @@ emit(struct core *c, enum core_event_type type, int64_t now,
 		c->sink(c->arg, &ev);
 }
 
-/* A zeroed grant, from the spares when there is one.  NULL when out of
- * memory. */
+_Static_assert(offsetof(struct core_grant, info) == 0,
+    "grant_alloc zeroes what follows info");
+
+/* A grant, from the spares when there is one, zeroed but for its info,
+ * which the caller sets whole.  NULL when out of memory. */
 static struct core_grant *
 grant_alloc(struct core *c)
 {
@@ -257,7 +261,7 @@ grant_alloc(struct core *c)
 		return calloc(1, sizeof(*g));
 	c->gspare = g->next;
 	c->ngspare--;
-	memset(g, 0, sizeof(*g));
+	memset((char *)g + sizeof(g->info), 0, sizeof(*g) - sizeof(g->info));
 	return g;
 }
 
