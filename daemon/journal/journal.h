@@ -125,8 +125,8 @@ uint64_t journal_append(struct journal *, const struct journal_record *);
  * new seq, or 0 when memory for the batch could not be had (fill is not
  * called then).
  */
-uint64_t journal_append_fill(struct journal *,
-    void (*fill)(struct journal_record *, void *), void *arg);
+uint64_t journal_append_fill(
+    struct journal *, void (*fill)(struct journal_record *, void *), void *arg);
 
 /* Loop thread: hands the open batch to the writer if the writer is idle;
  * otherwise the batch keeps growing and is handed over when the writer's
