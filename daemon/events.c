@@ -68,6 +68,8 @@ events_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct licd *licd = arg;
 
+	licd->flush_active = 0;
+
 	/* Something changed the core in this iteration: its next deadline
 	 * may be earlier than the timer armed.  Timers that fire append
 	 * records, which the flush below hands over with the rest. */
@@ -185,11 +187,13 @@ licd_events_free(struct licd *licd)
 	free(licd->conn_buckets);
 }
 
-static void
-events_schedule_flush(struct licd *licd)
+void
+licd_schedule_flush(struct licd *licd)
 {
-	if (!event_pending(licd->flush_ev, EV_READ, NULL))
-		event_active(licd->flush_ev, EV_READ, 0);
+	if (licd->flush_ev == NULL || licd->flush_active)
+		return;
+	licd->flush_active = 1;
+	event_active(licd->flush_ev, EV_READ, 0);
 }
 
 uint64_t
@@ -209,7 +213,7 @@ licd_journal_note(struct licd *licd, const char *type, const char *detail)
 	snprintf(rec.type, sizeof(rec.type), "%s", type);
 	snprintf(rec.detail, sizeof(rec.detail), "%s", detail);
 	seq = journal_append(licd->journal, &rec);
-	events_schedule_flush(licd);
+	licd_schedule_flush(licd);
 	return seq;
 }
 
@@ -265,75 +269,101 @@ events_put_pid(char *dst, size_t size, long v)
 	dst[n] = '\0';
 }
 
+/*
+ * Fills the open batch's next record with ev's in place (see
+ * journal_append_fill): every field, and only the bytes a field uses.  A
+ * whole record (1.8 KiB with its grant) zeroed, filled and copied into
+ * the batch was a fifth of the loop's instructions.
+ */
+static void
+events_fill_record(struct journal_record *rec, void *arg)
+{
+	const struct core_event *ev = arg;
+	const struct core_grant_info *g = ev->grant;
+
+	rec->time_ms = ev->time;
+	events_copy(rec->type, sizeof(rec->type), events_type_name(ev->type));
+	rec->machine_id[0] = '\0';
+	if (g != NULL) {
+		events_copy(rec->frontend, sizeof(rec->frontend), g->frontend);
+		events_copy(rec->feature, sizeof(rec->feature), g->feature);
+		events_copy(rec->version, sizeof(rec->version), g->version);
+		rec->count = g->count;
+		events_copy(rec->unit, sizeof(rec->unit), g->unit);
+		events_copy(rec->user, sizeof(rec->user), g->user);
+		events_copy(rec->host, sizeof(rec->host), g->host);
+		events_copy(rec->display, sizeof(rec->display), g->display);
+		events_copy(rec->address, sizeof(rec->address), g->address);
+		if (g->pid > 0)
+			events_put_pid(
+			    rec->machine_id, sizeof(rec->machine_id), g->pid);
+		rec->handle = g->handle;
+	} else {
+		rec->frontend[0] = rec->feature[0] = rec->version[0] = '\0';
+		rec->count = 0;
+		rec->unit[0] = rec->user[0] = rec->host[0] = '\0';
+		rec->display[0] = rec->address[0] = '\0';
+		rec->handle = 0;
+	}
+	rec->in_use_after = ev->in_use_after;
+	rec->duration_ms = 0;
+	rec->reason[0] = '\0';
+	rec->detail[0] = '\0';
+	rec->grant_op = JOURNAL_GRANT_KEEP;
+	rec->machine_op = JOURNAL_MACHINE_KEEP;
+
+	switch (ev->type) {
+	case CORE_EV_CHECKOUT:
+	case CORE_EV_RESUME:
+		rec->grant_op = JOURNAL_GRANT_PUT;
+		rec->grant = *g;
+		if (ev->from_queue)
+			snprintf(
+			    rec->detail, sizeof(rec->detail), "from queue");
+		/* A borrow is a checkout with an end: reports and auditors
+		 * find it by this detail. */
+		if (ev->type == CORE_EV_CHECKOUT && g->borrowed_until != 0)
+			snprintf(rec->detail, sizeof(rec->detail),
+			    "borrow until_ms=%lld",
+			    (long long)g->borrowed_until);
+		break;
+	case CORE_EV_CHECKIN:
+		rec->grant_op = JOURNAL_GRANT_DEL;
+		rec->duration_ms = ev->time - g->start;
+		events_copy(rec->reason, sizeof(rec->reason),
+		    core_release_name(ev->release));
+		break;
+	case CORE_EV_DENY:
+	case CORE_EV_DEQUEUE:
+		events_copy(rec->reason, sizeof(rec->reason),
+		    core_reason_name(ev->reason));
+		break;
+	case CORE_EV_LINGER:
+		rec->grant_op = JOURNAL_GRANT_PUT;
+		rec->grant = *g;
+		break;
+	case CORE_EV_QUEUE:
+		break;
+	}
+}
+
 void
 licd_core_sink(void *arg, const struct core_event *ev)
 {
 	struct licd *licd = arg;
 	const struct core_grant_info *g = ev->grant;
-	struct journal_record rec;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.time_ms = ev->time;
-	events_copy(rec.type, sizeof(rec.type), events_type_name(ev->type));
-	if (g != NULL) {
-		events_copy(rec.frontend, sizeof(rec.frontend), g->frontend);
-		events_copy(rec.feature, sizeof(rec.feature), g->feature);
-		events_copy(rec.version, sizeof(rec.version), g->version);
-		rec.count = g->count;
-		events_copy(rec.unit, sizeof(rec.unit), g->unit);
-		events_copy(rec.user, sizeof(rec.user), g->user);
-		events_copy(rec.host, sizeof(rec.host), g->host);
-		events_copy(rec.display, sizeof(rec.display), g->display);
-		events_copy(rec.address, sizeof(rec.address), g->address);
-		if (g->pid > 0)
-			events_put_pid(
-			    rec.machine_id, sizeof(rec.machine_id), g->pid);
-		rec.handle = g->handle;
-	}
-	rec.in_use_after = ev->in_use_after;
-
-	switch (ev->type) {
-	case CORE_EV_CHECKOUT:
-	case CORE_EV_RESUME:
-		rec.grant_op = JOURNAL_GRANT_PUT;
-		rec.grant = *g;
-		if (ev->from_queue)
-			snprintf(rec.detail, sizeof(rec.detail), "from queue");
-		/* A borrow is a checkout with an end: reports and auditors
-		 * find it by this detail. */
-		if (ev->type == CORE_EV_CHECKOUT && g->borrowed_until != 0)
-			snprintf(rec.detail, sizeof(rec.detail),
-			    "borrow until_ms=%lld",
-			    (long long)g->borrowed_until);
-		break;
-	case CORE_EV_CHECKIN:
-		rec.grant_op = JOURNAL_GRANT_DEL;
-		rec.duration_ms = ev->time - g->start;
-		events_copy(rec.reason, sizeof(rec.reason),
+	if (ev->type == CORE_EV_CHECKIN && ev->release != CORE_REL_CLIENT &&
+	    ev->release != CORE_REL_DISCONNECT)
+		log_info("seat returned: feature=%s user=%s host=%s "
+			 "unit=%s handle=%llu reason=%s",
+		    g->feature, g->user, g->host, g->unit,
+		    (unsigned long long)g->handle,
 		    core_release_name(ev->release));
-		if (ev->release != CORE_REL_CLIENT &&
-		    ev->release != CORE_REL_DISCONNECT)
-			log_info("seat returned: feature=%s user=%s host=%s "
-				 "unit=%s handle=%llu reason=%s",
-			    g->feature, g->user, g->host, g->unit,
-			    (unsigned long long)g->handle,
-			    core_release_name(ev->release));
-		break;
-	case CORE_EV_DENY:
-	case CORE_EV_DEQUEUE:
-		events_copy(rec.reason, sizeof(rec.reason),
-		    core_reason_name(ev->reason));
-		break;
-	case CORE_EV_LINGER:
-		rec.grant_op = JOURNAL_GRANT_PUT;
-		rec.grant = *g;
-		break;
-	case CORE_EV_QUEUE:
-		break;
-	}
 
-	journal_append(licd->journal, &rec);
-	events_schedule_flush(licd);
+	journal_append_fill(
+	    licd->journal, events_fill_record, (void *)(uintptr_t)ev);
+	licd_schedule_flush(licd);
 	debuglog_event(licd->debuglog, ev);
 	metrics_core_event(ev);
 

@@ -34,14 +34,6 @@ static struct {
 } kg;
 
 static void
-kms_glue_flush(struct licd *licd)
-{
-	if (licd->flush_ev != NULL &&
-	    !event_pending(licd->flush_ev, EV_READ, NULL))
-		event_active(licd->flush_ev, EV_READ, 0);
-}
-
-static void
 kms_glue_date(int64_t ms, char *buf, size_t len)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -109,7 +101,7 @@ kms_glue_sink(void *arg, const struct act_event *ev)
 		break;
 	}
 	journal_append(licd->journal, &rec);
-	kms_glue_flush(licd);
+	licd_schedule_flush(licd);
 }
 
 static void

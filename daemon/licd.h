@@ -46,6 +46,10 @@ struct licd {
 	int stopping;
 
 	struct event *flush_ev; /* end of iteration: hand batch over */
+	/* flush_ev is active: set by licd_schedule_flush, cleared when it
+	 * runs; asking libevent (event_pending, under its lock) for every
+	 * record cost a hundred instructions each. */
+	int flush_active;
 	struct event *commit_ev; /* the writer committed a batch */
 	struct event *tick_ev; /* core_tick */
 	struct debuglog *debuglog; /* FlexLM-style debug log, or NULL */
@@ -95,6 +99,11 @@ uint64_t licd_journal_note(struct licd *, const char *type, const char *detail);
 
 /* The sequence number a reply must wait for: the last record appended. */
 uint64_t licd_last_seq(const struct licd *);
+
+/* Hands the open batch to the journal at the end of this loop iteration
+ * (once, whatever the number of calls).  Before licd_events_init, does
+ * nothing. */
+void licd_schedule_flush(struct licd *);
 
 /*
  * Calls w->ready once records up to seq are committed: at once (before

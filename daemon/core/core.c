@@ -3,6 +3,7 @@
  * the policy decision of a checkout.  Every state change is reported to the
  * sink before the call that caused it returns, in the order it happened.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,7 @@ struct core_session {
 	uint64_t id;
 	struct core_grant *ghead, *gtail;
 	struct core_qentry *qhead, *qtail;
+	struct core_session *spare; /* the next spare (struct core) */
 };
 
 struct core {
@@ -120,7 +122,18 @@ struct core {
 	size_t ngrants;
 	struct core_heap timers;
 	size_t nline_timers; /* of the current configuration */
+
+	/* Spare grants and sessions, kept for the next checkout: a
+	 * checkout and its checkin allocated and freed one of each, a
+	 * tenth of the core's instructions.  Linked through next (grants)
+	 * and spare (sessions); at most CORE_SPARES_MAX of each, so a
+	 * burst's worth of freed objects goes back to the allocator. */
+	struct core_grant *gspare;
+	struct core_session *sspare;
+	size_t ngspare, nsspare;
 };
+
+#define CORE_SPARES_MAX 64
 
 /* What the policy says about one request. */
 struct eval {
@@ -234,6 +247,63 @@ emit(struct core *c, enum core_event_type type, int64_t now,
 		c->sink(c->arg, &ev);
 }
 
+_Static_assert(offsetof(struct core_grant, info) == 0,
+    "grant_alloc zeroes what follows info");
+
+/* A grant, from the spares when there is one, zeroed but for its info,
+ * which the caller sets whole.  NULL when out of memory. */
+static struct core_grant *
+grant_alloc(struct core *c)
+{
+	struct core_grant *g = c->gspare;
+
+	if (g == NULL)
+		return calloc(1, sizeof(*g));
+	c->gspare = g->next;
+	c->ngspare--;
+	memset((char *)g + sizeof(g->info), 0, sizeof(*g) - sizeof(g->info));
+	return g;
+}
+
+/* Frees a grant taken out of every index (its charges already gone), or
+ * keeps it as a spare. */
+static void
+grant_dispose(struct core *c, struct core_grant *g)
+{
+	if (c->ngspare >= CORE_SPARES_MAX) {
+		free(g);
+		return;
+	}
+	g->next = c->gspare;
+	c->gspare = g;
+	c->ngspare++;
+}
+
+static struct core_session *
+session_alloc(struct core *c)
+{
+	struct core_session *s = c->sspare;
+
+	if (s == NULL)
+		return calloc(1, sizeof(*s));
+	c->sspare = s->spare;
+	c->nsspare--;
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static void
+session_dispose(struct core *c, struct core_session *s)
+{
+	if (c->nsspare >= CORE_SPARES_MAX) {
+		free(s);
+		return;
+	}
+	s->spare = c->sspare;
+	c->sspare = s;
+	c->nsspare++;
+}
+
 static struct core_session *
 session_get(struct core *c, uint64_t id, int create)
 {
@@ -242,12 +312,12 @@ session_get(struct core *c, uint64_t id, int create)
 	s = core_u64map_get(&c->sessions, id);
 	if (s != NULL || !create)
 		return s;
-	s = calloc(1, sizeof(*s));
+	s = session_alloc(c);
 	if (s == NULL)
 		return NULL;
 	s->id = id;
 	if (core_u64map_put(&c->sessions, id, s) == -1) {
-		free(s);
+		session_dispose(c, s);
 		return NULL;
 	}
 	return s;
@@ -261,7 +331,7 @@ session_maybe_free(struct core *c, struct core_session *s)
 	if (s == NULL || s->ghead != NULL || s->qhead != NULL)
 		return;
 	core_u64map_del(&c->sessions, s->id);
-	free(s);
+	session_dispose(c, s);
 }
 
 static void
@@ -632,7 +702,6 @@ static void
 grant_release(
     struct core *c, struct core_grant *g, enum core_release why, int64_t now)
 {
-	struct core_grant_info snap = g->info;
 	struct core_owner *owner = g->owner;
 	struct core_session *s = g->sess;
 	struct core_feature *f = g->feat;
@@ -645,10 +714,12 @@ grant_release(
 	LIST_REMOVE(c->ghead, c->gtail, g, prev, next);
 	core_u64map_del(&c->grants, g->info.handle);
 	c->ngrants--;
-	free(g);
 
-	emit(c, CORE_EV_CHECKIN, now, &snap, CORE_OK, why, 0, 0,
-	    in_use_of(c, f, snap.feature), owner);
+	/* Out of every index, so the sink sees the core without it; its
+	 * description is reported from where it lies, not from a copy. */
+	emit(c, CORE_EV_CHECKIN, now, &g->info, CORE_OK, why, 0, 0,
+	    in_use_of(c, f, g->info.feature), owner);
+	grant_dispose(c, g);
 	session_maybe_free(c, s);
 
 	/* The suite seat goes back with the last component sharing it. */
@@ -1171,7 +1242,7 @@ grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
 	s = session_get(c, who->session, 1);
 	if (s == NULL)
 		return NULL;
-	g = calloc(1, sizeof(*g));
+	g = grant_alloc(c);
 	if (g == NULL) {
 		session_maybe_free(c, s);
 		return NULL;
@@ -1203,7 +1274,7 @@ grant_new(struct core *c, struct core_feature *f, const struct eval *ev,
 	g->timeout = f->timeout;
 
 	if (grant_insert(c, g, now) == -1) {
-		free(g);
+		grant_dispose(c, g);
 		session_maybe_free(c, s);
 		return NULL;
 	}
@@ -1412,6 +1483,14 @@ core_free(struct core *c)
 		s = c->sessions.slots[i].val;
 		if (c->sessions.slots[i].key != 0)
 			free(s);
+	}
+	while ((g = c->gspare) != NULL) {
+		c->gspare = g->next;
+		free(g);
+	}
+	while ((s = c->sspare) != NULL) {
+		c->sspare = s->spare;
+		free(s);
 	}
 	core_u64map_free(&c->grants);
 	core_u64map_free(&c->sessions);

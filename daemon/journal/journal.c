@@ -161,6 +161,23 @@ static const char schema_sql[] =
     " PRIMARY KEY (\"group\", machine_id));"
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', 1);";
 
+/*
+ * The text last bound to one parameter of a statement, in the journal's
+ * own memory.  Records in a row repeat most of their texts (front end,
+ * feature, version, unit, user, host, address), and each sqlite3_bind_text
+ * cost some 180 instructions: a parameter whose new text is the same
+ * bytes stays bound.  SQLITE_STATIC to text, which lives as long as the
+ * statements do.  Every record field fits (detail is the longest).
+ */
+#define JOURNAL_BOUND_MAX 256
+#define JOURNAL_GRANT_PARAMS 18
+
+struct journal_bound {
+	int set;
+	int len;
+	char text[JOURNAL_BOUND_MAX];
+};
+
 /* A batch of records with room for their MACs. */
 struct journal_batch {
 	struct journal_record *recs;
@@ -178,7 +195,13 @@ struct journal {
 	/* Chain state: the last committed record.  Owned by the committer. */
 	unsigned char chain_mac[JOURNAL_MAC_LEN];
 	unsigned char *macs; /* scratch for one batch */
+	struct journal_fields *fields; /* and its records' fields */
 	size_t macs_cap;
+
+	/* The writer's: what ST_INSERT's and ST_GRANT_PUT's parameters are
+	 * bound to, by parameter number. */
+	struct journal_bound rec_bound[1 + JCOL_MAC];
+	struct journal_bound grant_bound[1 + JOURNAL_GRANT_PARAMS];
 
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv; /* writer waits: batch handed over, or stop */
@@ -239,6 +262,40 @@ db_error(struct journal *j, const char *what, char *err, size_t errlen)
 	    sqlite3_errmsg(j->db));
 }
 
+/* Binds text of len bytes to parameter idx of st unless it is bound to
+ * the same bytes already (see struct journal_bound). */
+static int
+bind_cached(sqlite3_stmt *st, int idx, struct journal_bound *b, const char *s,
+    size_t len)
+{
+	int rc;
+
+	if (b->set && (size_t)b->len == len && memcmp(b->text, s, len) == 0)
+		return SQLITE_OK;
+	b->set = 0;
+	if (len > sizeof(b->text))
+		return sqlite3_bind_text(st, idx, s, (int)len, SQLITE_STATIC);
+	memcpy(b->text, s, len);
+	b->len = (int)len;
+	rc = sqlite3_bind_text(st, idx, b->text, (int)len, SQLITE_STATIC);
+	b->set = rc == SQLITE_OK;
+	return rc;
+}
+
+/* A fixed-size field may lack its terminator: never read past it. */
+#define BIND_FIELD(st, b, idx, s) \
+	bind_cached((st), (idx), &(b)[idx], (s), strnlen((s), sizeof(s)))
+
+/* After sqlite3_clear_bindings: nothing is bound any more. */
+static void
+bound_forget(struct journal_bound *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i].set = 0;
+}
+
 static int
 bind_text(sqlite3_stmt *st, int idx, const char *s, size_t size)
 {
@@ -246,7 +303,7 @@ bind_text(sqlite3_stmt *st, int idx, const char *s, size_t size)
 	    st, idx, s, (int)strnlen(s, size), SQLITE_STATIC);
 }
 
-#define BIND_FIELD(st, idx, s) bind_text((st), (idx), (s), sizeof(s))
+#define BIND_TEXT(st, idx, s) bind_text((st), (idx), (s), sizeof(s))
 
 static int
 exec_stmt(struct journal *j, enum journal_stmt which)
@@ -262,36 +319,28 @@ exec_stmt(struct journal *j, enum journal_stmt which)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Binds the fields the record's MAC was computed from, so that the row
+ * holds exactly what the chain covers, and inserts it. */
 static int
 insert_record(
-    struct journal *j, const struct journal_record *r, const unsigned char *mac)
+    struct journal *j, const struct journal_fields *f, const unsigned char *mac)
 {
 	sqlite3_stmt *st = j->st[ST_INSERT];
-	int rc = 0;
+	int c, rc = 0;
 
-	rc |= sqlite3_bind_int64(st, 1 + JCOL_SEQ, (sqlite3_int64)r->seq);
-	rc |= sqlite3_bind_int64(st, 1 + JCOL_TIME, r->time_ms);
-	rc |= BIND_FIELD(st, 1 + JCOL_TYPE, r->type);
-	rc |= BIND_FIELD(st, 1 + JCOL_FRONTEND, r->frontend);
-	rc |= BIND_FIELD(st, 1 + JCOL_FEATURE, r->feature);
-	rc |= BIND_FIELD(st, 1 + JCOL_VERSION, r->version);
-	rc |= sqlite3_bind_int64(st, 1 + JCOL_COUNT, r->count);
-	rc |= BIND_FIELD(st, 1 + JCOL_UNIT, r->unit);
-	rc |= BIND_FIELD(st, 1 + JCOL_USER, r->user);
-	rc |= BIND_FIELD(st, 1 + JCOL_HOST, r->host);
-	rc |= BIND_FIELD(st, 1 + JCOL_DISPLAY, r->display);
-	rc |= BIND_FIELD(st, 1 + JCOL_ADDRESS, r->address);
-	rc |= BIND_FIELD(st, 1 + JCOL_MACHINE, r->machine_id);
-	rc |= sqlite3_bind_int64(st, 1 + JCOL_HANDLE, (sqlite3_int64)r->handle);
-	rc |= sqlite3_bind_int64(st, 1 + JCOL_IN_USE, r->in_use_after);
-	rc |= sqlite3_bind_int64(st, 1 + JCOL_DURATION, r->duration_ms);
-	rc |= BIND_FIELD(st, 1 + JCOL_REASON, r->reason);
-	rc |= BIND_FIELD(st, 1 + JCOL_DETAIL, r->detail);
+	for (c = 0; c < JCOL_MAC; c++) {
+		if (journal_col_is_text(c))
+			rc |= bind_cached(st, 1 + c, &j->rec_bound[1 + c],
+			    f->str[c], f->len[c]);
+		else
+			rc |= sqlite3_bind_int64(st, 1 + c, f->num[c]);
+	}
 	rc |= sqlite3_bind_blob(
 	    st, 1 + JCOL_MAC, mac, JOURNAL_MAC_LEN, SQLITE_STATIC);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
+		bound_forget(j->rec_bound, 1 + JCOL_MAC);
 		return -1;
 	}
 	return exec_stmt(j, ST_INSERT);
@@ -301,20 +350,21 @@ static int
 put_grant(struct journal *j, const struct core_grant_info *g)
 {
 	sqlite3_stmt *st = j->st[ST_GRANT_PUT];
+	struct journal_bound *b = j->grant_bound;
 	int rc = 0;
 
 	rc |= sqlite3_bind_int64(st, 1, (sqlite3_int64)g->handle);
-	rc |= BIND_FIELD(st, 2, g->feature);
-	rc |= BIND_FIELD(st, 3, g->version);
-	rc |= BIND_FIELD(st, 4, g->vendor);
+	rc |= BIND_FIELD(st, b, 2, g->feature);
+	rc |= BIND_FIELD(st, b, 3, g->version);
+	rc |= BIND_FIELD(st, b, 4, g->vendor);
 	rc |= sqlite3_bind_int64(st, 5, g->count);
-	rc |= BIND_FIELD(st, 6, g->unit);
-	rc |= BIND_FIELD(st, 7, g->user);
-	rc |= BIND_FIELD(st, 8, g->host);
-	rc |= BIND_FIELD(st, 9, g->display);
-	rc |= BIND_FIELD(st, 10, g->address);
-	rc |= BIND_FIELD(st, 11, g->project);
-	rc |= BIND_FIELD(st, 12, g->frontend);
+	rc |= BIND_FIELD(st, b, 6, g->unit);
+	rc |= BIND_FIELD(st, b, 7, g->user);
+	rc |= BIND_FIELD(st, b, 8, g->host);
+	rc |= BIND_FIELD(st, b, 9, g->display);
+	rc |= BIND_FIELD(st, b, 10, g->address);
+	rc |= BIND_FIELD(st, b, 11, g->project);
+	rc |= BIND_FIELD(st, b, 12, g->frontend);
 	rc |= sqlite3_bind_int64(st, 13, g->pid);
 	rc |= sqlite3_bind_int64(st, 14, g->start);
 	rc |= sqlite3_bind_int64(st, 15, g->last_heartbeat);
@@ -324,6 +374,7 @@ put_grant(struct journal *j, const struct core_grant_info *g)
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
+		bound_forget(b, 1 + JOURNAL_GRANT_PARAMS);
 		return -1;
 	}
 	return exec_stmt(j, ST_GRANT_PUT);
@@ -344,12 +395,12 @@ put_machine(struct journal *j, const struct act_machine_info *m)
 	sqlite3_stmt *st = j->st[ST_MACHINE_PUT];
 	int rc = 0;
 
-	rc |= BIND_FIELD(st, 1, m->group);
-	rc |= BIND_FIELD(st, 2, m->machine_id);
-	rc |= BIND_FIELD(st, 3, m->product);
+	rc |= BIND_TEXT(st, 1, m->group);
+	rc |= BIND_TEXT(st, 2, m->machine_id);
+	rc |= BIND_TEXT(st, 3, m->product);
 	rc |= sqlite3_bind_int(st, 4, (int)m->cls);
-	rc |= BIND_FIELD(st, 5, m->host);
-	rc |= BIND_FIELD(st, 6, m->unit);
+	rc |= BIND_TEXT(st, 5, m->host);
+	rc |= BIND_TEXT(st, 6, m->unit);
 	rc |= sqlite3_bind_int64(st, 7, m->first_seen);
 	rc |= sqlite3_bind_int64(st, 8, m->last_seen);
 	rc |= sqlite3_bind_int64(st, 9, m->activated_until);
@@ -366,8 +417,8 @@ del_machine(struct journal *j, const struct act_machine_info *m)
 {
 	sqlite3_stmt *st = j->st[ST_MACHINE_DEL];
 
-	if (BIND_FIELD(st, 1, m->group) != SQLITE_OK ||
-	    BIND_FIELD(st, 2, m->machine_id) != SQLITE_OK) {
+	if (BIND_TEXT(st, 1, m->group) != SQLITE_OK ||
+	    BIND_TEXT(st, 2, m->machine_id) != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		return -1;
@@ -406,7 +457,7 @@ put_meta_blob(struct journal *j, const char *key, const void *p, int n)
 static int
 commit_batch(struct journal *j, const struct journal_batch *b)
 {
-	struct journal_fields f;
+	struct journal_fields *f;
 	const unsigned char *prev = j->chain_mac;
 	unsigned char *mac;
 	int64_t start_ns = journal_stats_clock();
@@ -419,6 +470,10 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 		if (mac == NULL)
 			return -1;
 		j->macs = mac;
+		f = realloc(j->fields, b->n * sizeof(*f));
+		if (f == NULL)
+			return -1;
+		j->fields = f;
 		j->macs_cap = b->n;
 	}
 	if (j->mac_key == NULL &&
@@ -426,8 +481,9 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 		return -1;
 	for (i = 0; i < b->n; i++) {
 		mac = j->macs + i * JOURNAL_MAC_LEN;
-		journal_fields_from_record(&f, &b->recs[i]);
-		if (journal_mac_keyed(j->mac_key, prev, &f, mac) == -1)
+		f = &j->fields[i];
+		journal_fields_from_record(f, &b->recs[i]);
+		if (journal_mac_keyed(j->mac_key, prev, f, mac) == -1)
 			return -1;
 		prev = mac;
 	}
@@ -440,7 +496,8 @@ commit_batch(struct journal *j, const struct journal_batch *b)
 	for (i = 0; i < b->n; i++) {
 		const struct journal_record *r = &b->recs[i];
 
-		if (insert_record(j, r, j->macs + i * JOURNAL_MAC_LEN) == -1)
+		if (insert_record(
+			j, &j->fields[i], j->macs + i * JOURNAL_MAC_LEN) == -1)
 			goto fail;
 		if (r->grant_op == JOURNAL_GRANT_PUT &&
 		    put_grant(j, &r->grant) == -1)
@@ -1368,44 +1425,89 @@ note_handle(struct journal *j, uint64_t h)
 }
 
 /*
- * Accepts any record; its seq is overwritten.  Returns the new seq, or 0
- * when memory for the batch could not be had (nothing is appended then).
+ * Under j->mu: the open batch's next record, grown into when full, or NULL
+ * when memory for it could not be had.
  *
  * XXX: the open batch has no hard cap.  While the disk keeps failing,
  * records pile up here (each is ~1 KiB plus a grant), past
  * JOURNAL_BATCH_SOFT_MAX and on, until the writer commits or memory runs
  * out; dropping them instead would lose acknowledged-to-be state.
  */
-uint64_t
-journal_append(struct journal *j, const struct journal_record *rec)
+static struct journal_record *
+batch_slot(struct journal_batch *b)
 {
-	struct journal_batch *b = &j->open;
 	struct journal_record *r;
 	size_t ncap;
-	uint64_t seq;
 
-	pthread_mutex_lock(&j->mu);
 	if (b->n == b->cap) {
 		ncap = b->cap == 0 ? 64 : b->cap * 2;
 		if (b->cap >= JOURNAL_BATCH_SOFT_MAX)
 			ncap = b->cap + JOURNAL_BATCH_SOFT_MAX;
 		r = realloc(b->recs, ncap * sizeof(*r));
-		if (r == NULL) {
-			pthread_mutex_unlock(&j->mu);
-			return 0;
-		}
+		if (r == NULL)
+			return NULL;
 		b->recs = r;
 		b->cap = ncap;
 	}
-	r = &b->recs[b->n++];
-	*r = *rec;
+	return &b->recs[b->n];
+}
+
+/* Under j->mu: numbers the record just filled in the open batch's next
+ * slot and takes it in. */
+static uint64_t
+batch_take(
+    struct journal *j, struct journal_record *r, uint64_t *h1, uint64_t *h2)
+{
+	uint64_t seq;
+
+	j->open.n++;
 	seq = r->seq = j->next_seq++;
 	atomic_store(&j->last_seq, seq);
+	*h1 = r->handle;
+	*h2 = r->grant_op == JOURNAL_GRANT_PUT ? r->grant.handle : 0;
+	return seq;
+}
+
+/* Accepts any record; its seq is overwritten.  Returns the new seq, or 0
+ * when memory for the batch could not be had (nothing is appended then). */
+uint64_t
+journal_append(struct journal *j, const struct journal_record *rec)
+{
+	struct journal_record *r;
+	uint64_t seq, h1, h2;
+
+	pthread_mutex_lock(&j->mu);
+	if ((r = batch_slot(&j->open)) == NULL) {
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
+	*r = *rec;
+	seq = batch_take(j, r, &h1, &h2);
 	pthread_mutex_unlock(&j->mu);
 
-	note_handle(j, rec->handle);
-	if (rec->grant_op == JOURNAL_GRANT_PUT)
-		note_handle(j, rec->grant.handle);
+	note_handle(j, h1);
+	note_handle(j, h2);
+	return seq;
+}
+
+uint64_t
+journal_append_fill(
+    struct journal *j, void (*fill)(struct journal_record *, void *), void *arg)
+{
+	struct journal_record *r;
+	uint64_t seq, h1, h2;
+
+	pthread_mutex_lock(&j->mu);
+	if ((r = batch_slot(&j->open)) == NULL) {
+		pthread_mutex_unlock(&j->mu);
+		return 0;
+	}
+	fill(r, arg);
+	seq = batch_take(j, r, &h1, &h2);
+	pthread_mutex_unlock(&j->mu);
+
+	note_handle(j, h1);
+	note_handle(j, h2);
 	return seq;
 }
 
@@ -1550,6 +1652,7 @@ journal_close(struct journal *j)
 	free(j->open.recs);
 	free(j->cur.recs);
 	free(j->macs);
+	free(j->fields);
 	pthread_cond_destroy(&j->work_cv);
 	pthread_cond_destroy(&j->retry_cv);
 	pthread_cond_destroy(&j->done_cv);

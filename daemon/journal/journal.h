@@ -114,6 +114,20 @@ int journal_set_sync(struct journal *, int full);
  * sequence number, which it returns.  Never blocks on I/O. */
 uint64_t journal_append(struct journal *, const struct journal_record *);
 
+/*
+ * Loop thread: journal_append without copying a whole record twice, for
+ * the hot path.  fill is called once, with the open batch's lock held, on
+ * the batch's next record, whose bytes are left from an earlier record or
+ * undefined: it MUST set every field of the record (each string
+ * terminated, "" when not applicable), grant only when grant_op is
+ * JOURNAL_GRANT_PUT and machine only when machine_op is not
+ * JOURNAL_MACHINE_KEEP, and MUST NOT call into the journal.  Returns the
+ * new seq, or 0 when memory for the batch could not be had (fill is not
+ * called then).
+ */
+uint64_t journal_append_fill(
+    struct journal *, void (*fill)(struct journal_record *, void *), void *arg);
+
 /* Loop thread: hands the open batch to the writer if the writer is idle;
  * otherwise the batch keeps growing and is handed over when the writer's
  * current commit completes.  Cheap to call often. */

@@ -382,19 +382,44 @@ flex_out_add(struct flex_out *o, const char *key, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p, *q;
-	char esc[3];
-	size_t klen;
+	char esc[3], *d;
+	size_t klen, vlen;
 
 	if (o->truncated)
 		return;
 	klen = strlen(key);
+	vlen = strlen(value);
 	/* A key the parser would refuse poisons the line rather than let a
 	 * bad message out. */
 	if (klen == 0 || klen > FLEX_KEY_MAX || !key_ok(key, klen) ||
-	    strlen(value) > FLEX_VALUE_MAX) {
+	    vlen > FLEX_VALUE_MAX) {
 		o->truncated = 1;
 		return;
 	}
+
+	/* Room for the pair with every byte escaped, and the NUL: written
+	 * in place, a byte at a time, the same bytes as the pieces below
+	 * (which cost two library calls and a bounds check each). */
+	if (o->cap - o->len > 2 + klen + 3 * vlen) {
+		d = o->buf + o->len;
+		*d++ = ' ';
+		memcpy(d, key, klen);
+		d += klen;
+		*d++ = '=';
+		for (p = (const unsigned char *)value; *p != '\0'; p++) {
+			if (is_plain_byte(*p)) {
+				*d++ = (char)*p;
+				continue;
+			}
+			*d++ = '%';
+			*d++ = hex[*p >> 4];
+			*d++ = hex[*p & 0xf];
+		}
+		*d = '\0';
+		o->len = (size_t)(d - o->buf);
+		return;
+	}
+
 	out_put(o, " ", 1);
 	out_put(o, key, klen);
 	out_put(o, "=", 1);
