@@ -114,7 +114,16 @@ session_send_now(struct session *s, const void *p, size_t len)
 #define SESSION_HELD_BLOCK 256
 #define SESSION_HELD_SPARE 256
 
+/* Under ASan (LICD_SANITIZE) none is kept, so that a use after free is
+ * still caught. */
+#ifdef LICD_SANITIZE
+#define SESSION_HELD_KEEP 0
+#else
+#define SESSION_HELD_KEEP SESSION_HELD_SPARE
+#endif
+
 static char *session_held_spare[SESSION_HELD_SPARE];
+static size_t session_held_keep = SESSION_HELD_KEEP;
 static size_t session_held_nspare;
 
 /* Appends a reply to the held ones.  Returns 0, or -1 without memory. */
@@ -151,7 +160,7 @@ static void
 session_held_release(struct session *s)
 {
 	if (s->held_cap == SESSION_HELD_BLOCK &&
-	    session_held_nspare < SESSION_HELD_SPARE)
+	    session_held_nspare < session_held_keep)
 		session_held_spare[session_held_nspare++] = s->held;
 	else
 		free(s->held);

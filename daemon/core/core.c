@@ -131,9 +131,16 @@ struct core {
 	struct core_grant *gspare;
 	struct core_session *sspare;
 	size_t ngspare, nsspare;
+	size_t spares_max; /* CORE_SPARES_MAX */
 };
 
+/* Under ASan (LICD_SANITIZE) nothing is kept, so that a use of a freed
+ * grant or session is still caught. */
+#ifdef LICD_SANITIZE
+#define CORE_SPARES_MAX 0
+#else
 #define CORE_SPARES_MAX 64
+#endif
 
 /* What the policy says about one request. */
 struct eval {
@@ -270,7 +277,7 @@ grant_alloc(struct core *c)
 static void
 grant_dispose(struct core *c, struct core_grant *g)
 {
-	if (c->ngspare >= CORE_SPARES_MAX) {
+	if (c->ngspare >= c->spares_max) {
 		free(g);
 		return;
 	}
@@ -295,7 +302,7 @@ session_alloc(struct core *c)
 static void
 session_dispose(struct core *c, struct core_session *s)
 {
-	if (c->nsspare >= CORE_SPARES_MAX) {
+	if (c->nsspare >= c->spares_max) {
 		free(s);
 		return;
 	}
@@ -1451,6 +1458,7 @@ core_new(const struct core_settings *st, core_sink_fn sink, void *arg)
 	c->sink = sink;
 	c->arg = arg;
 	c->next_handle = 1;
+	c->spares_max = CORE_SPARES_MAX;
 	c->conf = core_conf_build(&c->settings, NULL, 0, NULL, 1, NULL, 0);
 	if (c->conf == NULL) {
 		free(c);
