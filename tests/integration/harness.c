@@ -234,6 +234,12 @@ h_licd_stop(struct h_licd *d)
 	kill(d->pid, SIGTERM);
 	waitpid(d->pid, &status, 0);
 	d->pid = 0;
+	/* Killed by a signal of its own (an abort, a sanitizer's report):
+	 * the log says why. */
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "licd ended by signal %d\n", WTERMSIG(status));
+		h_licd_dump_log(d);
+	}
 	return status;
 }
 
