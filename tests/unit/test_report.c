@@ -520,6 +520,13 @@ test_costs_file(void **state)
 	    "costs = ( { feature = \"A\"; per-year = -1.0;"
 	    " currency = \"GBP\"; } );\n");
 	assert_int_equal(report_costs_load(path, &c, err, sizeof(err)), -1);
+	/* Under the limit as written, past it in minor units (the
+	 * multiplication must not overflow on the way: fuzz_costs). */
+	write_file(path,
+	    "costs = ( { feature = \"A\"; per-year = \"300000008783428\";"
+	    " currency = \"GBP\"; minor-units = 6; } );\n");
+	assert_int_equal(report_costs_load(path, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":1: A: per-year"));
 	write_file(path,
 	    "costs = ( { feature = \"A\"; per-year = 1.0;"
 	    " currency = \"GBP\"; },\n"

@@ -1220,11 +1220,15 @@ parse_decimal(const char *s, int minor_units, int64_t *out)
 		if (v > REPORT_COST_MAX)
 			return -1;
 	}
+	/* Scaled to minor units, checked before each step: "300.5" with
+	 * many leading zeros passes the loop above yet overflows here
+	 * (found by fuzz_costs). */
 	for (decimals = decimals < 0 ? 0 : decimals; decimals < minor_units;
-	     decimals++)
+	     decimals++) {
+		if (v > REPORT_COST_MAX / 10)
+			return -1;
 		v *= 10;
-	if (v > REPORT_COST_MAX)
-		return -1;
+	}
 	*out = v;
 	return 0;
 }
