@@ -20,7 +20,12 @@
 #   QUICK=1      a few seconds of each, small sizes (a check of the script)
 #
 # memcached must be installed (apt-get install memcached); it runs with
-# one worker thread, as licd has one event loop.  Nothing here asserts a
+# one worker thread, as licd has one event loop.  Beside it, the same
+# workload goes to durable-ref (bench/durable_ref.c) twice: the least a
+# server that answers only once each change is on disk can do, with its
+# fdatasync on a thread of its own (as licd: the loop never waits for the
+# disk) and in the loop itself (-i).  Their ratios to memcached say what
+# durability alone costs on this machine.  Nothing here asserts a
 # timing: the table is for a person to read.
 set -eu
 
@@ -29,6 +34,7 @@ BUILD=$(cd "$BUILD" && pwd)
 LICD=$BUILD/licd
 LICCTL=$BUILD/licctl
 LB=$BUILD/licbench
+DREF=$BUILD/durable-ref
 PORT=${PORT:-27500}
 PAIRS=${PAIRS:-3}
 SECS=${SECS:-10}
@@ -45,17 +51,20 @@ FLEX=$PORT
 KMS=$((PORT + 1))
 MC=$((PORT + 2))
 SENT=$((PORT + 3))
+DR=$((PORT + 4))
+DRI=$((PORT + 5))
 
-for t in "$LICD" "$LICCTL" "$LB"; do
+for t in "$LICD" "$LICCTL" "$LB" "$DREF"; do
 	[ -x "$t" ] || { echo "run.sh: $t: not built" >&2; exit 2; }
 done
 command -v memcached >/dev/null ||
 	{ echo "run.sh: memcached is not installed" >&2; exit 2; }
 
-LICD_PID= MC_PID=
+LICD_PID= MC_PID= DR_PID= DRI_PID=
 cleanup() {
-	[ -n "$LICD_PID" ] && kill "$LICD_PID" 2>/dev/null || :
-	[ -n "$MC_PID" ] && kill "$MC_PID" 2>/dev/null || :
+	for p in "$LICD_PID" "$MC_PID" "$DR_PID" "$DRI_PID"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || :
+	done
 }
 trap cleanup EXIT INT TERM
 
@@ -143,6 +152,11 @@ dsync_us() {
 DSYNC0=$(dsync_us)
 memcached -p "$MC" -l 127.0.0.1 -t 1 -U 0 -u "$(id -un)" &
 MC_PID=$!
+# The yardsticks' logs on the state directories' disk.
+"$DREF" -p "$DR" -f "$OUT/durable-ref.log" &
+DR_PID=$!
+"$DREF" -p "$DRI" -f "$OUT/durable-ref-inline.log" -i &
+DRI_PID=$!
 sleep 0.5
 
 # 1. Throughput at 64 connections, closed loop, pairs one after the other;
@@ -168,6 +182,14 @@ for mode in full normal; do
 			"$LB" -w memcached -p "$MC" -c 64 -d "$SECS" --json \
 			    >"$OUT/memcached-$p.json"
 			echo $(($(cpu_us "$MC_PID") - c0)) >"$OUT/memcached-$p.cpu"
+			for y in dref:$DR:$DR_PID dref-inline:$DRI:$DRI_PID; do
+				IFS=: read -r yn yp ypid <<<"$y"
+				c0=$(cpu_us "$ypid")
+				"$LB" -w memcached -p "$yp" -c 64 -d "$SECS" \
+				    --json >"$OUT/$yn-$p.json"
+				echo $(($(cpu_us "$ypid") - c0)) \
+				    >"$OUT/$yn-$p.cpu"
+			done
 		fi
 		p=$((p + 1))
 	done
@@ -281,6 +303,8 @@ LF=$(avg_of "$OUT"/cycle-full/flex-*.json)
 LN=$(avg_of "$OUT"/cycle-normal/flex-*.json)
 LS=$(avg_of "$OUT"/cycle-full/sentinel-*.json)
 MCR=$(avg_of "$OUT"/memcached-*.json)
+DRR=$(avg_of "$OUT"/dref-[0-9]*.json)
+DRIR=$(avg_of "$OUT"/dref-inline-*.json)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 PER=$(awk -v a="$RSS0" -v b="$RSS1" -v n="$SESSIONS" \
     'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
@@ -292,6 +316,8 @@ echo
 echo "| target | goal | measured | |"
 echo "| --- | ---: | ---: | --- |"
 echo "| checkout+checkin cycles/s at 64 connections, ratio to memcached incr+decr (journal.sync full) | >= 1.0 | $(ratio "$LF" "$MCR") | licd $LF/s, memcached $MCR/s, mean of $PAIRS runs each; checkout p50/p99 $(hget "$OUT/cycle-full/flex-1.json" first_latency_us p50)/$(hget "$OUT/cycle-full/flex-1.json" first_latency_us p99) us, incr $(hget "$OUT/memcached-1.json" first_latency_us p50)/$(hget "$OUT/memcached-1.json" first_latency_us p99) us (first run) |"
+echo "| yardstick: durable-ref, fdatasync on its own thread (licd's rule), ratio to memcached | - | $(ratio "$DRR" "$MCR") | $DRR/s, $(ratio "$LF" "$DRR") of it is licd's |"
+echo "| yardstick: durable-ref, fdatasync in the loop (-i), ratio to memcached | - | $(ratio "$DRIR" "$MCR") | $DRIR/s |"
 echo "| the same, journal.sync normal | (>= 1.0) | $(ratio "$LN" "$MCR") | licd $LN/s; checkout p50/p99 $(hget "$OUT/cycle-normal/flex-1.json" first_latency_us p50)/$(hget "$OUT/cycle-normal/flex-1.json" first_latency_us p99) us (first run) |"
 f=$OUT/cycle-full/sentinel-1.json
 echo "| sentinel request+release cycles/s at 64 UDP clients (journal.sync full) | - | $LS/s | mean of $PAIRS runs; $(ratio "$LS" "$LF") of flex, $(ratio "$LS" "$MCR") of memcached; request p50/p99 $(hget "$f" first_latency_us p50)/$(hget "$f" first_latency_us p99) us, cycle p50/p99 $(hget "$f" latency_us p50)/$(hget "$f" latency_us p99) us (first run) |"
@@ -310,14 +336,16 @@ fi
 echo
 # Server CPU per cycle: less at the mercy of other load than a rate.
 per() { awk -v c="$(cat "$1")" -v n="$(jget "$2" cycles)" 'BEGIN { printf "%.1f", c / n }'; }
-echo "| pair | licd cycles/s (full) | memcached cycles/s | ratio | licd cycles/s (normal) | licd sentinel cycles/s (full) | server CPU us/cycle: licd full / memcached / licd normal / licd sentinel |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| pair | licd cycles/s (full) | memcached cycles/s | ratio | durable-ref cycles/s: thread / inline | licd cycles/s (normal) | licd sentinel cycles/s (full) | server CPU us/cycle: licd full / memcached / durable-ref thread / inline / licd normal / licd sentinel | licbench us/cycle and machine idle: licd full / memcached |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 p=1
 while [ $p -le "$PAIRS" ]; do
 	a=$(jget "$OUT/cycle-full/flex-$p.json" cycles_per_s)
 	m=$(jget "$OUT/memcached-$p.json" cycles_per_s)
 	s=$OUT/cycle-full/sentinel-$p
-	echo "| $p | $a | $m | $(ratio "$a" "$m") | $(jget "$OUT/cycle-normal/flex-$p.json" cycles_per_s) | $(jget "$s.json" cycles_per_s) | $(per "$OUT/cycle-full/flex-$p.cpu" "$OUT/cycle-full/flex-$p.json") / $(per "$OUT/memcached-$p.cpu" "$OUT/memcached-$p.json") / $(per "$OUT/cycle-normal/flex-$p.cpu" "$OUT/cycle-normal/flex-$p.json") / $(per "$s.cpu" "$s.json") |"
+	f=$OUT/cycle-full/flex-$p.json
+	g=$OUT/memcached-$p.json
+	echo "| $p | $a | $m | $(ratio "$a" "$m") | $(jget "$OUT/dref-$p.json" cycles_per_s) / $(jget "$OUT/dref-inline-$p.json" cycles_per_s) | $(jget "$OUT/cycle-normal/flex-$p.json" cycles_per_s) | $(jget "$s.json" cycles_per_s) | $(per "$OUT/cycle-full/flex-$p.cpu" "$f") / $(per "$OUT/memcached-$p.cpu" "$g") / $(per "$OUT/dref-$p.cpu" "$OUT/dref-$p.json") / $(per "$OUT/dref-inline-$p.cpu" "$OUT/dref-inline-$p.json") / $(per "$OUT/cycle-normal/flex-$p.cpu" "$OUT/cycle-normal/flex-$p.json") / $(per "$s.cpu" "$s.json") | $(jget "$f" client_cpu_us_per_cycle), $(jget "$f" machine_idle) / $(jget "$g" client_cpu_us_per_cycle), $(jget "$g" machine_idle) |"
 	p=$((p + 1))
 done
 errs=0

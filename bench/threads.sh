@@ -9,7 +9,8 @@
 # Settings from the environment: BUILD (build-rel: where licbench is),
 # N (200000 cycles a run), CONNS (64), PORT (27771), OUT (a new
 # directory under /tmp).  Prints, per run, cycles/s and µs a cycle per
-# thread (user + system), then the means.
+# thread (user + system), licbench's own µs a cycle and the share of the
+# machine's CPU left idle during the run, then the means.
 set -eu
 SERVER=$1
 [ "$SERVER" = memcached ] || SERVER=$(realpath "$SERVER")
@@ -82,13 +83,19 @@ for r in $(seq "$RUNS"); do
 	rate=$(sed -n 's/^  "cycles_per_s": \([0-9.]*\).*/\1/p' \
 	    "$OUT/run.$r.json")
 	n=$(sed -n 's/^  "cycles": \([0-9]*\).*/\1/p' "$OUT/run.$r.json")
+	client=$(sed -n 's/^  "client_cpu_us_per_cycle": \([0-9.]*\).*/\1/p' \
+	    "$OUT/run.$r.json")
+	idle=$(sed -n 's/^  "machine_idle": \([-0-9.]*\).*/\1/p' \
+	    "$OUT/run.$r.json")
 	join "$OUT/before.$r" "$OUT/after.$r" | awk -v n="$n" -v t="$TCK" \
-	    -v r="$r" -v rate="$rate" '{
+	    -v r="$r" -v rate="$rate" -v client="$client" -v idle="$idle" '{
 		u = ($4 - $2) * 1e6 / t / n; s = ($5 - $3) * 1e6 / t / n
 		printf "run %s %s %.2f %.2f %.2f\n", r, $1, u + s, u, s
 		au += u; as += s }
 	    END { printf "run %s all %.2f %.2f %.2f\n", r, au + as, au, as
-		printf "run %s cycles/s %s 0 0\n", r, rate }' |
+		printf "run %s cycles/s %s 0 0\n", r, rate
+		printf "run %s licbench %s 0 0\n", r, client
+		printf "run %s idle-share %s 0 0\n", r, idle }' |
 	    tee -a "$OUT/table"
 done
 echo "means over $RUNS runs (µs a cycle: user + system, user, system):"

@@ -6,12 +6,16 @@
  * bench/README.md has the measurements.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -171,6 +175,71 @@ test_kms(void **state)
 	h_licd_cleanup(&d);
 }
 
+/* Lines of the durable-ref log at path that hold op as their second
+ * word; the log is filled with zeros past its end. */
+static long long
+log_ops(const char *path, const char *op)
+{
+	char line[512], pat[32];
+	long long n = 0;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	snprintf(pat, sizeof(pat), " %s ", op);
+	while (fgets(line, sizeof(line), f) != NULL && line[0] != '\0')
+		if (strstr(line, pat) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* The ratio's yardstick (bench/durable_ref.c), in both of its modes:
+ * licbench's memcached workload completes against it without an error,
+ * and every change it acknowledged is in its log. */
+static void
+test_durable_ref(void **state)
+{
+	const char *bin = getenv("DURABLE_REF_BIN");
+	char out[8192], dir[] = "/tmp/licd-dref.XXXXXX", log[64], port[16];
+	long long cycles;
+	pid_t pid;
+	int m, p, st;
+
+	(void)state;
+	assert_non_null(bin);
+	assert_non_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/log", dir);
+	for (m = 0; m < 2; m++) {
+		p = h_unused_port();
+		snprintf(port, sizeof(port), "%d", p);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			/* A sync thread first, then (-i) the sync in
+			 * the loop. */
+			execl(bin, bin, "-p", port, "-f", log, "-s", "1048576",
+			    m == 0 ? (char *)NULL : "-i", (char *)NULL);
+			_exit(127);
+		}
+		assert_true(
+		    H_WAIT((st = h_loopback_socket(SOCK_STREAM, p)) >= 0 &&
+			    close(st) == 0,
+			5000));
+		cycles = bench(out, sizeof(out), "-w", "memcached", "-p", port,
+		    "-c", "8", "-n", "2000", (char *)NULL);
+		assert_int_equal(cycles, 2000);
+		kill(pid, SIGTERM);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		/* Each connection sets its key once, then one incr and one
+		 * decr a cycle: all acknowledged, so all in the log. */
+		assert_int_equal(log_ops(log, "set"), 8);
+		assert_int_equal(log_ops(log, "incr"), cycles);
+		assert_int_equal(log_ops(log, "decr"), cycles);
+		unlink(log);
+	}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -180,6 +249,7 @@ main(void)
 	    cmocka_unit_test(test_sentinel),
 	    cmocka_unit_test(test_idle),
 	    cmocka_unit_test(test_kms),
+	    cmocka_unit_test(test_durable_ref),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

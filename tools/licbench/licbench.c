@@ -86,6 +86,12 @@ struct bench {
 	int running;
 	int stopping;
 	uint64_t t0, t_end; /* ns */
+	/* Where the machine's CPU went while the clock ran: licbench's own
+	 * (user + system, µs) and every CPU's idle and busy ticks from
+	 * /proc/stat, so that a report says whether the client, the server
+	 * or neither was the bound. */
+	uint64_t cpu0_us, cpu_end_us;
+	uint64_t idle0, busy0, idle_end, busy_end;
 	uint64_t started;
 	uint64_t completed;
 	uint64_t err[BENCH_E_MAX];
@@ -117,6 +123,37 @@ bench_tv(uint64_t ns)
 	return tv;
 }
 
+/* licbench's own CPU time so far, µs. */
+static uint64_t
+bench_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* The machine's idle (idle + iowait) and busy ticks so far, all CPUs;
+ * both 0 where /proc/stat cannot be read. */
+static void
+bench_machine_ticks(uint64_t *idle, uint64_t *busy)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+
+	*idle = *busy = 0;
+	if (f == NULL)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		&v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		*idle = v[3] + v[4];
+		*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	}
+	fclose(f);
+}
+
 static void bench_open_more(struct bench *);
 static void bench_next(struct bench_conn *);
 
@@ -126,6 +163,8 @@ bench_finish(struct bench *b)
 	if (b->t_end != 0)
 		return;
 	b->t_end = bench_now();
+	b->cpu_end_us = bench_cpu_us();
+	bench_machine_ticks(&b->idle_end, &b->busy_end);
 	event_base_loopexit(b->base, NULL);
 }
 
@@ -640,6 +679,8 @@ bench_start_run(struct bench *b)
 		return;
 	b->running = 1;
 	b->t0 = bench_now();
+	b->cpu0_us = bench_cpu_us();
+	bench_machine_ticks(&b->idle0, &b->busy0);
 	if (b->alive == 0) {
 		bench_finish(b);
 		return;
@@ -767,11 +808,20 @@ bench_report(const struct bench *b)
 {
 	double secs = b->t_end > b->t0 ? (double)(b->t_end - b->t0) / 1e9 : 0;
 	double cps = secs > 0 ? (double)b->completed / secs : 0;
-	uint64_t total = 0;
+	uint64_t total = 0, idle, busy;
+	double client_us = 0, idle_share = -1;
 	int i;
 
 	for (i = 0; i < BENCH_E_MAX; i++)
 		total += b->err[i];
+	if (b->completed > 0 && b->cpu_end_us >= b->cpu0_us)
+		client_us =
+		    (double)(b->cpu_end_us - b->cpu0_us) / (double)b->completed;
+	idle = b->idle_end - b->idle0;
+	busy = b->busy_end - b->busy0;
+	if (b->idle_end >= b->idle0 && b->busy_end >= b->busy0 &&
+	    idle + busy > 0)
+		idle_share = (double)idle / (double)(idle + busy);
 	if (b->json) {
 		printf("{\n  \"workload\": \"%s\",\n  \"host\": ", b->w->name);
 		bench_json_string(b->host);
@@ -780,10 +830,12 @@ bench_report(const struct bench *b)
 		       "  \"sources\": %u,\n  \"set_up\": %u,\n"
 		       "  \"open_at_end\": %u,\n  \"seconds\": %.3f,\n"
 		       "  \"cycles\": %" PRIu64 ",\n"
-		       "  \"cycles_per_s\": %.1f,\n",
+		       "  \"cycles_per_s\": %.1f,\n"
+		       "  \"client_cpu_us_per_cycle\": %.2f,\n"
+		       "  \"machine_idle\": %.3f,\n",
 		    b->port, b->period != 0 ? "open" : "closed", b->rate,
 		    b->nconn, b->sources, b->set_up, b->alive, secs,
-		    b->completed, cps);
+		    b->completed, cps, client_us, idle_share);
 		bench_json_hist("latency_us", &b->cycle);
 		bench_json_hist("first_latency_us", &b->first);
 		printf("  \"errors\": {");
@@ -807,6 +859,8 @@ bench_report(const struct bench *b)
 	    b->set_up, b->alive);
 	printf("%-12s %" PRIu64 " in %.3f s = %.1f cycles/s (%s)\n", "cycles",
 	    b->completed, secs, cps, b->w->cycle_name);
+	printf("%-12s licbench %.2f us a cycle; the machine %.1f %% idle\n",
+	    "cpu", client_us, idle_share < 0 ? 0 : idle_share * 100);
 	bench_text_hist("latency us", b->w->cycle_name, &b->cycle);
 	bench_text_hist("first us", b->w->first_name, &b->first);
 	printf("%-12s", "errors");
@@ -1068,7 +1122,7 @@ main(int argc, char **argv)
 	if (b.t_end == 0)
 		event_base_dispatch(b.base);
 	if (b.t_end == 0)
-		b.t_end = bench_now();
+		bench_finish(&b);
 
 	bench_report(&b);
 	/* The connections stay open, silent, for a measurement of the
