@@ -132,7 +132,7 @@ bench_cpu_us(void)
 	if (getrusage(RUSAGE_SELF, &ru) == -1)
 		return 0;
 	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 /* The machine's idle (idle + iowait) and busy ticks so far, all CPUs;
