@@ -19,7 +19,8 @@
  *   durable-ref -p PORT [-a ADDR] [-f LOG] [-s BYTES] [-i]
  *
  * It is a bench tool, not a memcached: no get, no expiry, no binary
- * protocol; keys are looked up in a fixed table of DREF_SLOTS; a reply
+ * protocol; keys are looked up in a fixed table of DREF_SLOTS; a client
+ * with more than 4 KiB of replies held is cut off; a reply
  * waits for the records of every earlier held reply of the connections
  * ahead of it in the queue (one request in flight per connection, as
  * licbench sends, never notices).
@@ -237,8 +238,7 @@ static void
 reply(
     struct dref *d, struct dref_conn *c, const char *s, size_t n, uint64_t seq)
 {
-	if (c->held_len + n > sizeof(c->held))
-		return; /* more in flight than a client of licbench sends */
+	/* handle() leaves room for the longest reply before each line. */
 	memcpy(c->held + c->held_len, s, n);
 	c->held_len += n;
 	c->held_seq = seq;
@@ -285,6 +285,11 @@ handle(struct dref *d, struct dref_conn *c)
 	struct dref_slot *s;
 
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		/* A client that sends far more than it reads is cut off:
+		 * the replies held for it must fit (the longest is 22
+		 * bytes, a 64-bit value and CRLF). */
+		if (c->held_len > sizeof(c->held) - 32)
+			return -1;
 		*nl = '\0';
 		if (sscanf(p, "set %250s %u %u %u", key, &flags, &exp,
 			&bytes) == 4) {
