@@ -955,15 +955,6 @@ flex_eligible(
 	flex_send_out(s, &o, 0);
 }
 
-/* WHOIS and ELIGIBLE tell about other people: the admin socket, or a
- * client on this machine. */
-static int
-flex_local_peer(const struct flex_session *s)
-{
-	return s->sess.admin || strcmp(s->sess.addr, "127.0.0.1") == 0 ||
-	    strcmp(s->sess.addr, "::1") == 0;
-}
-
 static const char *
 flex_admin_verb(enum flex_verb v)
 {
@@ -1031,12 +1022,17 @@ flex_handle_line(struct session *ss, const char *line, size_t len)
 		    "grants already");
 		return;
 	}
+	/* WHOIS and ELIGIBLE tell about other people (their person id,
+	 * units, card expiry): only whoever may administer licd asks.  A
+	 * loopback address is not enough, any local user has one. */
 	if ((req.verb == FLEX_V_WHOIS || req.verb == FLEX_V_ELIGIBLE) &&
-	    !flex_local_peer(s)) {
+	    !s->sess.admin) {
 		flex_send_error(s, req.tag, FLEX_E_FORBIDDEN,
 		    flex_error_name(FLEX_E_FORBIDDEN),
-		    "WHOIS and ELIGIBLE are taken on the admin socket or "
-		    "from this machine only");
+		    "WHOIS and ELIGIBLE tell about people: they are taken on "
+		    "the admin socket from root, licd's user or the admin "
+		    "group, or over TLS from a certificate on tls.admins, "
+		    "only");
 		return;
 	}
 	if (s->hello)

@@ -387,6 +387,24 @@ test_eduperson(void **state)
 		"phys", "alice", "matlab", (char *)NULL),
 	    0);
 	assert_non_null(strstr(out, "unit phys charged"));
+	/* Any local user has a loopback address: that is not enough to
+	 * learn about a person. */
+	{
+		struct h_conn c;
+		char reply[4096], v[64];
+
+		h_connect(&c, d.port);
+		h_hello(&c, "mallory", "ws9");
+		h_request(&c, "WHOIS user=alice", reply, sizeof(reply));
+		assert_string_equal(
+		    h_get(reply, "reason", v, sizeof(v)), "forbidden");
+		assert_null(strstr(reply, "CC-1001"));
+		h_request(&c, "ELIGIBLE user=victor feature=matlab", reply,
+		    sizeof(reply));
+		assert_string_equal(
+		    h_get(reply, "reason", v, sizeof(v)), "forbidden");
+		h_close(&c);
+	}
 
 	/* The journal charges the primary unit. */
 	assert_int_equal(h_licd_stop(&d), 0);
