@@ -112,6 +112,21 @@ int licd_checkout(struct licd_conn *, const char *feature, const char *version,
 /* Returns a grant. */
 int licd_checkin(struct licd_conn *, uint64_t handle);
 
+/*
+ * The unit (department) the next checkouts and borrows are charged to,
+ * sent as their "unit": one of the person's units in the directory, or
+ * the server refuses the checkout (licd_error_reason() "not-unit-member").
+ * NULL or "" declares none: the server charges the person's primary unit.
+ * At connect it is taken from LICD_UNIT.  A client certificate's unit
+ * wins over it.  Returns 0, or -1 for a name of 64 bytes or more.
+ */
+int licd_set_unit(struct licd_conn *, const char *unit);
+
+/* The unit the last grant (checkout, queued checkout or borrow) was
+ * charged to, as the server said; "" before any.  Valid until the next
+ * call on the connection. */
+const char *licd_unit_charged(const struct licd_conn *);
+
 /* Sends one heartbeat; on a broken connection, reconnects and resumes
  * every remembered grant (see licd_reconnect). */
 int licd_heartbeat(struct licd_conn *);

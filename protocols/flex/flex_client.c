@@ -86,6 +86,8 @@ struct licd_conn {
 	char display[64];
 	char project[64];
 	long pid;
+	char unit[64]; /* declared on CHECKOUT and BORROW; "": none */
+	char unit_charged[64]; /* the unit of the last grant */
 
 	int fd;
 	SSL_CTX *tls_ctx; /* TLS to the servers, or NULL */
@@ -243,6 +245,21 @@ identity_fill(struct licd_conn *c, const struct licd_identity *id)
 
 	client_identity(id, &names);
 	c->pid = names.pid;
+	/* The unit to charge, as LM_PROJECT names a project: a process
+	 * may declare it in its environment, licd_set_unit overrides. */
+	if (getenv("LICD_UNIT") != NULL &&
+	    strlen(getenv("LICD_UNIT")) < sizeof(c->unit))
+		snprintf(c->unit, sizeof(c->unit), "%s", getenv("LICD_UNIT"));
+}
+
+/* The unit a grant's reply or GRANTED notice names. */
+static void
+unit_note(struct licd_conn *c, const struct flex_msg *m)
+{
+	const char *v = flex_msg_get(m, "unit");
+
+	snprintf(
+	    c->unit_charged, sizeof(c->unit_charged), "%s", v != NULL ? v : "");
 }
 
 static void
@@ -448,6 +465,7 @@ notice(struct licd_conn *c, const struct flex_msg *m)
 		if (c->wait_ticket != 0 && ticket == c->wait_ticket) {
 			c->granted_handle = handle;
 			c->granted = 1;
+			unit_note(c, m);
 		}
 		/* A grant for a request we gave up on stays remembered: it
 		 * is returned with the connection at the latest. */
@@ -1243,6 +1261,8 @@ checkout_locked(struct licd_conn *c, const char *feature, const char *version,
 	flex_out_addf(&o, "count", "%d", count);
 	if (flags & LICD_QUEUE)
 		flex_out_add(&o, "queue", "1");
+	if (c->unit[0] != '\0')
+		flex_out_add(&o, "unit", c->unit);
 	rc = request(c, &o, tag, &reply, NULL, NULL);
 	if (rc != CLIENT_OK)
 		return -1;
@@ -1252,6 +1272,7 @@ checkout_locked(struct licd_conn *c, const char *feature, const char *version,
 			conn_err(c, 0, "", "the server sent no handle");
 			return -1;
 		}
+		unit_note(c, &reply);
 		handle_remember(c, h, feature);
 		*handle = h;
 		return 0;
@@ -1349,12 +1370,15 @@ licd_borrow(struct licd_conn *c, const char *feature, const char *version,
 		flex_out_add(&o, "version", version);
 	flex_out_addf(&o, "count", "%d", count);
 	flex_out_addf(&o, "until_ms", "%" PRId64, until_ms);
+	if (c->unit[0] != '\0')
+		flex_out_add(&o, "unit", c->unit);
 	if (request(c, &o, tag, &reply, NULL, NULL) != CLIENT_OK)
 		goto out;
 	if (flex_msg_get_u64(&reply, "handle", &h) != 1) {
 		conn_err(c, 0, "", "the server sent no handle");
 		goto out;
 	}
+	unit_note(c, &reply);
 	/* Not remembered for resume: the server keeps it for no session. */
 	*handle = h;
 	rc = 0;
@@ -1556,4 +1580,28 @@ const char *
 licd_error_reason(const struct licd_conn *c)
 {
 	return c->reason;
+}
+
+int
+licd_set_unit(struct licd_conn *c, const char *unit)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (unit != NULL && strlen(unit) >= sizeof(c->unit)) {
+		conn_err(c, 1, "bad-request",
+		    "a unit name of %zu bytes: at most %zu", strlen(unit),
+		    sizeof(c->unit) - 1);
+		rc = -1;
+	} else
+		snprintf(
+		    c->unit, sizeof(c->unit), "%s", unit != NULL ? unit : "");
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+const char *
+licd_unit_charged(const struct licd_conn *c)
+{
+	return c->unit_charged;
 }

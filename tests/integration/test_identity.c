@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "licd.h"
 
 #define SLAPD "/usr/sbin/slapd"
 #define SLAPADD "/usr/sbin/slapadd"
@@ -450,6 +451,51 @@ test_oxford(void **state)
 	/* A student whose card ran out, and a leaver. */
 	expect_err(d.port, "dave", "ws2", "matlab", NULL, "card-expired");
 	expect_err(d.port, "erin", "ws3", "matlab", NULL, "not-eligible");
+
+	/* The client library declares a unit too: set on the connection
+	 * or from LICD_UNIT, and says which unit paid. */
+	{
+		struct licd_identity id = {"carol", "ws1", NULL, NULL, 0};
+		struct licd_conn *lc;
+		char servers[64], err[256];
+		uint64_t h;
+
+		snprintf(servers, sizeof(servers), "%d@127.0.0.1", d.port);
+		unsetenv("LICD_UNIT");
+		lc = licd_connect(servers, &id, 5000, err, sizeof(err));
+		assert_non_null(lc);
+		assert_string_equal(licd_unit_charged(lc), "");
+		assert_int_equal(
+		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), 0);
+		assert_string_equal(licd_unit_charged(lc), "chem");
+		assert_int_equal(licd_set_unit(lc, "phys"), 0);
+		assert_int_equal(
+		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), 0);
+		assert_string_equal(licd_unit_charged(lc), "phys");
+		assert_int_equal(licd_set_unit(lc, "bio"), 0);
+		assert_int_equal(
+		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), -1);
+		assert_string_equal(licd_error_reason(lc), "not-unit-member");
+		/* Too long a name is refused here, the unit kept. */
+		assert_int_equal(licd_set_unit(lc,
+				     "a-unit-name-that-is-far-too-long-to-be-"
+				     "any-unit-in-any-directory-anywhere"),
+		    -1);
+		assert_int_equal(licd_set_unit(lc, NULL), 0);
+		assert_int_equal(
+		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), 0);
+		assert_string_equal(licd_unit_charged(lc), "chem");
+		licd_close(lc);
+
+		setenv("LICD_UNIT", "phys", 1);
+		lc = licd_connect(servers, &id, 5000, err, sizeof(err));
+		unsetenv("LICD_UNIT");
+		assert_non_null(lc);
+		assert_int_equal(
+		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), 0);
+		assert_string_equal(licd_unit_charged(lc), "phys");
+		licd_close(lc);
+	}
 
 	assert_int_equal(h_licd_stop(&d), 0);
 	h_licd_cleanup(&d);
