@@ -171,12 +171,21 @@ batch_add(struct dref_batch *b, const char *p, size_t n, uint64_t seq)
 	b->last_seq = seq;
 }
 
+/* The syncer takes the open batch (mu held). */
+static void
+take_open(struct dref *d)
+{
+	struct dref_batch t = d->cur;
+
+	d->cur = d->open;
+	d->open = t;
+}
+
 static void *
 syncer(void *arg)
 {
 	struct dref *d = arg;
 	uint64_t one = 1;
-	struct dref_batch t;
 
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
@@ -188,11 +197,9 @@ syncer(void *arg)
 			die("eventfd");
 		pthread_mutex_lock(&d->mu);
 		/* Take what piled up meanwhile at once. */
-		if (d->open.len > 0) {
-			t = d->cur;
-			d->cur = d->open;
-			d->open = t;
-		} else
+		if (d->open.len > 0)
+			take_open(d);
+		else
 			d->busy = 0;
 	}
 	return NULL;
@@ -371,8 +378,6 @@ accept_all(struct dref *d)
 static void
 hand_over(struct dref *d)
 {
-	struct dref_batch t;
-
 	if (d->inline_sync) {
 		if (d->open.len > 0)
 			commit(d, &d->open);
@@ -381,9 +386,7 @@ hand_over(struct dref *d)
 	}
 	pthread_mutex_lock(&d->mu);
 	if (!d->busy && d->open.len > 0) {
-		t = d->cur;
-		d->cur = d->open;
-		d->open = t;
+		take_open(d);
 		d->busy = 1;
 		pthread_cond_signal(&d->cv);
 	}

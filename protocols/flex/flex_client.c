@@ -242,14 +242,14 @@ identity_fill(struct licd_conn *c, const struct licd_identity *id)
 	struct client_names names = {c->user, sizeof(c->user), c->host,
 	    sizeof(c->host), c->display, sizeof(c->display), c->project,
 	    sizeof(c->project), 0};
+	const char *unit = getenv("LICD_UNIT");
 
 	client_identity(id, &names);
 	c->pid = names.pid;
 	/* The unit to charge, as LM_PROJECT names a project: a process
 	 * may declare it in its environment, licd_set_unit overrides. */
-	if (getenv("LICD_UNIT") != NULL &&
-	    strlen(getenv("LICD_UNIT")) < sizeof(c->unit))
-		snprintf(c->unit, sizeof(c->unit), "%s", getenv("LICD_UNIT"));
+	if (unit != NULL && strlen(unit) < sizeof(c->unit))
+		snprintf(c->unit, sizeof(c->unit), "%s", unit);
 }
 
 /* The unit a grant's reply or GRANTED notice names. */

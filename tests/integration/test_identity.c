@@ -481,6 +481,9 @@ test_oxford(void **state)
 				     "a-unit-name-that-is-far-too-long-to-be-"
 				     "any-unit-in-any-directory-anywhere"),
 		    -1);
+		assert_int_equal(
+		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), -1);
+		assert_string_equal(licd_error_reason(lc), "not-unit-member");
 		assert_int_equal(licd_set_unit(lc, NULL), 0);
 		assert_int_equal(
 		    licd_checkout(lc, "matlab", NULL, 1, 0, 0, &h), 0);

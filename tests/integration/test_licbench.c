@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -215,8 +216,10 @@ test_durable_ref(void **state)
 		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
-			/* A sync thread first, then (-i) the sync in
-			 * the loop. */
+			/* Gone with the test, should an assertion end it.
+			 * A sync thread first, then (-i) the sync in the
+			 * loop. */
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 			execl(bin, bin, "-p", port, "-f", log, "-s", "1048576",
 			    m == 0 ? (char *)NULL : "-i", (char *)NULL);
 			_exit(127);

@@ -819,8 +819,9 @@ bench_report(const struct bench *b)
 		    (double)(b->cpu_end_us - b->cpu0_us) / (double)b->completed;
 	idle = b->idle_end - b->idle0;
 	busy = b->busy_end - b->busy0;
-	if (b->idle_end >= b->idle0 && b->busy_end >= b->busy0 &&
-	    idle + busy > 0)
+	/* Only over a run that started: the ticks at its start are set. */
+	if (b->idle0 + b->busy0 > 0 && b->idle_end >= b->idle0 &&
+	    b->busy_end >= b->busy0 && idle + busy > 0)
 		idle_share = (double)idle / (double)(idle + busy);
 	if (b->json) {
 		printf("{\n  \"workload\": \"%s\",\n  \"host\": ", b->w->name);
@@ -859,8 +860,15 @@ bench_report(const struct bench *b)
 	    b->set_up, b->alive);
 	printf("%-12s %" PRIu64 " in %.3f s = %.1f cycles/s (%s)\n", "cycles",
 	    b->completed, secs, cps, b->w->cycle_name);
-	printf("%-12s licbench %.2f us a cycle; the machine %.1f %% idle\n",
-	    "cpu", client_us, idle_share < 0 ? 0 : idle_share * 100);
+	if (idle_share < 0)
+		printf(
+		    "%-12s licbench %.2f us a cycle; the machine's idle time "
+		    "unknown\n",
+		    "cpu", client_us);
+	else
+		printf("%-12s licbench %.2f us a cycle; the machine %.1f %% "
+		       "idle\n",
+		    "cpu", client_us, idle_share * 100);
 	bench_text_hist("latency us", b->w->cycle_name, &b->cycle);
 	bench_text_hist("first us", b->w->first_name, &b->first);
 	printf("%-12s", "errors");
